@@ -1,0 +1,44 @@
+# Set-up and entry points. `make run` and `make test` create .venv when it is missing.
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+PROFILE ?= quick
+RUN_ARGS ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+.PHONY: venv run test test-fast bench bench-data bench-train bench-serve corpus clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(PY) || python$(PYTHON_VERSION) -m venv $(VENV)
+	$(PY) -m pip install -q -U "pip>=24"
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) -m pipeline run --profile $(PROFILE) $(RUN_ARGS)
+
+test: venv
+	$(PY) -m pytest -q tests
+
+bench: venv
+	$(PY) -m pipeline bench --output build/bench.json
+
+bench-data: venv
+	$(PY) -m pipeline bench --only data --output build/bench-data.json
+
+bench-train: venv
+	$(PY) -m pipeline bench --only train --output build/bench-train.json
+
+bench-serve: venv
+	$(PY) -m pipeline bench --only serve --output build/bench-serve.json
+
+corpus: venv
+	$(PY) -m pipeline export-corpus --output build/embedded_corpus
+
+clean:
+	rm -rf build .pytest_cache

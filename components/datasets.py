@@ -1,0 +1,35 @@
+"""Choosing source data and drawing the train/eval recipes of one task (no TFX, no Beam)."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+from components import corpus, dcase, mixing
+from components.records import SourceData
+
+EMBEDDED = "embedded"
+
+
+def load_source_data(data: str, corpus_seed: int) -> SourceData:
+    """``'embedded'`` for the synthesized corpus, else a folder in the DCASE or manifest layout."""
+    if data == EMBEDDED:
+        return corpus.embedded_source_data(corpus_seed)
+    return dcase.read_source_data(data)
+
+
+def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int,
+                  train_seed: int, eval_seed: int, clip_duration_s: float
+                  ) -> Dict[str, List[mixing.Recipe]]:
+    """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
+
+    Train and test draw on disjoint locations and authors; ``eval_seed`` fixes the test set so
+    that every model of a study is measured on the same clips.
+    """
+    if task not in ("source", "target"):
+        raise ValueError(f"task must be 'source' or 'target', got {task!r}")
+    recipes = {}
+    if train_clips > 0:
+        recipes["train"] = mixing.task_recipes(data, task, "train", "train", train_clips,
+                                               train_seed, clip_duration_s)
+    recipes["eval"] = mixing.task_recipes(data, task, "test", "eval", eval_clips, eval_seed,
+                                          clip_duration_s)
+    return recipes

@@ -1,0 +1,97 @@
+"""``tf.train.Example`` encoding of mixtures and reading them back as arrays.
+
+Features: ``mfcc`` (float list, frames x 20, row-major), ``label`` (int64), ``scene``,
+``location``, ``mixture_id`` (bytes) on every example; ``ebr_db``, ``event_onset_s``,
+``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present, so that
+slicing by ``ebr_db`` groups the positive clips by their EBR.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from components.mixing import Recipe
+
+MFCC_KEY = "mfcc"
+LABEL_KEY = "label"
+
+
+def mixture_example(recipe: Recipe, coefficients: np.ndarray):
+    """Encode one mixture's MFCC matrix and recipe metadata as a ``tf.train.Example``."""
+    import tensorflow as tf
+
+    def floats(values):
+        return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+
+    def ints(values):
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+
+    def text(value: str):
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode("utf-8")]))
+
+    feature = {
+        MFCC_KEY: floats(np.asarray(coefficients, dtype=np.float32).reshape(-1)),
+        LABEL_KEY: ints([int(recipe.label)]),
+        "scene": text(recipe.bg_scene),
+        "location": text(recipe.bg_location),
+        "mixture_id": text(recipe.mixture_id),
+    }
+    if recipe.label:
+        feature["ebr_db"] = floats([recipe.ebr_db])
+        feature["event_onset_s"] = floats([recipe.event_onset_s])
+        feature["event_duration_s"] = floats([recipe.event_duration_s])
+        feature["event_author"] = text(recipe.event_author)
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def split_files(examples_uri: str, split: str) -> List[str]:
+    """The gzipped TFRecord files of one split of an Examples artifact (sorted)."""
+    files = sorted(glob.glob(os.path.join(examples_uri, f"Split-{split}", "*.gz")))
+    if not files:
+        raise FileNotFoundError(f"{examples_uri}: no TFRecord files in Split-{split}/")
+    return files
+
+
+def parse_spec(frames: int) -> Dict[str, object]:
+    """Parsing spec for training: the MFCC matrix and the label."""
+    import tensorflow as tf
+    return {MFCC_KEY: tf.io.FixedLenFeature([frames * 20], tf.float32),
+            LABEL_KEY: tf.io.FixedLenFeature([1], tf.int64)}
+
+
+def load_split(examples_uri: str, split: str, frames: int
+               ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+    """All examples of a split of an Examples artifact; see :func:`load_examples`."""
+    return load_examples(split_files(examples_uri, split), frames)
+
+
+def load_examples(file_patterns: List[str], frames: int
+                  ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+    """Examples from gzipped TFRecords as (mfcc [N, frames, 20], labels [N], metadata).
+
+    Raises ValueError naming the file when an example's MFCC has the wrong length.
+    """
+    import tensorflow as tf
+    paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
+    if not paths:
+        raise FileNotFoundError(f"no TFRecord files match {file_patterns}")
+    features, labels, metadata = [], [], []
+    for path in paths:
+        for record in tf.data.TFRecordDataset(path, compression_type="GZIP"):
+            example = tf.train.Example.FromString(record.numpy())
+            fmap = example.features.feature
+            values = np.asarray(fmap[MFCC_KEY].float_list.value, dtype=np.float32)
+            if values.size != frames * 20:
+                raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} has "
+                                 f"{values.size} MFCC values; expected {frames} x 20")
+            features.append(values.reshape(frames, 20))
+            labels.append(int(fmap[LABEL_KEY].int64_list.value[0]))
+            meta = {"scene": fmap["scene"].bytes_list.value[0].decode(),
+                    "mixture_id": fmap["mixture_id"].bytes_list.value[0].decode(),
+                    "ebr_db": (float(fmap["ebr_db"].float_list.value[0])
+                               if "ebr_db" in fmap else None)}
+            metadata.append(meta)
+    return np.stack(features), np.asarray(labels, dtype=np.int64), metadata

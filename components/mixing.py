@@ -1,0 +1,178 @@
+"""Mixture recipes and mixing, following the DCASE 2017 Task 2 reference synthesizer.
+
+Per task and subset one seeded ``numpy.random.RandomState`` draws, in this order: events with
+replacement, backgrounds, a permutation of presence flags (exactly half present), each event's
+onset uniformly in [0, clip - event length], and EBRs from {-6, 0, 6} dB. When the clip is shorter
+than the 30 s background recording, the background excerpt's start is drawn last.
+Mixing: ``scale = 10**(ebr/20) / (rms(event) / rms(bg[onset:onset+len(event)]))`` and
+``mixture = 0.2 * (bg + scale * event placed at onset)``, peak-normalised only if it clips.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from components.audio_io import SAMPLE_RATE, AudioDataError
+from components.records import BackgroundRecord, EventRecord, SourceData
+
+ANTI_CLIPPING_FACTOR = 0.2
+EBRS_DB = (-6.0, 0.0, 6.0)
+
+
+@dataclasses.dataclass
+class Recipe:
+    """Everything needed to recreate one mixture (``scale`` is filled in when it is mixed)."""
+    mixture_id: str
+    task: str
+    split: str
+    index: int
+    seed: int
+    label: int
+    duration_s: float
+    bg_uri: str
+    bg_scene: str
+    bg_location: str
+    bg_offset_s: float
+    event_uri: Optional[str] = None
+    event_class: Optional[str] = None
+    event_author: Optional[str] = None
+    segment_start_s: Optional[float] = None
+    segment_end_s: Optional[float] = None
+    event_onset_s: Optional[float] = None
+    event_duration_s: Optional[float] = None
+    ebr_db: Optional[float] = None
+    scale: Optional[float] = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> "Recipe":
+        return cls(**json.loads(line))
+
+
+def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
+                     n_clips: int, seed: int, duration_s: float, task: str, split: str,
+                     presence_rate: float = 0.5, ebrs_db: Sequence[float] = EBRS_DB) -> List[Recipe]:
+    """Draw ``n_clips`` recipes exactly as the reference synthesizer does (see module doc)."""
+    if n_clips < 1:
+        raise ValueError(f"n_clips must be at least 1, got {n_clips}")
+    if not backgrounds:
+        raise AudioDataError(f"no background recordings for task {task!r}, split {split!r}")
+    if not events:
+        raise AudioDataError(f"no event recordings for task {task!r}, split {split!r}")
+    short = [b.uri for b in backgrounds if b.duration_s + 1e-6 < duration_s]
+    if short:
+        raise AudioDataError(f"{short[0]}: background is shorter than the clip length "
+                             f"{duration_s} s ({len(short)} such files)")
+    rng = np.random.RandomState(seed)
+    n_present = int(round(n_clips * presence_rate))
+    event_ids = rng.choice(len(events), n_present)
+    bg_ids = rng.choice(len(backgrounds), n_clips)
+    flags = rng.permutation(np.hstack([np.ones(n_present), np.zeros(n_clips - n_present)])
+                            .astype(bool))
+    lengths = [min(events[i].length_s, duration_s) for i in event_ids]
+    onsets = [(duration_s - length) * rng.rand() for length in lengths]
+    ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=n_present)
+    bg_offsets = [(backgrounds[i].duration_s - duration_s) * rng.rand()
+                  if backgrounds[i].duration_s > duration_s else 0.0 for i in bg_ids]
+    recipes, k = [], 0
+    for index in range(n_clips):
+        bg = backgrounds[bg_ids[index]]
+        recipe = Recipe(mixture_id=f"{task}-{split}-s{seed}-{index:05d}", task=task, split=split,
+                        index=index, seed=int(seed), label=int(flags[index]),
+                        duration_s=float(duration_s), bg_uri=bg.uri, bg_scene=bg.scene,
+                        bg_location=bg.location, bg_offset_s=round(float(bg_offsets[index]), 6))
+        if flags[index]:
+            ev = events[event_ids[k]]
+            recipe.event_uri, recipe.event_class, recipe.event_author = (
+                ev.uri, ev.event_class, ev.author)
+            recipe.segment_start_s, recipe.segment_end_s = ev.segment
+            recipe.event_onset_s = float(onsets[k])
+            recipe.event_duration_s = float(lengths[k])
+            recipe.ebr_db = float(ebrs[k])
+            k += 1
+        recipes.append(recipe)
+    return recipes
+
+
+def task_recipes(data: SourceData, task: str, subset: str, split: str, n_clips: int, seed: int,
+                 duration_s: float) -> List[Recipe]:
+    """Recipes for ``task`` ('source'|'target') from the ``subset`` ('train'|'test') records."""
+    return generate_recipes(data.task_backgrounds(task, subset), data.task_events(task, subset),
+                            n_clips, seed, duration_s, task, split)
+
+
+def rms(signal: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(signal, dtype=np.float64))))
+
+
+def event_scale(event: np.ndarray, bg_part: np.ndarray, ebr_db: float, bg_name: str = "") -> float:
+    """Amplitude factor that puts ``event`` at ``ebr_db`` against the background under it."""
+    bg_rms, ev_rms = rms(bg_part), rms(event)
+    if bg_rms == 0.0:
+        raise AudioDataError(f"{bg_name}: background is silent under the event; EBR is undefined")
+    if ev_rms == 0.0:
+        raise AudioDataError("event segment is silent; EBR is undefined")
+    return 10.0 ** (ebr_db / 20.0) / (ev_rms / bg_rms)
+
+
+def mix(background: np.ndarray, event: Optional[np.ndarray], onset: int, scale: float
+        ) -> np.ndarray:
+    """``0.2 * (background + scale * event at onset)``, peak-normalised only when it clips."""
+    total = background.astype(np.float64).copy()
+    if event is not None:
+        if onset + len(event) > len(background):
+            raise ValueError(f"event of {len(event)} samples at {onset} runs past the clip end "
+                             f"({len(background)} samples)")
+        total[onset:onset + len(event)] += scale * event
+    mixture = ANTI_CLIPPING_FACTOR * total
+    peak = float(np.max(np.abs(mixture)))
+    if peak >= 1.0:
+        mixture /= peak
+    return mixture
+
+
+def render(recipe: Recipe, load: Callable[[str], np.ndarray],
+           background: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Recipe]:
+    """Mix one recipe. ``load(uri)`` returns a mono float array at 44.1 kHz.
+
+    Returns the mixture and the recipe with ``scale`` filled in. Pass ``background`` to reuse a
+    recording already loaded for another recipe.
+    """
+    if background is None:
+        background = load(recipe.bg_uri)
+    start = int(round(recipe.bg_offset_s * SAMPLE_RATE))
+    length = int(round(recipe.duration_s * SAMPLE_RATE))
+    bg = background[start:start + length]
+    if len(bg) != length:
+        raise AudioDataError(f"{recipe.bg_uri}: {len(background) / SAMPLE_RATE:.2f} s long; the "
+                             f"recipe needs {recipe.bg_offset_s + recipe.duration_s:.2f} s")
+    result = dataclasses.replace(recipe)
+    if not recipe.label:
+        return mix(bg, None, 0, 0.0), result
+    event_file = load(recipe.event_uri)
+    event = event_file[int(recipe.segment_start_s * SAMPLE_RATE):
+                       int(recipe.segment_end_s * SAMPLE_RATE)]
+    event = event[:int(round(recipe.event_duration_s * SAMPLE_RATE))]
+    if len(event) == 0:
+        raise AudioDataError(f"{recipe.event_uri}: annotated segment is empty")
+    onset = min(int(recipe.event_onset_s * SAMPLE_RATE), len(bg) - len(event))
+    scale = event_scale(event, bg[onset:onset + len(event)], recipe.ebr_db, recipe.bg_uri)
+    result.scale = scale
+    return mix(bg, event, onset, scale), result
+
+
+def audio_loader(data_root: str, corpus_seed: int) -> Callable[[str], np.ndarray]:
+    """A ``load(uri)`` for recipes: embedded uris are synthesized, others read under the root."""
+    from components import corpus
+    from components.audio_io import read_mono, resolve_under_root
+
+    def load(uri: str) -> np.ndarray:
+        if uri.startswith(corpus.EMBEDDED_PREFIX):
+            return corpus.synthesize_file(corpus_seed, uri)
+        return read_mono(resolve_under_root(data_root, uri))
+    return load

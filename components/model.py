@@ -1,0 +1,122 @@
+"""The paper's LSTM tagger and its transfer methods, in pure Keras 3 (no TFX).
+
+Base network (Diment & Virtanen 2017, section 2): LSTM(100, tanh) -> LSTM(100, tanh) ->
+Dense(1, sigmoid), 10 % dropout on the LSTM inputs and none recurrent, Glorot-normal
+initialisation, binary cross-entropy, RMSprop (lr 0.001). A non-trainable per-coefficient
+standardisation of the MFCCs sits in front (its statistics come from the training data of the
+stage that creates it and travel with the model). The LSTMs keep the cuDNN-eligible configuration
+(tanh, sigmoid gates, no recurrent dropout, no unroll, bias on), so a GPU runs the fused kernel.
+
+Methods (layer names in brackets):
+  scratch           fresh network [normalize, lstm_1, lstm_2, output]
+  pretrain_all      (a) every layer initialised from the source model, all trained
+  pretrain_fix_low  (b) lstm_1 copied from the source and frozen; lstm_2 and output fresh
+  parallel_low      (c) lstm_1_source copied and frozen beside a fresh trainable lstm_1,
+                    concatenated before lstm_2; lstm_2 and output fresh
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import keras
+import numpy as np
+
+METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")
+UNITS = 100
+INPUT_DROPOUT = 0.1
+N_MFCC = 20
+
+# For each method: target layer name -> source layer name copied into it, and frozen layers.
+COPIED_LAYERS: Dict[str, Dict[str, str]] = {
+    "scratch": {},
+    "pretrain_all": {"normalize": "normalize", "lstm_1": "lstm_1", "lstm_2": "lstm_2",
+                     "output": "output"},
+    "pretrain_fix_low": {"normalize": "normalize", "lstm_1": "lstm_1"},
+    "parallel_low": {"normalize": "normalize", "lstm_1_source": "lstm_1"},
+}
+FROZEN_LAYERS: Dict[str, Tuple[str, ...]] = {
+    "scratch": (), "pretrain_all": (), "pretrain_fix_low": ("lstm_1",),
+    "parallel_low": ("lstm_1_source",),
+}
+
+
+class TransferError(ValueError):
+    """A transfer method cannot be set up (missing base model, missing or mismatched layer)."""
+
+
+def lstm_layer(name: str, return_sequences: bool, seed: int) -> keras.layers.LSTM:
+    """One LSTM(100) of the paper, in the cuDNN-eligible configuration."""
+    return keras.layers.LSTM(
+        UNITS, activation="tanh", recurrent_activation="sigmoid", dropout=INPUT_DROPOUT,
+        recurrent_dropout=0.0, unroll=False, use_bias=True, return_sequences=return_sequences,
+        kernel_initializer=keras.initializers.GlorotNormal(seed=seed),
+        recurrent_initializer=keras.initializers.GlorotNormal(seed=seed + 1),
+        name=name)
+
+
+def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None
+                 ) -> keras.Model:
+    """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
+
+    ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    inputs = keras.Input(shape=(frames, N_MFCC), name="mfcc")
+    normalized = keras.layers.Normalization(axis=-1, name="normalize")(inputs)
+    if method == "parallel_low":
+        fixed = lstm_layer("lstm_1_source", True, seed + 10)(normalized)
+        fresh = lstm_layer("lstm_1", True, seed + 20)(normalized)
+        low = keras.layers.Concatenate(name="concat")([fixed, fresh])
+    else:
+        low = lstm_layer("lstm_1", True, seed + 20)(normalized)
+    high = lstm_layer("lstm_2", False, seed + 30)(low)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="output",
+                                 kernel_initializer=keras.initializers.GlorotNormal(seed=seed + 40)
+                                 )(high)
+    return keras.Model(inputs, outputs, name=f"tagger_{method}")
+
+
+def adapt_normalization(model: keras.Model, mfcc: np.ndarray) -> None:
+    """Set the standardisation statistics from training MFCCs ``[N, frames, 20]``."""
+    model.get_layer("normalize").adapt(np.asarray(mfcc, dtype=np.float32))
+
+
+def transfer_weights(target: keras.Model, source: Optional[keras.Model], method: str) -> None:
+    """Copy the method's layers from ``source`` into ``target`` and freeze the method's layers.
+
+    Raises TransferError naming the method and the layer when the source model is missing or a
+    layer is absent or has other shapes.
+    """
+    copies = COPIED_LAYERS[method]
+    if copies and source is None:
+        raise TransferError(f"method {method!r} needs a base (source) model, but none was given; "
+                            f"it copies layers {sorted(set(copies.values()))}")
+    for target_name, source_name in copies.items():
+        try:
+            source_layer = source.get_layer(source_name)
+        except ValueError as err:
+            raise TransferError(f"method {method!r}: the base model has no layer "
+                                f"{source_name!r} (it has {[l.name for l in source.layers]})"
+                                ) from err
+        target_layer = target.get_layer(target_name)
+        source_weights = source_layer.get_weights()
+        target_shapes = [w.shape for w in target_layer.get_weights()]
+        if [w.shape for w in source_weights] != target_shapes:
+            raise TransferError(f"method {method!r}: layer {source_name!r} of the base model has "
+                                f"weight shapes {[w.shape for w in source_weights]}; "
+                                f"layer {target_name!r} needs {target_shapes}")
+        target_layer.set_weights(source_weights)
+    for name in FROZEN_LAYERS[method]:
+        target.get_layer(name).trainable = False
+    if copies:
+        # The standardisation statistics travel with the copied layers.
+        target.get_layer("normalize").trainable = False
+
+
+def compile_tagger(model: keras.Model, learning_rate: float = 0.001) -> None:
+    """Binary cross-entropy and RMSprop, as in the paper."""
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+                  loss="binary_crossentropy",
+                  metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
+                           keras.metrics.AUC(name="auc")])

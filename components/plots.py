@@ -1,0 +1,99 @@
+"""PNG plots for people: learning curves, accuracy bars, per-EBR breakdowns (matplotlib, Agg)."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def learning_curves(history: Dict[str, List[float]], path: str, title: str,
+                    validation_freq: int = 1) -> None:
+    """Loss and accuracy per epoch for the training data and, when present, the eval split."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        if metric in history:
+            ax.plot(range(1, len(history[metric]) + 1), history[metric], label="train")
+        if "val_" + metric in history:
+            epochs = [validation_freq * (i + 1) for i in range(len(history["val_" + metric]))]
+            ax.plot(epochs, history["val_" + metric], label="eval", marker=".")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def accuracy_bars(rows: Sequence[dict], path: str, title: str,
+                  reference_key: Optional[str] = None) -> None:
+    """Bars of ``row['accuracy']`` (with ``row['ci95']`` error bars if present) per ``row['name']``,
+    the paper's value as a marker when ``reference_key`` is given."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(rows)), 4))
+    names = [r["name"] for r in rows]
+    values = [100 * r["accuracy"] for r in rows]
+    errors = [100 * r.get("ci95", 0.0) for r in rows]
+    ax.bar(names, values, yerr=errors, capsize=4, color="#4c72b0", label="measured")
+    if reference_key:
+        refs = [r.get(reference_key) for r in rows]
+        xs = [i for i, v in enumerate(refs) if v is not None]
+        ax.scatter(xs, [refs[i] for i in xs], color="#dd8452", zorder=3, label="paper")
+    for i, v in enumerate(values):
+        ax.text(i, v + 1, f"{v:.1f}", ha="center", fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("test accuracy (%)")
+    ax.axhline(50, color="grey", lw=0.8, ls="--")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def grouped_bars(groups: Sequence[str], series: Dict[str, Sequence[float]], path: str,
+                 title: str, ylabel: str) -> None:
+    """One group of bars per entry of ``groups`` (e.g. EBR), one bar per series (e.g. model)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(groups) * max(1, len(series)) / 2), 4))
+    width = 0.8 / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + k * width for i in range(len(groups))]
+        ax.bar(xs, [100 * v if v is not None else 0 for v in values], width, label=name)
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))])
+    ax.set_xticklabels(groups)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def curve(xs: Sequence[float], series: Dict[str, tuple], path: str, title: str) -> None:
+    """Accuracy against training-set size: ``series[name] = (means, stds)``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, (means, stds) in series.items():
+        means = [100 * m for m in means]
+        stds = [100 * s for s in stds]
+        ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("target training clips")
+    ax.set_ylabel("test accuracy (%)")
+    ax.axhline(50, color="grey", lw=0.8, ls="--")
+    ax.grid(alpha=0.3)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

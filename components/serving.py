@@ -1,0 +1,103 @@
+"""Exporting the tagger as a SavedModel with three skew-free signatures, and loading it back.
+
+Signatures (each returns ``probability`` float32 [batch] and ``decision`` int64 [batch], the
+decision being ``probability >= threshold`` with the threshold stored in the model):
+
+  serving_default   ``examples``: serialized tf.train.Example [batch] (TFMA, TF Serving classify)
+  predict_mfcc      ``mfcc``: float32 [batch, frames, 20]
+  model_info        no input: ``clip_samples``, ``sample_rate``, ``frames``, ``threshold``
+  predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
+                    the graph exactly as librosa does. Clips are cropped to the model's clip length
+                    (the first ``clip_samples`` samples are kept) or zero-padded at the end.
+
+Next to the SavedModel (``Format-Serving``) the Keras model is saved as ``Format-Keras/tagger.keras``
+so a later Trainer can copy its layers by name.
+"""
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from components import examples as example_codec
+from components import features
+
+KERAS_DIR = "Format-Keras"
+KERAS_FILE = "tagger.keras"
+SIGNATURES = ("serving_default", "predict_mfcc", "predict_waveform", "model_info")
+
+
+def keras_model_path(serving_model_dir: str) -> str:
+    """Where the Keras copy of a Trainer's model lives, given its ``Format-Serving`` dir."""
+    return os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), KERAS_DIR, KERAS_FILE)
+
+
+def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s: float,
+                  decision_threshold: float = 0.5) -> None:
+    """Write the SavedModel with the three signatures, and the Keras copy beside it."""
+    samples = features.clip_samples(clip_duration_s)
+    frames = features.n_frames(samples)
+    mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
+    threshold = tf.Variable(float(decision_threshold), trainable=False, name="decision_threshold",
+                            dtype=tf.float32)
+    archive = keras.export.ExportArchive()
+    archive.track(network)
+    archive.track(threshold)
+
+    def answer(mfcc):
+        probability = tf.reshape(network(mfcc, training=False), [-1])
+        return {"probability": probability,
+                "decision": tf.cast(probability >= threshold, tf.int64)}
+
+    def from_examples(serialized):
+        parsed = tf.io.parse_example(serialized, example_codec.parse_spec(frames))
+        return answer(tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, features.N_MFCC]))
+
+    def from_waveform(waveform):
+        waveform = waveform[:, :samples]
+        waveform = tf.pad(waveform, [[0, 0], [0, samples - tf.shape(waveform)[1]]])
+        waveform = tf.ensure_shape(waveform, [None, samples])
+        return answer(features.mfcc_tf(waveform, mel))
+
+    archive.add_endpoint("serving_default", from_examples,
+                         input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    archive.add_endpoint("predict_mfcc", answer, input_signature=[
+        tf.TensorSpec([None, frames, features.N_MFCC], tf.float32, name="mfcc")])
+    archive.add_endpoint("predict_waveform", from_waveform, input_signature=[
+        tf.TensorSpec([None, None], tf.float32, name="waveform")])
+    clip_samples = tf.constant(samples, tf.int64)
+
+    def model_info():
+        return {"clip_samples": clip_samples, "sample_rate": tf.constant(features.SAMPLE_RATE,
+                                                                          tf.int64),
+                "frames": tf.constant(frames, tf.int64), "threshold": tf.identity(threshold)}
+
+    archive.add_endpoint("model_info", model_info, input_signature=[])
+    archive.write_out(serving_model_dir, verbose=False)
+    keras_path = keras_model_path(serving_model_dir)
+    tf.io.gfile.makedirs(os.path.dirname(keras_path))
+    network.save(keras_path)
+
+
+def load_keras_tagger(serving_model_dir: str) -> keras.Model:
+    """The Keras model saved next to a Trainer's ``Format-Serving`` directory."""
+    path = keras_model_path(serving_model_dir)
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"{path}: no Keras model beside the base model's SavedModel "
+                                f"{serving_model_dir}")
+    return keras.saving.load_model(path, compile=False)
+
+
+def model_info(saved_model) -> dict:
+    """Clip length, sample rate, frames and threshold stored in a loaded SavedModel."""
+    return {k: v.numpy().item() for k, v in saved_model.signatures["model_info"]().items()}
+
+
+def call_signature(saved_model, name: str, value) -> dict:
+    """Call a signature with one input tensor; return numpy outputs."""
+    fn = saved_model.signatures[name]
+    input_name = list(fn.structured_input_signature[1])[0]
+    outputs = fn(**{input_name: tf.constant(value)})
+    return {k: np.asarray(v) for k, v in outputs.items()}

@@ -1,0 +1,7 @@
+"""Trainer module of the source stage (pre-training on the abundant task): ``run_fn``."""
+from components.trainer_stage import run_stage
+
+
+def run_fn(fn_args) -> None:
+    """TFX Trainer entry point for the source stage."""
+    run_stage(fn_args, stage="source")

@@ -1,0 +1,45 @@
+"""What both Trainer modules do: read examples, train one stage, export, write metrics and plots.
+
+Thin TFX glue over ``components.training`` and ``components.serving``; ``custom_config`` carries
+the stage's settings (see ``StageConfig``) plus ``clip_duration_s``.
+"""
+from __future__ import annotations
+
+import os
+
+from components import examples, features, plots, serving, training
+from components.model import COPIED_LAYERS, TransferError
+
+
+def run_stage(fn_args, stage: str) -> None:
+    """Train the ``stage`` ('source' or 'target') model described by ``fn_args``."""
+    settings = dict(fn_args.custom_config or {})
+    clip_duration_s = float(settings.pop("clip_duration_s"))
+    config = training.StageConfig.from_dict(settings)
+    frames = features.n_frames(features.clip_samples(clip_duration_s))
+    base_model = None
+    if COPIED_LAYERS[config.method]:
+        if not fn_args.base_model:
+            raise TransferError(f"method {config.method!r} needs a base (source) model through "
+                                "the Trainer's base_model channel, but none was given; it copies "
+                                f"layers {sorted(set(COPIED_LAYERS[config.method].values()))}")
+        base_model = serving.load_keras_tagger(fn_args.base_model)
+    x_train, y_train, _ = examples.load_examples(fn_args.train_files, frames)
+    x_eval, y_eval, _ = examples.load_examples(fn_args.eval_files, frames)
+    label = f"{stage}:{config.method}"
+    print(f"[{label}] training on {len(y_train)} clips ({int(y_train.sum())} positive), "
+          f"{config.epochs} epochs, batch {config.batch_size}", flush=True)
+    result = training.train_stage(x_train, y_train, x_eval, y_eval, config, base_model,
+                                  log_dir=fn_args.model_run_dir, label=label)
+    serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
+                          config.decision_threshold)
+    summary = {"stage": stage, "method": config.method, "config": vars(config),
+               "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
+               "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"]}
+    model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
+    for folder in (model_root, fn_args.model_run_dir):
+        training.write_json(os.path.join(folder, "metrics.json"), summary)
+    if not fn_args.model_run_dir.startswith("gs://"):
+        plots.learning_curves(result["history"], os.path.join(fn_args.model_run_dir,
+                                                              "learning_curves.png"),
+                              f"{stage} stage, method {config.method}", config.validation_freq)

@@ -1,0 +1,1 @@
+"""The pipeline: profiles (``configs``), the DAG (``pipeline``), runners, report and CLI."""

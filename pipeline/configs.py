@@ -1,0 +1,146 @@
+"""One configuration object per profile (smoke, quick, paper), overridable from the command line.
+
+The ``paper`` profile is the paper's protocol exactly (30 s clips, 1800 source clips, 36 target
+clips, 500 test clips, 300 epochs per stage) and is meant for a GPU. ``quick`` is the default of
+``make run``: shorter clips and fewer epochs so the whole DAG finishes in about ten minutes on two
+CPU cores while still showing the transfer effect (measured figures: docs/results.md). ``smoke`` is
+seconds-scale, for tests.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Dict, List, Optional, Tuple
+
+from components.features import clip_samples, n_frames
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROFILES = ("smoke", "quick", "paper")
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """Everything one run of the pipeline needs; ``dataclasses.replace`` makes variants."""
+    profile: str
+    # data
+    data: str = "embedded"                 # 'embedded' or a folder (DCASE 2017 or manifest layout)
+    corpus_seed: int = 2017
+    clip_duration_s: float = 30.0
+    source_train_clips: int = 1800
+    source_eval_clips: int = 500
+    target_train_clips: int = 36
+    target_eval_clips: int = 500
+    train_seed: int = 1                    # draws the training mixtures (source: seed, target: seed+1)
+    eval_seed: int = 1000                  # fixes the test mixtures
+    num_shards: int = 2
+    # models
+    method: str = "parallel_low"
+    source_epochs: int = 300
+    target_epochs: int = 300
+    batch_size: int = 32
+    learning_rate: float = 0.001
+    model_seed: int = 7
+    decision_threshold: float = 0.5
+    validation_freq: int = 10
+    # evaluation gate
+    accuracy_threshold: float = 0.6        # absolute lower bound on test accuracy
+    max_accuracy_drop: float = 0.02        # allowed drop against the latest blessed model
+    # locations
+    pipeline_name: str = "fewshot-sound-tagging"
+    output_dir: str = os.path.join(REPO_ROOT, "build")
+    model_name: str = "glassbreak_tagger"
+    schema_path: str = ""                  # default: schemas/<profile>/schema.pbtxt
+    beam_pipeline_args: Tuple[str, ...] = ("--direct_running_mode=in_memory",
+                                           "--direct_num_workers=1")
+    # Kubeflow only: resources of the Trainers
+    trainer_cpu: float = 4.0
+    trainer_memory: str = "16G"
+    trainer_gpus: int = 1
+
+    @property
+    def frames(self) -> int:
+        return n_frames(clip_samples(self.clip_duration_s))
+
+    @property
+    def pipeline_root(self) -> str:
+        return os.path.join(self.output_dir, "tfx", self.pipeline_name)
+
+    @property
+    def metadata_path(self) -> str:
+        return os.path.join(self.output_dir, "tfx", self.pipeline_name, "metadata.sqlite")
+
+    @property
+    def serving_dir(self) -> str:
+        return os.path.join(self.output_dir, "serving")
+
+    @property
+    def report_dir(self) -> str:
+        return os.path.join(self.output_dir, "reports")
+
+    @property
+    def schema_file(self) -> str:
+        return self.schema_path or os.path.join(REPO_ROOT, "schemas", self.profile,
+                                                "schema.pbtxt")
+
+    def stage_config(self, stage: str, method: str) -> Dict:
+        """The Trainer ``custom_config`` of one stage (see components.training.StageConfig)."""
+        return {"method": method, "batch_size": self.batch_size,
+                "epochs": self.source_epochs if stage == "source" else self.target_epochs,
+                "learning_rate": self.learning_rate,
+                "seed": self.model_seed + (0 if stage == "source" else 1),
+                "decision_threshold": self.decision_threshold,
+                "validation_freq": self.validation_freq,
+                "clip_duration_s": self.clip_duration_s}
+
+
+PAPER = PipelineConfig(profile="paper")
+
+QUICK = PipelineConfig(
+    profile="quick", clip_duration_s=5.0, source_train_clips=400, source_eval_clips=200,
+    target_train_clips=36, target_eval_clips=200, source_epochs=20, target_epochs=60,
+    batch_size=16, validation_freq=5, accuracy_threshold=0.6)
+
+SMOKE = PipelineConfig(
+    profile="smoke", clip_duration_s=2.0, source_train_clips=24, source_eval_clips=16,
+    target_train_clips=12, target_eval_clips=16, source_epochs=2, target_epochs=2,
+    batch_size=8, validation_freq=1, accuracy_threshold=0.0, max_accuracy_drop=1.0,
+    num_shards=1)
+
+_BY_NAME = {"smoke": SMOKE, "quick": QUICK, "paper": PAPER}
+
+
+def get_config(profile: str, **overrides) -> PipelineConfig:
+    """The named profile with ``overrides`` (field name -> value; None values are ignored)."""
+    if profile not in _BY_NAME:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
+    fields = {f.name for f in dataclasses.fields(PipelineConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown}")
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if "beam_pipeline_args" in values:
+        values["beam_pipeline_args"] = tuple(values["beam_pipeline_args"])
+    return dataclasses.replace(_BY_NAME[profile], **values)
+
+
+def parse_overrides(pairs: Optional[List[str]]) -> Dict:
+    """``['target_epochs=5', 'clip_duration_s=3']`` -> typed overrides by the field's type."""
+    types = {f.name: f.type for f in dataclasses.fields(PipelineConfig)}
+    result = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ValueError(f"--set {pair!r}: expected NAME=VALUE")
+        name, raw = pair.split("=", 1)
+        if name not in types:
+            raise ValueError(f"--set {pair!r}: unknown setting {name!r}; "
+                             f"expected one of {sorted(types)}")
+        kind = types[name]
+        if kind in ("int", int):
+            result[name] = int(raw)
+        elif kind in ("float", float):
+            result[name] = float(raw)
+        elif name == "beam_pipeline_args":
+            result[name] = tuple(raw.split())
+        else:
+            result[name] = raw
+    return result

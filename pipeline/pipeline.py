@@ -1,0 +1,136 @@
+"""The TFX pipeline: one ``create_pipeline(config)`` for every runner.
+
+    SourceExampleGen ─ SourceStatisticsGen ─ SourceExampleValidator ─ SourceAnomaliesGate
+          │                                          (schema: ImportSchemaGen)      │
+          └──────────────────────────── SourceTrainer ◄─────────────────────────────┘
+                                              │ base_model
+    TargetExampleGen ─ TargetStatisticsGen ─ TargetExampleValidator ─ TargetAnomaliesGate
+          │                                                                        │
+          ├── TransferTrainer (method, base_model) ◄──────────────────────────────┤
+          └── ScratchTrainer (baseline) ◄─────────────────────────────────────────┘
+    LatestBlessedModelResolver ─┐
+    TransferTrainer ─── TransferEvaluator (thresholds, baseline) ─── Pusher
+    ScratchTrainer ──── ScratchEvaluator ─┬─ TransferGain
+    TransferEvaluator ────────────────────┘
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+
+from components.gates import AnomaliesGate, TransferGain
+from components.mixture_example_gen import MixtureExampleGen
+from pipeline.configs import PipelineConfig
+
+SOURCE_RUN_FN = "components.trainer_source.run_fn"
+TARGET_RUN_FN = "components.trainer_target.run_fn"
+TRAINER_IDS = ("SourceTrainer", "TransferTrainer", "ScratchTrainer")
+SLICE_FEATURES = ("ebr_db", "scene")
+
+
+def eval_config(config: PipelineConfig, gated: bool) -> tfma.EvalConfig:
+    """TFMA config: accuracy, AUC, precision, recall, sliced by EBR and scene.
+
+    ``gated`` adds the blessing thresholds: an absolute accuracy floor, and a limit on how much
+    accuracy may drop against the latest blessed model (used once a baseline exists).
+    """
+    threshold = None
+    if gated:
+        threshold = tfma.MetricThreshold(
+            value_threshold=tfma.GenericValueThreshold(
+                lower_bound={"value": config.accuracy_threshold}),
+            change_threshold=tfma.GenericChangeThreshold(
+                direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+                absolute={"value": -config.max_accuracy_drop}))
+    metrics = [tfma.MetricConfig(class_name="BinaryAccuracy", threshold=threshold),
+               tfma.MetricConfig(class_name="AUC"),
+               tfma.MetricConfig(class_name="Precision"),
+               tfma.MetricConfig(class_name="Recall"),
+               tfma.MetricConfig(class_name="ExampleCount")]
+    return tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(signature_name="serving_default", label_key="label",
+                                    prediction_key="probability")],
+        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key])
+                                              for key in SLICE_FEATURES],
+        metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
+
+
+def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: int,
+                 eval_clips: int, train_seed: int, schema) -> List:
+    example_gen = MixtureExampleGen(
+        task=task, data=config.data, corpus_seed=config.corpus_seed, train_clips=train_clips,
+        eval_clips=eval_clips, train_seed=train_seed, eval_seed=config.eval_seed,
+        clip_duration_s=float(config.clip_duration_s), num_shards=config.num_shards,
+    ).with_id(f"{prefix}ExampleGen")
+    statistics = tfx.components.StatisticsGen(
+        examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")
+    validator = tfx.components.ExampleValidator(
+        statistics=statistics.outputs["statistics"], schema=schema
+    ).with_id(f"{prefix}ExampleValidator")
+    gate = AnomaliesGate(anomalies=validator.outputs["anomalies"]).with_id(f"{prefix}AnomaliesGate")
+    return [example_gen, statistics, validator, gate]
+
+
+def create_pipeline(config: PipelineConfig, method: Optional[str] = None) -> tfx.dsl.Pipeline:
+    """The whole DAG for ``config``; ``method`` overrides ``config.method`` for the transfer model."""
+    method = method or config.method
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=config.schema_file)
+    schema = schema_gen.outputs["schema"]
+    source = _data_branch("Source", "source", config, config.source_train_clips,
+                          config.source_eval_clips, config.train_seed, schema)
+    target = _data_branch("Target", "target", config, config.target_train_clips,
+                          config.target_eval_clips, config.train_seed + 1, schema)
+    source_examples = source[0].outputs["examples"]
+    target_examples = target[0].outputs["examples"]
+
+    source_trainer = tfx.components.Trainer(
+        run_fn=SOURCE_RUN_FN, examples=source_examples,
+        custom_config=config.stage_config("source", "scratch"),
+    ).with_id("SourceTrainer")
+    source_trainer.add_upstream_node(source[3])
+    transfer_trainer = tfx.components.Trainer(
+        run_fn=TARGET_RUN_FN, examples=target_examples,
+        base_model=source_trainer.outputs["model"],
+        custom_config=config.stage_config("target", method),
+    ).with_id("TransferTrainer")
+    transfer_trainer.add_upstream_node(target[3])
+    scratch_trainer = tfx.components.Trainer(
+        run_fn=TARGET_RUN_FN, examples=target_examples,
+        custom_config=config.stage_config("target", "scratch"),
+    ).with_id("ScratchTrainer")
+    scratch_trainer.add_upstream_node(target[3])
+
+    baseline_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id("LatestBlessedModelResolver")
+    transfer_evaluator = tfx.components.Evaluator(
+        examples=target_examples, model=transfer_trainer.outputs["model"],
+        baseline_model=baseline_resolver.outputs["model"],
+        eval_config=eval_config(config, gated=True),
+    ).with_id("TransferEvaluator")
+    scratch_evaluator = tfx.components.Evaluator(
+        examples=target_examples, model=scratch_trainer.outputs["model"],
+        eval_config=eval_config(config, gated=False),
+    ).with_id("ScratchEvaluator")
+    gain = TransferGain(transfer_evaluation=transfer_evaluator.outputs["evaluation"],
+                        scratch_evaluation=scratch_evaluator.outputs["evaluation"])
+    pusher = tfx.components.Pusher(
+        model=transfer_trainer.outputs["model"],
+        model_blessing=transfer_evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=f"{config.serving_dir}/{config.model_name}")))
+
+    components = (source + target + [schema_gen, source_trainer, transfer_trainer,
+                                     scratch_trainer, baseline_resolver, transfer_evaluator,
+                                     scratch_evaluator, gain, pusher])
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name, pipeline_root=config.pipeline_root,
+        components=components, enable_cache=True,
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            config.metadata_path),
+        beam_pipeline_args=list(config.beam_pipeline_args))
