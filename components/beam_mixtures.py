@@ -47,7 +47,7 @@ class RenderMixtures(beam.DoFn):
             example = examples.mixture_example(final, coefficients)
             self._clips.inc()
             yield (recipe.index % self._num_shards,
-                   (recipe.index, example.SerializeToString(), final.to_json()))
+                   (recipe.index, example.SerializeToString(deterministic=True), final.to_json()))
 
 
 class WriteShard(beam.DoFn):

@@ -176,12 +176,16 @@ def sound_chirp(rng: np.random.Generator) -> np.ndarray:
 
 
 def sound_call(rng: np.random.Generator, base_hz: Tuple[float, float]) -> np.ndarray:
-    """A voiced call (cat, gull, child, shout): short harmonic sound (distractor for baby cry)."""
-    n = int(rng.uniform(0.25, 0.9) * SAMPLE_RATE)
-    f0 = contour(n, rng, rng.uniform(*base_hz), 0.12, 6)
-    formants = ((rng.uniform(700, 1200), 300.0), (rng.uniform(1800, 3000), 500.0))
-    tone = harmonic_tone(f0, 14, 1.1, formants, rng)
-    return fade(tone, 0.04, 0.12)
+    """An animal call (gull, cat, crow): a short voiced sound with a fast pitch sweep.
+
+    A distractor for baby cry: harmonic like a cry, but shorter, higher and sweeping.
+    """
+    n = int(rng.uniform(0.15, 0.5) * SAMPLE_RATE)
+    sweep = np.linspace(rng.uniform(0.7, 1.0), rng.uniform(1.1, 1.5), n)
+    f0 = rng.uniform(*base_hz) * (sweep if rng.random() < 0.5 else sweep[::-1])
+    formants = ((rng.uniform(1500, 2500), 400.0), (rng.uniform(3500, 5000), 600.0))
+    tone = harmonic_tone(f0, 10, 1.6, formants, rng)
+    return fade(tone, 0.02, 0.08)
 
 
 def sound_beep(rng: np.random.Generator) -> np.ndarray:
@@ -197,7 +201,7 @@ SHORT_SOUNDS = {
     "step": sound_step,
     "click": sound_click,
     "chirp": sound_chirp,
-    "call": lambda rng: sound_call(rng, (380.0, 800.0)),
+    "call": lambda rng: sound_call(rng, (650.0, 1300.0)),
     "beep": sound_beep,
 }
 
@@ -239,16 +243,16 @@ def texture_hum(n: int, rng: np.random.Generator, f0: float) -> np.ndarray:
 # textures {name: level dB}, short sounds {name: events per minute}, short sound level dB.
 SCENE_RECIPES: Dict[str, dict] = {
     "beach": dict(noise=(-4.5, 30, 12000), mod=(0.12, 0.8), textures={"wind": -6},
-                  sounds={"call": 6, "step": 10, "chirp": 4}, level=-8),
+                  sounds={"call": 3, "step": 10, "chirp": 4}, level=-8),
     "bus": dict(noise=(-7.0, 25, 8000), mod=(0.3, 0.3), textures={"hum": -2, "babble": -10},
                 sounds={"call": 2, "beep": 2, "step": 6}, level=-10),
     "cafe/restaurant": dict(noise=(-5.0, 60, 10000), mod=(1.0, 0.3), textures={"babble": 0},
-                            sounds={"call": 6, "clink": 25, "step": 8}, level=-9),
+                            sounds={"call": 3, "clink": 25, "step": 8}, level=-9),
     "car": dict(noise=(-8.0, 20, 6000), mod=(0.2, 0.3), textures={"hum": 0},
                 sounds={"click": 4, "beep": 1}, level=-12),
     "city_center": dict(noise=(-6.0, 25, 12000), mod=(0.3, 0.5),
                         textures={"hum": -8, "babble": -6},
-                        sounds={"call": 6, "step": 30, "beep": 2}, level=-8),
+                        sounds={"call": 3, "step": 30, "beep": 2}, level=-8),
     "forest_path": dict(noise=(-3.5, 80, 14000), mod=(0.15, 0.6), textures={"wind": -4},
                         sounds={"chirp": 40, "step": 20, "call": 3}, level=-8),
     "grocery_store": dict(noise=(-5.5, 50, 10000), mod=(0.5, 0.3),

@@ -1,0 +1,219 @@
+"""Command line: ``python -m pipeline {run,synthesize,export-corpus,tag,experiment,bench}``.
+
+    python -m pipeline run [--profile quick] [--data embedded|PATH] [--method parallel_low] ...
+    python -m pipeline synthesize --task target --output DIR [--train-clips 36] ...
+    python -m pipeline export-corpus --output DIR
+    python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
+    python -m pipeline experiment {table1,curve} [--profile quick] [--seeds 3]
+    python -m pipeline bench [--only data|train|serve] --output build/bench.json
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import warnings
+
+
+def _quiet_libraries() -> None:
+    """Keep Beam, TF and absl logs readable: warnings and errors only, plus our progress lines."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    for name in ("apache_beam", "absl", "tensorflow", "tensorflow_model_analysis", "tfx"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class StageProgress(logging.Handler):
+    """Turns LocalDagRunner's 'Component X is running/finished' logs into numbered progress lines."""
+
+    def __init__(self, total: int):
+        super().__init__(level=logging.INFO)
+        self._total, self._done, self._started = total, 0, {}
+        self._t0 = time.time()
+
+    def emit(self, record):
+        message = record.getMessage()
+        if message.startswith("Component ") and message.endswith(" is running."):
+            node = message[len("Component "):-len(" is running.")]
+            self._started[node] = time.time()
+            print(f"[{self._done + 1:2d}/{self._total}] {node} ...", flush=True)
+        elif message.startswith("Component ") and message.endswith(" is finished."):
+            node = message[len("Component "):-len(" is finished.")]
+            self._done += 1
+            took = time.time() - self._started.get(node, time.time())
+            print(f"[{self._done:2d}/{self._total}] {node} done in {took:.1f} s "
+                  f"(elapsed {time.time() - self._t0:.0f} s)", flush=True)
+        elif message.startswith("A cached execution"):
+            print(f"      reused cached result ({message})", flush=True)
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", default="quick", help="smoke | quick | paper (default quick)")
+    parser.add_argument("--data", default=None,
+                        help="'embedded' (default) or a folder in the DCASE 2017 or manifest layout")
+    parser.add_argument("--output-dir", default=None, help="where pipeline root, serving, reports go")
+    parser.add_argument("--seed", type=int, default=None, help="training-data seed (train_seed)")
+    parser.add_argument("--model-seed", type=int, default=None, help="weight initialisation seed")
+    parser.add_argument("--beam-arg", action="append", default=None,
+                        help="a Beam pipeline argument (repeat), e.g. --beam-arg=--runner=FlinkRunner")
+    parser.add_argument("--set", action="append", default=None, metavar="NAME=VALUE",
+                        help="override any PipelineConfig field, e.g. --set target_epochs=10")
+
+
+def _config_from_args(args):
+    from pipeline import configs
+    overrides = configs.parse_overrides(args.set)
+    overrides.update({k: v for k, v in {
+        "data": args.data, "output_dir": args.output_dir, "train_seed": args.seed,
+        "model_seed": args.model_seed,
+        "beam_pipeline_args": tuple(args.beam_arg) if args.beam_arg else None}.items()
+        if v is not None})
+    if getattr(args, "method", None):
+        overrides["method"] = args.method
+    return configs.get_config(args.profile, **overrides)
+
+
+def cmd_run(args) -> int:
+    from absl import logging as absl_logging
+    from pipeline import local_runner, report
+    from pipeline.pipeline import create_pipeline
+    config = _config_from_args(args)
+    total = len(create_pipeline(config).components)
+    print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
+          f"source {config.source_train_clips}/{config.source_eval_clips} clips, target "
+          f"{config.target_train_clips}/{config.target_eval_clips} clips, method {config.method}, "
+          f"epochs {config.source_epochs}/{config.target_epochs}; data {config.data}", flush=True)
+    print(f"Pipeline root {config.pipeline_root}; ML Metadata {config.metadata_path}", flush=True)
+    absl_logging.set_verbosity(absl_logging.INFO)
+    handler = StageProgress(total)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("absl").setLevel(logging.INFO)
+    start = time.time()
+    try:
+        local_runner.run_local(config)
+    except Exception as err:  # the failing component's error, named
+        print(f"\nPipeline run FAILED after {time.time() - start:.0f} s: "
+              f"{type(err).__name__}: {err}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+    wall = time.time() - start
+    summary = report.build_report(config, wall_seconds=wall)
+    path = report.write_report(summary, report.report_directory(config, summary["run_id"]))
+    print("\n" + report.render_markdown(summary))
+    print(f"Report written to {path} (+ report.json, report.png); wall time {wall:.0f} s")
+    return 0
+
+
+def cmd_synthesize(args) -> int:
+    from components import beam_mixtures, datasets
+    source = datasets.load_source_data(args.data, args.corpus_seed)
+    recipes = datasets.split_recipes(source, args.task, args.train_clips, args.eval_clips,
+                                     args.train_seed, args.eval_seed, args.clip_duration_s)
+    print(f"Synthesizing {args.task} mixtures: " + ", ".join(
+        f"{len(r)} {s}" for s, r in recipes.items()) + f" -> {args.output}", flush=True)
+    start = time.time()
+    beam_mixtures.run_mixture_job(recipes, args.output, source.data_root, args.corpus_seed,
+                                  args.num_shards, args.beam_arg or [])
+    print(f"Done in {time.time() - start:.0f} s: TFRecords in {args.output}/Split-*/, recipes in "
+          f"{args.output}/{beam_mixtures.RECIPES_DIR}/")
+    return 0
+
+
+def cmd_export_corpus(args) -> int:
+    from components import corpus
+    start = time.time()
+    data = corpus.export_corpus(args.corpus_seed, args.output)
+    n_bg = sum(len(v) for v in data.backgrounds.values())
+    n_ev = sum(len(v) for v in data.events.values())
+    print(f"Wrote {n_bg} backgrounds and {n_ev} events in the DCASE 2017 layout to "
+          f"{args.output}/source_data in {time.time() - start:.0f} s")
+    return 0
+
+
+def cmd_tag(args) -> int:
+    from pipeline import tag
+    return tag.main(args)
+
+
+def cmd_experiment(args) -> int:
+    from pipeline import experiments
+    config = _config_from_args(args)
+    return experiments.main(args, config)
+
+
+def cmd_bench(args) -> int:
+    from pipeline import bench
+    return bench.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole TFX pipeline locally and write a report")
+    _add_config_arguments(run)
+    run.add_argument("--method", default=None,
+                     help="transfer method: pretrain_all | pretrain_fix_low | parallel_low")
+    run.set_defaults(func=cmd_run)
+
+    syn = sub.add_parser("synthesize", help="only the data: mixtures -> MFCC TFRecords (Beam)")
+    syn.add_argument("--task", choices=("source", "target"), required=True)
+    syn.add_argument("--output", required=True)
+    syn.add_argument("--data", default="embedded")
+    syn.add_argument("--corpus-seed", type=int, default=2017)
+    syn.add_argument("--train-clips", type=int, default=36)
+    syn.add_argument("--eval-clips", type=int, default=500)
+    syn.add_argument("--train-seed", type=int, default=1)
+    syn.add_argument("--eval-seed", type=int, default=1000)
+    syn.add_argument("--clip-duration-s", type=float, default=30.0)
+    syn.add_argument("--num-shards", type=int, default=2)
+    syn.add_argument("--beam-arg", action="append", default=None)
+    syn.set_defaults(func=cmd_synthesize)
+
+    exp = sub.add_parser("export-corpus", help="write the embedded corpus in the DCASE layout")
+    exp.add_argument("--output", required=True)
+    exp.add_argument("--corpus-seed", type=int, default=2017)
+    exp.set_defaults(func=cmd_export_corpus)
+
+    tag = sub.add_parser("tag", help="tag audio files with a pushed model or a TF Serving server")
+    tag.add_argument("files", nargs="+")
+    where = tag.add_mutually_exclusive_group(required=True)
+    where.add_argument("--model", help="a SavedModel directory (or a model base dir of versions)")
+    where.add_argument("--server", help="TF Serving REST URL, e.g. http://localhost:8501")
+    tag.add_argument("--model-name", default="glassbreak_tagger")
+    tag.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tag.add_argument("--timeout-s", type=float, default=30.0)
+    tag.set_defaults(func=cmd_tag)
+
+    ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")
+    ex.add_argument("which", choices=("table1", "curve"))
+    _add_config_arguments(ex)
+    ex.add_argument("--seeds", type=int, default=3)
+    ex.add_argument("--sizes", default=None, help="curve: comma-separated target clip counts")
+    ex.add_argument("--full-clips", type=int, default=None,
+                    help="table1: clips of the full-data scratch row (default: source_train_clips)")
+    ex.add_argument("--out", default=None, help="output folder (default <output>/experiments/...)")
+    ex.set_defaults(func=cmd_experiment)
+
+    bench = sub.add_parser("bench", help="data, training and serving benchmarks -> one JSON")
+    bench.add_argument("--only", choices=("data", "train", "serve"), action="append")
+    bench.add_argument("--output", default="build/bench.json")
+    bench.add_argument("--clips", type=int, default=16)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The run report: what a person wants to see after ``python -m pipeline run``.
+
+Everything in it is read from the run's ML Metadata and the artifacts it points to (TFMA results,
+the Trainers' metrics.json, the Pusher's output), never recomputed or typed in.
+Written as ``report.md``, ``report.json`` and ``report.png`` under ``<output>/reports/<run>/``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Dict, List, Optional
+
+from components import evaluation, plots
+from pipeline import mlmd_reader
+from pipeline.configs import PipelineConfig
+
+EBR_SLICES = ("ebr_db=-6", "ebr_db=0", "ebr_db=6")
+MODEL_NODES = {"transfer": ("TransferTrainer", "TransferEvaluator"),
+               "scratch": ("ScratchTrainer", "ScratchEvaluator")}
+
+
+def _read_json(path: str) -> Optional[dict]:
+    if path and os.path.exists(path):
+        with open(path, "r", encoding="utf-8") as handle:
+            return json.load(handle)
+    return None
+
+
+def _blessing_reason(evaluation_uri: str, blessed: bool, config: PipelineConfig) -> str:
+    import tensorflow_model_analysis as tfma
+    result = tfma.load_validation_result(evaluation_uri)
+    if blessed:
+        return (f"accuracy >= {config.accuracy_threshold:.2f} and no drop of more than "
+                f"{config.max_accuracy_drop:.2f} against the latest blessed model (if any)")
+    failures = []
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            failures.append(f"{failure.metric_key.name}: {failure.message}")
+    return "; ".join(failures) or "validation failed (see the Evaluator's validation result)"
+
+
+def build_report(config: PipelineConfig, run_id: Optional[str] = None,
+                 wall_seconds: Optional[float] = None) -> Dict:
+    """Collect the report of a run (default: the latest) as a JSON-able dict."""
+    run = mlmd_reader.read_run(config.metadata_path, config.pipeline_name, run_id)
+    report: Dict = {"run_id": run.run_id, "pipeline": config.pipeline_name,
+                    "profile": config.profile, "metadata": config.metadata_path,
+                    "wall_seconds": wall_seconds,
+                    "components": {n: r.state for n, r in run.nodes.items()}}
+    data = {}
+    for task, node in (("source", "SourceExampleGen"), ("target", "TargetExampleGen")):
+        art = run.output(node, "examples")
+        if art:
+            data[task] = json.loads(art.properties.get("generation", "{}"))
+    report["data"] = data
+    source_model = run.output("SourceTrainer", "model")
+    source_metrics = _read_json(os.path.join(source_model.uri, "metrics.json")) if source_model else None
+    report["source_model"] = source_metrics and {
+        "eval_accuracy": source_metrics["metrics"].get("eval", {}).get("accuracy"),
+        "train_accuracy": source_metrics["metrics"]["train"]["accuracy"],
+        "seconds_per_epoch": source_metrics["seconds_per_epoch"]}
+    models = {}
+    for name, (trainer, evaluator) in MODEL_NODES.items():
+        model = run.output(trainer, "model")
+        evaluation_art = run.output(evaluator, "evaluation")
+        if not (model and evaluation_art):
+            continue
+        metrics = evaluation.read_metrics(evaluation_art.uri)
+        trained = _read_json(os.path.join(model.uri, "metrics.json")) or {}
+        models[name] = {"method": trained.get("method"), "model_uri": model.uri,
+                        "evaluation_uri": evaluation_art.uri,
+                        "seconds_per_epoch": trained.get("seconds_per_epoch"),
+                        "slices": metrics}
+    report["models"] = models
+    if "transfer" in models and "scratch" in models:
+        t = models["transfer"]["slices"]["overall"]["binary_accuracy"]
+        s = models["scratch"]["slices"]["overall"]["binary_accuracy"]
+        report["gain_pp"] = 100.0 * (t - s)
+    blessing = run.output("TransferEvaluator", "blessing")
+    blessed = bool(blessing and blessing.properties.get("blessed") == 1)
+    report["blessed"] = blessed
+    if "transfer" in models:
+        report["blessing_reason"] = _blessing_reason(models["transfer"]["evaluation_uri"],
+                                                     blessed, config)
+    pushed = run.output("Pusher", "pushed_model")
+    report["pushed"] = bool(pushed and pushed.properties.get("pushed") == 1)
+    report["pushed_path"] = pushed.properties.get("pushed_destination") if report["pushed"] else None
+    report["pushed_version"] = pushed.properties.get("pushed_version") if report["pushed"] else None
+    return report
+
+
+def _pct(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}"
+
+
+def _scene_names(models: Dict) -> List[str]:
+    names = set()
+    for model in models.values():
+        names.update(k for k in model["slices"] if k.startswith("scene="))
+    return sorted(names)
+
+
+def render_markdown(report: Dict) -> str:
+    """The report as Markdown."""
+    lines = [f"# Run report: {report['pipeline']} ({report['profile']} profile)", "",
+             f"- ML Metadata run id: `{report['run_id']}` ({report['metadata']})"]
+    if report.get("wall_seconds") is not None:
+        lines.append(f"- wall time: {report['wall_seconds']:.0f} s")
+    states = report["components"]
+    lines.append(f"- components: {len(states)}, " + ", ".join(
+        f"{state.lower()} {sum(1 for s in states.values() if s == state)}"
+        for state in sorted(set(states.values()))))
+    lines += ["", "## Data", "", "| task | train clips | eval clips | clip length | seeds (train/eval) |",
+              "| --- | --- | --- | --- | --- |"]
+    for task, gen in report["data"].items():
+        lines.append(f"| {task} | {gen['clips'].get('train', 0)} | {gen['clips'].get('eval', 0)} | "
+                     f"{gen['clip_duration_s']:g} s ({gen['frames']} frames) | "
+                     f"{gen['train_seed']}/{gen['eval_seed']} |")
+    lines += ["", "## Models on the target test set (TFMA)", "",
+              "| model | method | accuracy | AUC | precision | recall | s/epoch |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, model in report["models"].items():
+        overall = model["slices"]["overall"]
+        spe = model.get("seconds_per_epoch")
+        lines.append(f"| {name} | {model['method']} | {_pct(overall.get('binary_accuracy'))} | "
+                     f"{overall.get('auc', float('nan')):.3f} | {_pct(overall.get('precision'))} | "
+                     f"{_pct(overall.get('recall'))} | "
+                     f"{'n/a' if spe is None else format(spe, '.2f')} |")
+    if report.get("source_model"):
+        src = report["source_model"]
+        lines += ["", f"Source model (baby cry) accuracy on the source test set: "
+                  f"{_pct(src['eval_accuracy'])} % (Keras evaluation)."]
+    if "gain_pp" in report:
+        lines += ["", f"**Gain of transfer over scratch: {report['gain_pp']:+.1f} percentage "
+                  "points** on the same target test set."]
+    lines += ["", "## Detection rate of positive clips per EBR", "",
+              "(`ebr_db` exists only on clips with an event, so this is the share of events found.)",
+              "", "| model | " + " | ".join(s.replace("ebr_db=", "") + " dB" for s in EBR_SLICES) + " |",
+              "| --- |" + " --- |" * len(EBR_SLICES)]
+    for name, model in report["models"].items():
+        lines.append(f"| {name} | " + " | ".join(
+            _pct(model["slices"].get(s, {}).get("binary_accuracy")) for s in EBR_SLICES) + " |")
+    scenes = _scene_names(report["models"])
+    lines += ["", "## Accuracy per scene", "", "| model | " + " | ".join(
+        s.replace("scene=", "") for s in scenes) + " |", "| --- |" + " --- |" * len(scenes)]
+    for name, model in report["models"].items():
+        lines.append(f"| {name} | " + " | ".join(
+            _pct(model["slices"].get(s, {}).get("binary_accuracy")) for s in scenes) + " |")
+    lines += ["", "## Gate and push", "",
+              f"- blessed: **{'yes' if report['blessed'] else 'no'}** - {report.get('blessing_reason', '')}",
+              f"- pushed: {'yes' if report['pushed'] else 'no'}"]
+    if report["pushed"]:
+        lines.append(f"- model path: `{report['pushed_path']}` (version {report['pushed_version']})")
+    lines += ["", "![accuracies](report.png)", ""]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def write_report(report: Dict, directory: str) -> str:
+    """Write report.md/.json/.png into ``directory``; return the Markdown path."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "report.json"), "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=2, sort_keys=True)
+    groups = ["overall"] + [s.replace("ebr_db=", "EBR ") + " dB" for s in EBR_SLICES]
+    series = {f"{name} ({model['method']})": [model["slices"].get(key, {}).get("binary_accuracy")
+                                              for key in ("overall",) + EBR_SLICES]
+              for name, model in report["models"].items()}
+    plots.grouped_bars(groups, series, os.path.join(directory, "report.png"),
+                       f"Target test set: accuracy and per-EBR detection rate "
+                       f"(gain {report.get('gain_pp', float('nan')):+.1f} pp)", "%")
+    path = os.path.join(directory, "report.md")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(render_markdown(report))
+    return path
+
+
+def report_directory(config: PipelineConfig, run_id: str) -> str:
+    """``<output>/reports/<run id with only safe characters>``."""
+    return os.path.join(config.report_dir, re.sub(r"[^0-9A-Za-z_.-]", "_", run_id))

@@ -1,0 +1,216 @@
+"""Data stage: corpus splits, reference mixing, determinism, MFCC, DCASE reader, bad input."""
+import glob
+import os
+
+import librosa
+import numpy as np
+import pytest
+import soundfile
+import yaml
+
+from components import (beam_mixtures, corpus, datasets, dcase, examples, features, mixing,
+                        schema)
+from components.audio_io import SAMPLE_RATE, AudioDataError
+from components.records import SOURCE_SCENES, TARGET_SCENES, BackgroundRecord, EventRecord
+from pipeline import configs
+from tests.conftest import write_wav
+
+CORPUS_SEED = 2017
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    return corpus.embedded_source_data(CORPUS_SEED)
+
+
+@pytest.fixture(scope="module")
+def loader():
+    return mixing.audio_loader("", CORPUS_SEED)
+
+
+def test_splits_are_disjoint_by_location_author_and_scene(embedded):
+    train_locations = {b.location for b in embedded.backgrounds["train"]}
+    test_locations = {b.location for b in embedded.backgrounds["test"]}
+    assert train_locations and test_locations and not train_locations & test_locations
+    train_authors = {e.author for e in embedded.events["train"]}
+    test_authors = {e.author for e in embedded.events["test"]}
+    assert train_authors and test_authors and not train_authors & test_authors
+    assert not set(SOURCE_SCENES) & set(TARGET_SCENES)
+    for subset in ("train", "test"):
+        assert {b.scene for b in embedded.task_backgrounds("source", subset)} == set(SOURCE_SCENES)
+        assert {b.scene for b in embedded.task_backgrounds("target", subset)} == set(TARGET_SCENES)
+    recipes = datasets.split_recipes(embedded, "target", 40, 40, 1, 2, 3.0)
+    assert not ({r.bg_location for r in recipes["train"]} & {r.bg_location for r in recipes["eval"]})
+    assert not ({r.event_author for r in recipes["train"] if r.label}
+                & {r.event_author for r in recipes["eval"] if r.label})
+
+
+def test_event_counts_and_lengths_follow_the_paper(embedded):
+    for task, cls, n_train, n_test, mean in (("source", "babycry", 106, 42, 2.25),
+                                             ("target", "glassbreak", 96, 43, 1.16)):
+        train, test = embedded.task_events(task, "train"), embedded.task_events(task, "test")
+        assert (len(train), len(test)) == (n_train, n_test)
+        lengths = [e.length_s for e in train + test]
+        assert abs(np.mean(lengths) - mean) < 0.25
+
+
+def test_presence_is_exactly_balanced(embedded):
+    for n in (2, 36, 100):
+        recipes = mixing.task_recipes(embedded, "source", "train", "train", n, 5, 30.0)
+        assert sum(r.label for r in recipes) == n // 2
+        assert {r.ebr_db for r in recipes if r.label} <= {-6.0, 0.0, 6.0}
+
+
+def _background_segment(recipe, load):
+    start = int(round(recipe.bg_offset_s * SAMPLE_RATE))
+    return load(recipe.bg_uri)[start:start + int(round(recipe.duration_s * SAMPLE_RATE))]
+
+
+def test_positive_mixtures_reach_their_ebr_and_negatives_are_scaled_backgrounds(embedded, loader):
+    recipes = mixing.task_recipes(embedded, "target", "train", "train", 12, 3, 4.0)
+    for recipe in recipes:
+        mixture, final = mixing.render(recipe, loader)
+        bg = _background_segment(recipe, loader)
+        if not recipe.label:
+            assert np.array_equal(mixture, 0.2 * bg)
+            continue
+        onset = int(recipe.event_onset_s * SAMPLE_RATE)
+        length = int(round(recipe.event_duration_s * SAMPLE_RATE))
+        outside = np.ones(len(bg), bool)
+        outside[onset:onset + length] = False
+        gain = np.dot(mixture[outside], bg[outside]) / np.dot(bg[outside], bg[outside])
+        added = mixture[onset:onset + length] / gain - bg[onset:onset + length]
+        measured = 20 * np.log10(mixing.rms(added) / mixing.rms(bg[onset:onset + length]))
+        assert abs(measured - recipe.ebr_db) < 0.01, recipe.mixture_id
+        assert final.scale > 0
+
+
+def test_mixing_peak_normalises_only_when_clipping():
+    bg = np.linspace(-7.0, 7.0, 1000)          # 0.2 x 7 = 1.4 would clip
+    clipped = mixing.mix(bg, None, 0, 0.0)
+    assert np.isclose(np.max(np.abs(clipped)), 1.0)
+    np.testing.assert_allclose(clipped, bg / 7.0)
+    quiet = mixing.mix(np.full(1000, 0.5), None, 0, 0.0)
+    assert np.array_equal(quiet, np.full(1000, 0.1))
+
+
+def test_recipe_recreates_the_same_mixture(embedded, loader):
+    recipe = next(r for r in mixing.task_recipes(embedded, "source", "test", "eval", 6, 9, 3.0)
+                  if r.label)
+    first, final = mixing.render(recipe, loader)
+    again, _ = mixing.render(mixing.Recipe.from_json(final.to_json()), loader)
+    assert np.array_equal(first, again)
+
+
+def _run_job(embedded, out, seed):
+    recipes = datasets.split_recipes(embedded, "target", 6, 4, seed, 77, 1.0)
+    beam_mixtures.run_mixture_job(recipes, str(out), embedded.data_root, CORPUS_SEED, 2, [])
+    return sorted(glob.glob(os.path.join(str(out), "**", "*.*"), recursive=True))
+
+
+def test_same_seed_gives_byte_identical_tfrecords_and_recipes(embedded, tmp_path):
+    first = _run_job(embedded, tmp_path / "a", seed=11)
+    second = _run_job(embedded, tmp_path / "b", seed=11)
+    other = _run_job(embedded, tmp_path / "c", seed=12)
+    names = [os.path.relpath(p, tmp_path / "a") for p in first]
+    assert names == [os.path.relpath(p, tmp_path / "b") for p in second]
+    assert any(n.endswith(".gz") for n in names) and any(n.endswith(".jsonl") for n in names)
+    for a, b in zip(first, second):
+        assert open(a, "rb").read() == open(b, "rb").read(), a
+    train_a = [p for p in first if "Split-train" in p]
+    train_c = [p for p in other if "Split-train" in p]
+    assert [open(p, "rb").read() for p in train_a] != [open(p, "rb").read() for p in train_c]
+    x, y, meta = examples.load_split(str(tmp_path / "a"), "train", features.n_frames(SAMPLE_RATE))
+    assert x.shape == (6, 87, 20) and y.sum() == 3
+    assert all(m["ebr_db"] in (-6.0, 0.0, 6.0) for m, label in zip(meta, y) if label)
+
+
+def test_30_second_clip_gives_2584_by_20_mfcc_equal_to_librosa():
+    y = np.random.default_rng(1).uniform(-0.5, 0.5, 30 * SAMPLE_RATE).astype(np.float32)
+    ours = features.mfcc(y)
+    assert ours.shape == (2584, 20)
+    reference = librosa.feature.mfcc(y=y, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
+    np.testing.assert_array_equal(ours, reference.T)
+
+
+def test_dcase_reader_reads_the_real_layout(dcase_fixture):
+    data = dcase.read_dcase_source_data(str(dcase_fixture))
+    assert {b.location for b in data.backgrounds["train"]} == {"a001", "b002"}
+    assert {b.scene for b in data.backgrounds["test"]} == {"home", "beach"}
+    assert all(abs(b.duration_s - 2.0) < 1e-6 for b in data.backgrounds["train"])
+    glass = data.task_events("target", "train")
+    assert [(e.author, e.segment) for e in glass] == [("alice", (0.1, 0.6))]
+    assert data.task_events("source", "test")[0].author == "dave"
+    assert data.task_backgrounds("target", "train")[0].uri == "bgs/audio/a001_0_30.wav"
+    recipes = datasets.split_recipes(data, "target", 4, 2, 1, 2, 1.0)
+    load = mixing.audio_loader(data.data_root, 0)
+    mixture, _ = mixing.render(recipes["train"][0], load)
+    assert mixture.shape == (SAMPLE_RATE,)
+
+
+def test_manifest_reader(tmp_path):
+    rng = np.random.default_rng(2)
+    write_wav(str(tmp_path / "bg" / "k1.wav"), 0.1 * rng.standard_normal(SAMPLE_RATE * 2))
+    write_wav(str(tmp_path / "ev" / "g1.wav"), 0.1 * rng.standard_normal(SAMPLE_RATE))
+    (tmp_path / "backgrounds.csv").write_text("path,scene,location,subset\nbg/k1.wav,Home,k1,train\n")
+    (tmp_path / "events.csv").write_text(
+        "path,class,author,segment_start_s,segment_end_s,subset\nev/g1.wav,glassbreak,me,0.1,0.9,train\n")
+    data = dcase.read_source_data(str(tmp_path))
+    assert data.backgrounds["train"][0].scene == "home"
+    assert data.events["train"][0].segment == (0.1, 0.9)
+
+
+def _break(fixture, how):
+    base = fixture / "source_data"
+    target = base / "events" / "glassbreak" / "111.wav"
+    if how == "corrupt":
+        target.write_bytes(b"RIFF\x00\x00not really a wave file" * 10)
+    elif how == "empty":
+        target.write_bytes(b"")
+    elif how == "stereo":
+        soundfile.write(str(target), np.zeros((SAMPLE_RATE, 2)), SAMPLE_RATE)
+    elif how == "8khz":
+        soundfile.write(str(target), np.zeros(8000), 8000)
+    elif how == "missing":
+        target.unlink()
+    elif how == "escape":
+        events = yaml.safe_load((base / "cv_setup" / "events_devtrain.yaml").read_text())
+        events["glassbreak"][0]["audio_filename"] = "../../../../outside.wav"
+        (base / "cv_setup" / "events_devtrain.yaml").write_text(yaml.safe_dump(events))
+    elif how == "yaml":
+        (base / "cv_setup" / "events_devtrain.yaml").write_text("glassbreak: [unclosed\n  - :")
+    return target
+
+
+@pytest.mark.parametrize("how, expected, names", [
+    ("corrupt", "not a readable audio file", "111.wav"),
+    ("empty", "file is empty", "111.wav"),
+    ("stereo", "expected mono", "111.wav"),
+    ("8khz", "sample rate 8000 Hz", "111.wav"),
+    ("missing", "does not exist", "111.wav"),
+    ("escape", "escapes the data root", "outside.wav"),
+    ("yaml", "malformed YAML", "events_devtrain.yaml"),
+])
+def test_bad_input_is_named(dcase_fixture, how, expected, names):
+    _break(dcase_fixture, how)
+    with pytest.raises(AudioDataError) as err:
+        dcase.read_dcase_source_data(str(dcase_fixture))
+    assert expected in str(err.value) and names in str(err.value)
+
+
+def test_beam_job_fails_on_a_bad_clip_instead_of_dropping_it(dcase_fixture, tmp_path):
+    data = dcase.read_dcase_source_data(str(dcase_fixture))
+    recipes = datasets.split_recipes(data, "target", 4, 2, 1, 2, 1.0)
+    # The file turns stereo after it was listed: only the Beam workers can notice.
+    bad = dcase_fixture / "source_data" / "events" / "glassbreak" / "111.wav"
+    soundfile.write(str(bad), np.zeros((SAMPLE_RATE, 2)), SAMPLE_RATE)
+    with pytest.raises(Exception) as err:
+        beam_mixtures.run_mixture_job(recipes, str(tmp_path / "out"), data.data_root, 0, 1, [])
+    assert "111.wav" in str(err.value) and "expected mono" in str(err.value)
+
+
+def test_committed_schemas_match_the_profiles():
+    for name in configs.PROFILES:
+        config = configs.get_config(name)
+        with open(config.schema_file) as handle:
+            assert handle.read() == schema.schema_text(config.frames, config.clip_duration_s)

@@ -1,0 +1,201 @@
+"""Models: in-graph MFCC, signatures, transfer methods, learning, Trainer base-model errors."""
+import os
+
+import keras
+import librosa
+import numpy as np
+import pytest
+import tensorflow as tf
+from tfx.components.trainer.fn_args_utils import FnArgs
+
+from components import (corpus, examples, features, mixing, model as tagger, serving,
+                        trainer_target, training)
+from components.audio_io import SAMPLE_RATE
+
+CLIP_S = 1.0
+FRAMES = features.n_frames(features.clip_samples(CLIP_S))
+
+
+def _tf_mfcc(y):
+    mel = tf.constant(features.mel_matrix())
+    return features.mfcc_tf(tf.constant(y[None].astype(np.float32)), mel).numpy()[0]
+
+
+def _librosa_mfcc(y):
+    return librosa.feature.mfcc(y=y.astype(np.float32), sr=44100, n_mfcc=20, n_fft=2048,
+                                hop_length=512).T
+
+
+@pytest.mark.parametrize("kind", ["noise", "chirp", "silence", "mixture"])
+def test_in_graph_mfcc_equals_librosa(kind):
+    n = 3 * SAMPLE_RATE
+    t = np.arange(n) / SAMPLE_RATE
+    if kind == "noise":
+        y = 0.3 * np.random.default_rng(0).standard_normal(n)
+    elif kind == "chirp":
+        y = 0.5 * np.sin(2 * np.pi * (100 * t + 3000 * t ** 2))
+    elif kind == "silence":
+        y = np.zeros(n)
+        y[n // 2] = 1e-3   # top_db floor: all but one frame sit at max - 80 dB
+    else:
+        data = corpus.embedded_source_data(2017)
+        recipe = next(r for r in mixing.task_recipes(data, "target", "test", "eval", 4, 3, 3.0)
+                      if r.label)
+        y, _ = mixing.render(recipe, mixing.audio_loader("", 2017))
+    np.testing.assert_allclose(_tf_mfcc(y), _librosa_mfcc(y), atol=1e-3, rtol=0)
+
+
+def _learnable_set(n, seed, frames=FRAMES):
+    """Clips whose positives carry a burst in one coefficient somewhere in time."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, frames, 20)).astype(np.float32)
+    y = np.arange(n) % 2
+    for i in np.flatnonzero(y):
+        start = rng.integers(0, frames - 10)
+        x[i, start:start + 10, 2] += 3.0
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def source_model():
+    x, y = _learnable_set(32, 0)
+    return training.train_stage(x, y, None, None, training.StageConfig(epochs=2, batch_size=8),
+                                label="source")["model"]
+
+
+@pytest.fixture(scope="module")
+def exported(source_model, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("model") / "Format-Serving")
+    serving.export_tagger(source_model, path, CLIP_S, decision_threshold=0.5)
+    return path
+
+
+def test_three_signatures_agree(exported):
+    loaded = tf.saved_model.load(exported)
+    y = 0.2 * np.random.default_rng(3).standard_normal(features.clip_samples(CLIP_S))
+    mfcc = features.mfcc(y)
+    recipe = mixing.Recipe("m0", "target", "eval", 0, 0, 0, CLIP_S, "bg", "home", "home01", 0.0)
+    serialized = examples.mixture_example(recipe, mfcc).SerializeToString()
+    by_example = serving.call_signature(loaded, "serving_default", [serialized])
+    by_mfcc = serving.call_signature(loaded, "predict_mfcc", mfcc[None])
+    by_wave = serving.call_signature(loaded, "predict_waveform", y[None].astype(np.float32))
+    for out in (by_example, by_mfcc, by_wave):
+        assert set(out) == {"probability", "decision"}
+    np.testing.assert_allclose(by_example["probability"], by_mfcc["probability"], atol=1e-4)
+    np.testing.assert_allclose(by_wave["probability"], by_mfcc["probability"], atol=1e-4)
+    assert by_wave["decision"][0] == int(by_wave["probability"][0] >= 0.5)
+    info = serving.model_info(loaded)
+    assert info["clip_samples"] == SAMPLE_RATE and info["threshold"] == 0.5
+    # documented rule: longer input is cropped to the first clip_samples, shorter is zero-padded
+    longer = np.concatenate([y, np.ones(5000)]).astype(np.float32)[None]
+    np.testing.assert_allclose(serving.call_signature(loaded, "predict_waveform", longer)
+                               ["probability"], by_wave["probability"], atol=1e-6)
+
+
+def _weights(model, name):
+    return [w.copy() for w in model.get_layer(name).get_weights()]
+
+
+def test_pretrain_all_starts_from_exactly_the_source_weights(source_model):
+    network = tagger.build_tagger("pretrain_all", seed=5)
+    tagger.transfer_weights(network, source_model, "pretrain_all")
+    for name in ("normalize", "lstm_1", "lstm_2", "output"):
+        for got, want in zip(_weights(network, name), _weights(source_model, name)):
+            assert np.array_equal(got, want), name
+
+
+@pytest.mark.parametrize("method, frozen, trainable", [
+    ("pretrain_fix_low", "lstm_1", ["lstm_2", "output"]),
+    ("parallel_low", "lstm_1_source", ["lstm_1", "lstm_2", "output"]),
+])
+def test_frozen_layer_stays_bit_identical_while_the_rest_trains(source_model, method, frozen,
+                                                                 trainable):
+    x, y = _learnable_set(16, 1)
+    keras.utils.set_random_seed(0)
+    network = tagger.build_tagger(method, seed=1)
+    tagger.transfer_weights(network, source_model, method)
+    before = {n: _weights(network, n) for n in [frozen] + trainable}
+    assert all(np.array_equal(a, b) for a, b in zip(before[frozen], _weights(source_model, "lstm_1")))
+    tagger.compile_tagger(network)
+    network.fit(x, y.astype(np.float32), epochs=2, batch_size=8, verbose=0)
+    for got, want in zip(_weights(network, frozen), before[frozen]):
+        assert np.array_equal(got, want)
+    for name in trainable:
+        assert any(not np.array_equal(a, b) for a, b in zip(_weights(network, name), before[name])), name
+
+
+def test_parallel_low_has_two_first_layer_lstms_feeding_the_second():
+    network = tagger.build_tagger("parallel_low")
+    concat = network.get_layer("concat")
+    feeding = sorted(node.operation.name for tensor in concat.input
+                     for node in [tensor._keras_history.operation._inbound_nodes[0]])
+    assert feeding == ["lstm_1", "lstm_1_source"]
+    assert network.get_layer("lstm_2").input.shape[-1] == 200
+    assert isinstance(network.get_layer("lstm_1_source"), keras.layers.LSTM)
+
+
+def test_lstm_configuration_is_cudnn_eligible():
+    for layer in tagger.build_tagger("parallel_low").layers:
+        if isinstance(layer, keras.layers.LSTM):
+            assert (layer.activation.__name__, layer.recurrent_activation.__name__) == ("tanh", "sigmoid")
+            assert layer.cell.recurrent_dropout == 0 and not layer.unroll and layer.use_bias
+            assert layer.cell.dropout == pytest.approx(0.1)
+
+
+def test_training_lowers_loss_and_beats_chance_on_held_out_data():
+    x, y = _learnable_set(48, 2, frames=40)
+    x_test, y_test = _learnable_set(40, 3, frames=40)
+    result = training.train_stage(x, y, x_test, y_test,
+                                  training.StageConfig(epochs=15, batch_size=8, seed=0))
+    assert result["history"]["loss"][-1] < result["history"]["loss"][0]
+    assert result["metrics"]["eval"]["accuracy"] >= 0.75
+
+
+def _fn_args(tmp_path, base_model=None):
+    examples_dir = tmp_path / "examples"
+    if not examples_dir.exists():
+        x, y = _learnable_set(4, 4)
+        recipe = mixing.Recipe("m", "target", "train", 0, 0, 0, CLIP_S, "bg", "home", "h", 0.0)
+        for split in ("train", "eval"):
+            (examples_dir / f"Split-{split}").mkdir(parents=True)
+            with tf.io.TFRecordWriter(str(examples_dir / f"Split-{split}" / "d.gz"),
+                                      tf.io.TFRecordOptions(compression_type="GZIP")) as writer:
+                for xi, yi in zip(x, y):
+                    recipe.label = int(yi)
+                    recipe.ebr_db, recipe.event_onset_s, recipe.event_duration_s = 0.0, 0.1, 0.2
+                    recipe.event_author = "a"
+                    writer.write(examples.mixture_example(recipe, xi).SerializeToString())
+    config = {"method": "parallel_low", "epochs": 1, "batch_size": 4, "clip_duration_s": CLIP_S}
+    return FnArgs(train_files=[str(examples_dir / "Split-train" / "*")],
+                  eval_files=[str(examples_dir / "Split-eval" / "*")],
+                  serving_model_dir=str(tmp_path / "model" / "Format-Serving"),
+                  model_run_dir=str(tmp_path / "run"), base_model=base_model,
+                  custom_config=config)
+
+
+def test_target_trainer_without_base_model_names_the_method(tmp_path):
+    with pytest.raises(tagger.TransferError, match="parallel_low.*base"):
+        trainer_target.run_fn(_fn_args(tmp_path))
+
+
+def test_target_trainer_with_mismatched_base_model_names_the_missing_layer(tmp_path):
+    inputs = keras.Input((None, 20), name="mfcc")
+    normalized = keras.layers.Normalization(name="normalize")(inputs)
+    outputs = keras.layers.Dense(1, name="output")(keras.layers.GRU(8, name="gru_1")(normalized))
+    other = keras.Model(inputs, outputs)
+    other.get_layer("normalize").adapt(np.zeros((2, 5, 20), np.float32) + 1)
+    base_dir = str(tmp_path / "base" / "Format-Serving")
+    serving.export_tagger(other, base_dir, CLIP_S)
+    with pytest.raises(tagger.TransferError) as err:
+        trainer_target.run_fn(_fn_args(tmp_path, base_model=base_dir))
+    assert "parallel_low" in str(err.value) and "'lstm_1'" in str(err.value)
+
+
+def test_target_trainer_writes_model_metrics_and_tensorboard_logs(tmp_path, exported):
+    args = _fn_args(tmp_path, base_model=exported)
+    trainer_target.run_fn(args)
+    assert tf.saved_model.load(args.serving_model_dir).signatures["predict_waveform"]
+    root = os.path.dirname(args.serving_model_dir)
+    assert os.path.exists(os.path.join(root, "metrics.json"))
+    assert os.path.exists(os.path.join(args.model_run_dir, "learning_curves.png"))
+    assert any("events.out.tfevents" in f for _, _, fs in os.walk(args.model_run_dir) for f in fs)
