@@ -23,6 +23,7 @@ class NodeRecord:
     state: str                      # COMPLETE, CACHED, FAILED, RUNNING ...
     execution_id: int
     outputs: Dict[str, List[ArtifactInfo]]
+    inputs: Dict[str, List[ArtifactInfo]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -84,16 +85,22 @@ def read_run(metadata_path: str, pipeline_name: str, run_id: Optional[str] = Non
                          if c.type == "node"]
         node_id = node_contexts[0].name.split(".", 1)[-1] if node_contexts else str(execution.id)
         outputs: Dict[str, List[ArtifactInfo]] = {}
+        inputs: Dict[str, List[ArtifactInfo]] = {}
         for ev in events:
-            if ev.execution_id != execution.id or ev.type not in (
-                    metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT):
+            if ev.execution_id != execution.id:
                 continue
-            key = ev.path.steps[0].key if ev.path.steps else "output"
+            if ev.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT):
+                side = outputs
+            elif ev.type in (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT):
+                side = inputs
+            else:
+                continue
+            key = ev.path.steps[0].key if ev.path.steps else "artifact"
             art = artifacts[ev.artifact_id]
             props = {k: _value(v) for k, v in art.custom_properties.items()}
             props.update({k: _value(v) for k, v in art.properties.items()})
-            outputs.setdefault(key, []).append(ArtifactInfo(art.uri, type_names.get(art.type_id, ""),
-                                                            props))
+            side.setdefault(key, []).append(ArtifactInfo(art.uri, type_names.get(art.type_id, ""),
+                                                         props))
         nodes[node_id] = NodeRecord(node_id, STATE_NAMES.get(execution.last_known_state, "?"),
-                                    execution.id, outputs)
+                                    execution.id, outputs, inputs)
     return RunRecord(run_id, context.id, nodes)

@@ -1,0 +1,117 @@
+"""End to end: the smoke profile through LocalDagRunner, caching, baseline gate, anomalies."""
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from components import serving
+from pipeline import __main__ as cli
+from pipeline import configs, mlmd_reader
+
+TRAINERS = ("SourceTrainer", "TransferTrainer", "ScratchTrainer")
+
+
+def _run(output_dir, *extra):
+    return cli.main(["run", "--profile", "smoke", "--output-dir", str(output_dir), *extra])
+
+
+def _latest(output_dir):
+    config = configs.get_config("smoke", output_dir=str(output_dir))
+    return config, mlmd_reader.read_run(config.metadata_path, config.pipeline_name)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """First run, a rerun with the same inputs, and a run with a new seed and an unreachable
+    accuracy threshold, in one pipeline root."""
+    out = tmp_path_factory.mktemp("e2e")
+    results = {}
+    assert _run(out) == 0
+    results["first"] = _latest(out)[1]
+    assert _run(out) == 0
+    results["rerun"] = _latest(out)[1]
+    assert _run(out, "--seed", "5", "--set", "accuracy_threshold=1.01") == 0
+    results["strict"] = _latest(out)[1]
+    return out, results
+
+
+def test_every_component_succeeds_and_the_pushed_model_answers(runs):
+    out, results = runs
+    first = results["first"]
+    assert len(first.nodes) == 17
+    assert {n: r.state for n, r in first.nodes.items()} == {n: "COMPLETE" for n in first.nodes}
+    pushed = first.output("Pusher", "pushed_model")
+    assert pushed.properties["pushed"] == 1
+    path = pushed.properties["pushed_destination"]
+    assert os.path.dirname(path) == os.path.join(str(out), "serving", "glassbreak_tagger")
+    loaded = tf.saved_model.load(path)
+    info = serving.model_info(loaded)
+    wave = np.zeros((1, info["clip_samples"]), np.float32)
+    wave[0, ::97] = 0.3
+    by_wave = serving.call_signature(loaded, "predict_waveform", wave)
+    mfcc = serving.call_signature(loaded, "predict_mfcc",
+                                  np.zeros((1, info["frames"], 20), np.float32))
+    assert by_wave["probability"].shape == (1,) and mfcc["decision"].shape == (1,)
+    assert "serving_default" in loaded.signatures
+
+
+def test_report_accuracies_equal_what_tfma_wrote(runs):
+    import tensorflow_model_analysis as tfma
+    out, results = runs
+    first = results["first"]
+    reports = os.path.join(str(out), "reports")
+    folder = [d for d in sorted(os.listdir(reports)) if d.startswith(first.run_id[:10])][0]
+    with open(os.path.join(reports, folder, "report.json")) as handle:
+        report = json.load(handle)
+    assert report["run_id"] == first.run_id
+    assert os.path.exists(os.path.join(reports, folder, "report.png"))
+    assert "Gain of transfer over scratch" in open(os.path.join(reports, folder, "report.md")).read()
+    for name, evaluator in (("transfer", "TransferEvaluator"), ("scratch", "ScratchEvaluator")):
+        result = tfma.load_eval_result(first.output(evaluator, "evaluation").uri)
+        overall = [m for key, m in result.slicing_metrics if not key][0]
+        tfma_accuracy = overall[""][""]["binary_accuracy"]["doubleValue"]
+        assert report["models"][name]["slices"]["overall"]["binary_accuracy"] == tfma_accuracy
+    t = report["models"]["transfer"]["slices"]["overall"]["binary_accuracy"]
+    s = report["models"]["scratch"]["slices"]["overall"]["binary_accuracy"]
+    assert report["gain_pp"] == pytest.approx(100 * (t - s))
+    assert report["pushed_version"] and report["blessed"] is True
+
+
+def test_rerun_with_the_same_inputs_reuses_cached_components(runs):
+    _, results = runs
+    rerun = results["rerun"]
+    assert rerun.run_id != results["first"].run_id
+    for node in ("SourceExampleGen", "TargetExampleGen") + TRAINERS:
+        assert rerun.nodes[node].state == "CACHED", node
+    assert (rerun.output("TransferTrainer", "model").uri
+            == results["first"].output("TransferTrainer", "model").uri)
+
+
+def test_new_seed_gives_a_candidate_judged_against_the_blessed_baseline_and_not_pushed(runs):
+    out, results = runs
+    first, strict = results["first"], results["strict"]
+    assert strict.nodes["TargetExampleGen"].state == "COMPLETE"
+    assert (strict.output("TransferTrainer", "model").uri
+            != first.output("TransferTrainer", "model").uri)
+    baseline = strict.nodes["TransferEvaluator"].inputs.get("baseline_model")
+    assert baseline, "the evaluator got no baseline model"
+    assert baseline[0].uri == first.output("TransferTrainer", "model").uri
+    assert strict.output("TransferEvaluator", "blessing").properties.get("blessed") == 0
+    assert strict.output("Pusher", "pushed_model").properties.get("pushed") == 0
+    reports = os.path.join(str(out), "reports")
+    latest = sorted(os.listdir(reports))[-1]
+    text = open(os.path.join(reports, latest, "report.md")).read()
+    assert "blessed: **no**" in text and "binary_accuracy" in text and "pushed: no" in text
+
+
+def test_example_validator_anomaly_stops_the_run_before_training(tmp_path, capsys):
+    wrong_schema = configs.get_config("paper").schema_file   # expects 30 s clips, smoke has 2 s
+    code = _run(tmp_path, "--set", f"schema_path={wrong_schema}")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "anomalies" in err and "'mfcc'" in err
+    _, run = _latest(tmp_path)
+    assert not any(t in run.nodes for t in TRAINERS)
+    assert "Pusher" not in run.nodes
