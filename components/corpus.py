@@ -195,6 +195,26 @@ def sound_beep(rng: np.random.Generator) -> np.ndarray:
                 0.005, 0.005)
 
 
+def sound_door(rng: np.random.Generator) -> np.ndarray:
+    """A door slam or dropped object: a broadband impact with a short rattle (distractor for
+    glass break: a sharp onset without the glassy ringing)."""
+    n = int(rng.uniform(0.15, 0.5) * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    thump = shaped_noise(n, rng, -6.0, 40, rng.uniform(3000, 9000)) * np.exp(-t / rng.uniform(0.02, 0.08))
+    rattle = damped_partials(n, rng, rng.uniform(150, 900, 4), rng.uniform(0.03, 0.15, 4))
+    return fade(thump + 0.4 * rattle, 0.001, 0.02)
+
+
+def sound_voice(rng: np.random.Generator) -> np.ndarray:
+    """One talker's phrase (a shout, a call across the room, a TV voice): voiced, 0.4-1.8 s
+    (distractor for baby cry, and a salient non-glass event in homes and offices)."""
+    n = int(rng.uniform(0.4, 1.8) * SAMPLE_RATE)
+    f0 = contour(n, rng, rng.uniform(110, 300), 0.15, 5)
+    formants = ((rng.uniform(400, 800), 200.0), (rng.uniform(1100, 2000), 300.0))
+    syllables = slow_envelope(n, rng, rng.uniform(3, 6), 0.9)
+    return fade(harmonic_tone(f0, 16, 1.0, formants, rng) * syllables, 0.03, 0.08)
+
+
 SHORT_SOUNDS = {
     "clink": sound_clink,
     "keys": sound_keys,
@@ -203,6 +223,8 @@ SHORT_SOUNDS = {
     "chirp": sound_chirp,
     "call": lambda rng: sound_call(rng, (650.0, 1300.0)),
     "beep": sound_beep,
+    "door": sound_door,
+    "voice": sound_voice,
 }
 
 
@@ -243,39 +265,39 @@ def texture_hum(n: int, rng: np.random.Generator, f0: float) -> np.ndarray:
 # textures {name: level dB}, short sounds {name: events per minute}, short sound level dB.
 SCENE_RECIPES: Dict[str, dict] = {
     "beach": dict(noise=(-4.5, 30, 12000), mod=(0.12, 0.8), textures={"wind": -6},
-                  sounds={"call": 3, "step": 10, "chirp": 4}, level=-8),
+                  sounds={"voice": 4, "call": 3, "step": 10, "chirp": 4}, level=-8),
     "bus": dict(noise=(-7.0, 25, 8000), mod=(0.3, 0.3), textures={"hum": -2, "babble": -10},
-                sounds={"call": 2, "beep": 2, "step": 6}, level=-10),
+                sounds={"voice": 4, "door": 3, "call": 2, "beep": 2, "step": 6}, level=-10),
     "cafe/restaurant": dict(noise=(-5.0, 60, 10000), mod=(1.0, 0.3), textures={"babble": 0},
-                            sounds={"call": 3, "clink": 25, "step": 8}, level=-9),
+                            sounds={"voice": 8, "call": 3, "clink": 25, "step": 8}, level=-9),
     "car": dict(noise=(-8.0, 20, 6000), mod=(0.2, 0.3), textures={"hum": 0},
-                sounds={"click": 4, "beep": 1}, level=-12),
+                sounds={"door": 2, "voice": 2, "click": 4, "beep": 1}, level=-12),
     "city_center": dict(noise=(-6.0, 25, 12000), mod=(0.3, 0.5),
                         textures={"hum": -8, "babble": -6},
-                        sounds={"call": 3, "step": 30, "beep": 2}, level=-8),
+                        sounds={"voice": 6, "door": 3, "call": 3, "step": 30, "beep": 2}, level=-8),
     "forest_path": dict(noise=(-3.5, 80, 14000), mod=(0.15, 0.6), textures={"wind": -4},
-                        sounds={"chirp": 40, "step": 20, "call": 3}, level=-8),
+                        sounds={"voice": 2, "chirp": 40, "step": 20, "call": 3}, level=-8),
     "grocery_store": dict(noise=(-5.5, 50, 10000), mod=(0.5, 0.3),
                           textures={"babble": -4, "hum": -10},
-                          sounds={"beep": 10, "call": 4, "clink": 4, "step": 10}, level=-9),
+                          sounds={"voice": 6, "door": 3, "beep": 10, "call": 4, "clink": 4, "step": 10}, level=-9),
     "home": dict(noise=(-6.5, 30, 9000), mod=(0.2, 0.3), textures={"hum": -12, "babble": -16},
-                 sounds={"clink": 12, "keys": 3, "step": 12, "click": 10}, level=-8),
+                 sounds={"door": 8, "voice": 8, "clink": 12, "keys": 3, "step": 12, "click": 10}, level=-8),
     "library": dict(noise=(-6.0, 40, 9000), mod=(0.1, 0.2), textures={"hum": -14},
-                    sounds={"click": 20, "step": 10, "clink": 3, "keys": 2}, level=-12),
+                    sounds={"door": 4, "voice": 3, "click": 20, "step": 10, "clink": 3, "keys": 2}, level=-12),
     "metro_station": dict(noise=(-6.5, 25, 10000), mod=(0.1, 0.6),
                           textures={"hum": -4, "babble": -8},
-                          sounds={"step": 30, "beep": 3, "clink": 4, "keys": 2}, level=-9),
+                          sounds={"door": 8, "voice": 6, "step": 30, "beep": 3, "clink": 4, "keys": 2}, level=-9),
     "office": dict(noise=(-6.0, 40, 10000), mod=(0.2, 0.2), textures={"hum": -10, "babble": -12},
-                   sounds={"click": 60, "clink": 8, "keys": 3, "step": 8}, level=-11),
+                   sounds={"door": 6, "voice": 8, "click": 60, "clink": 8, "keys": 3, "step": 8}, level=-11),
     "park": dict(noise=(-4.0, 40, 12000), mod=(0.2, 0.5), textures={"wind": -6, "babble": -14},
-                 sounds={"chirp": 20, "step": 15, "clink": 3, "keys": 2}, level=-9),
+                 sounds={"voice": 6, "door": 2, "chirp": 20, "step": 15, "clink": 3, "keys": 2}, level=-9),
     "residential_area": dict(noise=(-5.5, 25, 12000), mod=(0.15, 0.5),
                              textures={"hum": -10, "wind": -10},
-                             sounds={"chirp": 10, "step": 10, "keys": 3, "clink": 3}, level=-9),
+                             sounds={"door": 6, "voice": 4, "chirp": 10, "step": 10, "keys": 3, "clink": 3}, level=-9),
     "train": dict(noise=(-7.5, 20, 8000), mod=(0.5, 0.3), textures={"hum": -2, "babble": -14},
-                  sounds={"click": 6, "clink": 5, "step": 5, "keys": 1}, level=-10),
+                  sounds={"door": 5, "voice": 6, "click": 6, "clink": 5, "step": 5, "keys": 1}, level=-10),
     "tram": dict(noise=(-7.0, 20, 9000), mod=(0.4, 0.3), textures={"hum": -3, "babble": -12},
-                 sounds={"beep": 4, "step": 6, "clink": 3}, level=-10),
+                 sounds={"door": 4, "voice": 4, "beep": 4, "step": 6, "clink": 3}, level=-10),
 }
 
 

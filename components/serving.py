@@ -5,7 +5,8 @@ decision being ``probability >= threshold`` with the threshold stored in the mod
 
   serving_default   ``examples``: serialized tf.train.Example [batch] (TFMA, TF Serving classify)
   predict_mfcc      ``mfcc``: float32 [batch, frames, 20]
-  model_info        no input: ``clip_samples``, ``sample_rate``, ``frames``, ``threshold``
+  model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
+                    ``clip_samples``, ``sample_rate``, ``frames``, ``threshold`` per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -69,12 +70,15 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         tf.TensorSpec([None, None], tf.float32, name="waveform")])
     clip_samples = tf.constant(samples, tf.int64)
 
-    def model_info():
-        return {"clip_samples": clip_samples, "sample_rate": tf.constant(features.SAMPLE_RATE,
-                                                                          tf.int64),
-                "frames": tf.constant(frames, tf.int64), "threshold": tf.identity(threshold)}
+    def model_info(request):
+        rows = tf.shape(request)[:1]
+        return {"clip_samples": tf.fill(rows, clip_samples),
+                "sample_rate": tf.fill(rows, tf.constant(features.SAMPLE_RATE, tf.int64)),
+                "frames": tf.fill(rows, tf.constant(frames, tf.int64)),
+                "threshold": tf.fill(rows, tf.identity(threshold))}
 
-    archive.add_endpoint("model_info", model_info, input_signature=[])
+    archive.add_endpoint("model_info", model_info, input_signature=[
+        tf.TensorSpec([None], tf.string, name="request")])
     archive.write_out(serving_model_dir, verbose=False)
     keras_path = keras_model_path(serving_model_dir)
     tf.io.gfile.makedirs(os.path.dirname(keras_path))
@@ -92,7 +96,8 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
 
 def model_info(saved_model) -> dict:
     """Clip length, sample rate, frames and threshold stored in a loaded SavedModel."""
-    return {k: v.numpy().item() for k, v in saved_model.signatures["model_info"]().items()}
+    outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
+    return {k: v.numpy()[0].item() for k, v in outputs.items()}
 
 
 def call_signature(saved_model, name: str, value) -> dict:

@@ -48,6 +48,8 @@ class PipelineConfig:
     # locations
     pipeline_name: str = "fewshot-sound-tagging"
     output_dir: str = os.path.join(REPO_ROOT, "build")
+    pipeline_root_dir: str = ""            # default: <output_dir>/tfx/<pipeline_name>
+    serving_base_dir: str = ""             # default: <output_dir>/serving
     model_name: str = "glassbreak_tagger"
     schema_path: str = ""                  # default: schemas/<profile>/schema.pbtxt
     beam_pipeline_args: Tuple[str, ...] = ("--direct_running_mode=in_memory",
@@ -63,7 +65,7 @@ class PipelineConfig:
 
     @property
     def pipeline_root(self) -> str:
-        return os.path.join(self.output_dir, "tfx", self.pipeline_name)
+        return self.pipeline_root_dir or os.path.join(self.output_dir, "tfx", self.pipeline_name)
 
     @property
     def metadata_path(self) -> str:
@@ -71,7 +73,7 @@ class PipelineConfig:
 
     @property
     def serving_dir(self) -> str:
-        return os.path.join(self.output_dir, "serving")
+        return self.serving_base_dir or os.path.join(self.output_dir, "serving")
 
     @property
     def report_dir(self) -> str:
