@@ -262,7 +262,8 @@ def texture_hum(n: int, rng: np.random.Generator, f0: float) -> np.ndarray:
 
 
 # Per scene: base noise (tilt dB/octave, low Hz, high Hz), modulation (rate Hz, depth),
-# textures {name: level dB}, short sounds {name: events per minute}, short sound level dB.
+# textures {name: level dB}, short sounds {name: events per minute}, and the short sounds'
+# level (dB; +3 dB gives their mean RMS ratio to the background, cf. the events' EBR).
 SCENE_RECIPES: Dict[str, dict] = {
     "beach": dict(noise=(-4.5, 30, 12000), mod=(0.12, 0.8), textures={"wind": -6},
                   sounds={"voice": 4, "call": 3, "step": 10, "chirp": 4}, level=-8),
@@ -318,7 +319,7 @@ def location_params(corpus_seed: int, scene: str, location: str) -> dict:
                      else rng.uniform(28, 110)),
         texture_db={k: v + rng.normal(0, 2.0) for k, v in recipe["textures"].items()},
         sound_rates={k: v * rng.uniform(0.5, 1.6) for k, v in recipe["sounds"].items()},
-        sound_db=recipe["level"] + rng.normal(0, 2.0),
+        sound_db=recipe["level"] + 3.0 + rng.normal(0, 2.0),
         gain_db=rng.uniform(-32, -20),
         voices=int(rng.integers(2, 7)),
     )
@@ -341,13 +342,16 @@ def synthesize_background(corpus_seed: int, scene: str, location: str, recording
         elif name == "wind":
             wind = shaped_noise(n, rng, -9.0, 20, 2000) * slow_envelope(n, rng, 0.5, 0.9)
             out += gain * wind
-    sound_gain = 10 ** (p["sound_db"] / 20)
+    # Short sounds sit at a distractor-to-background ratio (RMS, like the events' EBR) around the
+    # scene's level, so that loudness alone does not give the target events away.
+    background_rms = float(np.sqrt(np.mean(out ** 2)))
     for name, per_minute in p["sound_rates"].items():
         count = rng.poisson(per_minute * duration_s / 60.0)
         for _ in range(count):
             sound = SHORT_SOUNDS[name](rng)
-            sound = sound / (np.max(np.abs(sound)) + 1e-12)
-            place(out, sound, int(rng.integers(0, n)), sound_gain * 10 ** (rng.normal(0, 4) / 20))
+            ratio_db = p["sound_db"] + rng.normal(0, 3)
+            gain = background_rms * 10 ** (ratio_db / 20) / (np.sqrt(np.mean(sound ** 2)) + 1e-12)
+            place(out, sound, int(rng.integers(0, n)), gain)
     return out / (np.sqrt(np.mean(out ** 2)) + 1e-12) * 10 ** (p["gain_db"] / 20)
 
 

@@ -98,9 +98,10 @@ class PipelineConfig:
 PAPER = PipelineConfig(profile="paper")
 
 QUICK = PipelineConfig(
-    profile="quick", clip_duration_s=5.0, source_train_clips=400, source_eval_clips=200,
-    target_train_clips=36, target_eval_clips=200, source_epochs=20, target_epochs=60,
-    batch_size=16, validation_freq=5, accuracy_threshold=0.6)
+    profile="quick", clip_duration_s=3.0, source_train_clips=400, source_eval_clips=200,
+    target_train_clips=36, target_eval_clips=200, source_epochs=40, target_epochs=60,
+    batch_size=16, validation_freq=5, accuracy_threshold=0.6,
+    beam_pipeline_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))
 
 SMOKE = PipelineConfig(
     profile="smoke", clip_duration_s=2.0, source_train_clips=24, source_eval_clips=16,

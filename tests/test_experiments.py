@@ -1,0 +1,63 @@
+"""Experiments: table1 and curve on the smoke profile with 2 seeds, from fresh training runs."""
+import json
+import os
+import time
+
+import pytest
+
+from pipeline import __main__ as cli
+
+
+def _run(tmp_path, *argv):
+    assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", "2",
+                     "--output-dir", str(tmp_path), "--out", str(tmp_path / "exp")]) == 0
+    return tmp_path / "exp"
+
+
+def _metrics_of(run_dir):
+    with open(os.path.join(os.path.dirname(run_dir.rstrip("/")), "metrics.json")) as handle:
+        return json.load(handle)
+
+
+def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path):
+    started = time.time()
+    out = _run(tmp_path, "table1", "--full-clips", "16")
+    result = json.loads((out / "table1.json").read_text())
+    assert (out / "table1.png").stat().st_size > 0
+    markdown = (out / "table1.md").read_text()
+    assert [r["row"] for r in result["rows"]] == ["scratch_limited", "pretrain_all",
+                                                   "pretrain_fix_low", "parallel_low",
+                                                   "scratch_full"]
+    for row in result["rows"]:
+        assert row["paper"] and f"{row['paper']:.1f}" in markdown
+        assert len(row["runs"]) == 2 and {r["seed"] for r in row["runs"]} == {0, 1}
+        for run in row["runs"]:
+            assert run["run"].startswith(str(out))
+            metrics = _metrics_of(run["run"])
+            assert os.path.getmtime(os.path.join(run["run"], "saved_model.pb")) >= started
+            assert metrics["metrics"]["eval"]["accuracy"] == run["keras_eval_accuracy"]
+            assert abs(run["accuracy"] - run["keras_eval_accuracy"]) < 1e-6
+            assert set(run) >= {"ebr_-6", "ebr_0", "ebr_6", "negatives"}
+        accuracies = [r["accuracy"] for r in row["runs"]]
+        assert row["accuracy"] == pytest.approx(sum(accuracies) / 2)
+        assert row["runs"][0]["run"] != row["runs"][1]["run"]
+    assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
+    first = result["rows"][0]["runs"]
+    data = out / "data"
+    seed0 = (data / "target-limited-s0" / "Split-train").iterdir().__next__().read_bytes()
+    seed1 = (data / "target-limited-s1" / "Split-train").iterdir().__next__().read_bytes()
+    assert seed0 != seed1, "different seeds must draw different training data"
+    assert _metrics_of(first[0]["run"])["config"]["seed"] != _metrics_of(first[1]["run"])["config"]["seed"]
+
+
+def test_curve_covers_both_methods_and_every_size(tmp_path):
+    out = _run(tmp_path, "curve", "--sizes", "2,4")
+    result = json.loads((out / "curve.json").read_text())
+    assert (out / "curve.png").stat().st_size > 0
+    for method in ("scratch", "parallel_low"):
+        series = result["series"][method]
+        assert series["sizes"] == [2, 4] and len(series["mean"]) == 2
+        for size in ("2", "4"):
+            runs = series["runs"][size]
+            assert [r["seed"] for r in runs] == [0, 1]
+            assert all(os.path.exists(os.path.join(r["run"], "saved_model.pb")) for r in runs)
