@@ -37,6 +37,8 @@ def MixtureExampleGen(
             beam_mixtures.write_split(pipeline, split_list, examples.uri, split,
                                       source.data_root, corpus_seed, num_shards)
     examples.split_names = artifact_utils.encode_split_names(list(recipes))
+    examples.set_string_custom_property("payload_format", "FORMAT_TF_EXAMPLE")
+    examples.set_string_custom_property("file_format", "tfrecords_gzip")
     frames = features.n_frames(features.clip_samples(clip_duration_s))
     examples.set_string_custom_property("generation", json.dumps({
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,

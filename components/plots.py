@@ -63,17 +63,20 @@ def grouped_bars(groups: Sequence[str], series: Dict[str, Sequence[float]], path
                  title: str, ylabel: str) -> None:
     """One group of bars per entry of ``groups`` (e.g. EBR), one bar per series (e.g. model)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(groups) * max(1, len(series)) / 2), 4))
+    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(groups) * max(1, len(series)) / 2), 4.2))
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         xs = [i + k * width for i in range(len(groups))]
-        ax.bar(xs, [100 * v if v is not None else 0 for v in values], width, label=name)
+        heights = [100 * v if v is not None else 0 for v in values]
+        ax.bar(xs, heights, width, label=name)
+        for x, h, v in zip(xs, heights, values):
+            ax.text(x, h + 1, "n/a" if v is None else f"{h:.0f}", ha="center", fontsize=7)
     ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))])
     ax.set_xticklabels(groups)
     ax.set_ylim(0, 105)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -22,12 +22,22 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # TFMA divides by zero for slices without positives or negatives (e.g. per-EBR slices).
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="tensorflow_model_analysis")
     for name in ("apache_beam", "absl", "tensorflow", "tensorflow_model_analysis", "tfx"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# TFX warnings that say nothing about this pipeline's data or models.
+BENIGN_WARNINGS = ("ArtifactQuery.property_predicate is not supported",)
+
+
 class StageProgress(logging.Handler):
-    """Turns LocalDagRunner's 'Component X is running/finished' logs into numbered progress lines."""
+    """Turns LocalDagRunner's 'Component X is running/finished' logs into numbered progress lines.
+
+    Attached to the ``absl`` logger (which TFX logs through) instead of its usual stream: INFO
+    records become progress lines or are dropped; warnings and errors are still shown.
+    """
 
     def __init__(self, total: int):
         super().__init__(level=logging.INFO)
@@ -36,6 +46,11 @@ class StageProgress(logging.Handler):
 
     def emit(self, record):
         message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            if any(noise in message for noise in BENIGN_WARNINGS):
+                return
+            print(f"{record.levelname}: {message}", file=sys.stderr, flush=True)
+            return
         if message.startswith("Component ") and message.endswith(" is running."):
             node = message[len("Component "):-len(" is running.")]
             self._started[node] = time.time()
@@ -89,8 +104,10 @@ def cmd_run(args) -> int:
     print(f"Pipeline root {config.pipeline_root}; ML Metadata {config.metadata_path}", flush=True)
     absl_logging.set_verbosity(absl_logging.INFO)
     handler = StageProgress(total)
-    logging.getLogger().addHandler(handler)
-    logging.getLogger("absl").setLevel(logging.INFO)
+    absl_logger = logging.getLogger("absl")
+    absl_logger.addHandler(handler)
+    absl_logger.setLevel(logging.INFO)
+    absl_logger.propagate = False
     start = time.time()
     try:
         local_runner.run_local(config)
@@ -99,8 +116,9 @@ def cmd_run(args) -> int:
               f"{type(err).__name__}: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
-        logging.getLogger().removeHandler(handler)
-        logging.getLogger("absl").setLevel(logging.ERROR)
+        absl_logger.removeHandler(handler)
+        absl_logger.setLevel(logging.ERROR)
+        absl_logger.propagate = True
     wall = time.time() - start
     summary = report.build_report(config, wall_seconds=wall)
     path = report.write_report(summary, report.report_directory(config, summary["run_id"]))
