@@ -34,22 +34,11 @@ def read_mono(path: str, min_sample_rate: int = SAMPLE_RATE,
     Raises AudioDataError naming the file when it is missing, empty, unreadable, not mono or
     sampled below ``min_sample_rate``.
     """
-    if not os.path.exists(path):
-        raise AudioDataError(f"{path}: file does not exist")
-    if os.path.getsize(path) == 0:
-        raise AudioDataError(f"{path}: file is empty; expected a mono WAV/FLAC recording")
+    duration_s(path, min_sample_rate)   # header checks: exists, not empty, readable, mono, rate
     try:
-        info = soundfile.info(path)
         audio, rate = soundfile.read(path, dtype="float64", always_2d=True)
     except Exception as err:  # libsndfile raises several types for corrupt data
         raise AudioDataError(f"{path}: not a readable audio file ({err})") from err
-    if info.channels != 1:
-        raise AudioDataError(f"{path}: has {info.channels} channels; expected mono (1 channel)")
-    if rate < min_sample_rate:
-        raise AudioDataError(f"{path}: sample rate {rate} Hz; expected at least "
-                             f"{min_sample_rate} Hz (audio is resampled down, never up)")
-    if audio.shape[0] == 0:
-        raise AudioDataError(f"{path}: contains no samples")
     mono = audio[:, 0]
     if rate != sample_rate:
         mono = resample(mono, rate, sample_rate)

@@ -48,7 +48,8 @@ def stable_rng(corpus_seed: int, key: str) -> np.random.Generator:
 def shaped_noise(n: int, rng: np.random.Generator, tilt_db_per_octave: float,
                  low_hz: float = 20.0, high_hz: float = 20000.0,
                  peaks: Tuple[Tuple[float, float, float], ...] = ()) -> np.ndarray:
-    """White noise shaped in frequency: a spectral tilt, a band, and Gaussian peaks (hz, width, dB).
+    """White noise shaped in frequency: a spectral tilt, a band (18 dB/octave above ``high_hz``,
+    24 dB/octave below ``low_hz``), and Gaussian peaks (hz, width, dB).
 
     The noise is drawn directly as a complex Gaussian spectrum (no forward FFT) and returned with
     unit standard deviation.
@@ -61,8 +62,11 @@ def shaped_noise(n: int, rng: np.random.Generator, tilt_db_per_octave: float,
     gain_db = tilt_db_per_octave * octaves
     for centre, width, level_db in peaks:
         gain_db = gain_db + level_db * np.exp(-0.5 * ((freqs - centre) / width) ** 2)
+    # Smooth roll-offs outside the band (as microphones and rooms give), not brick walls: a hard
+    # cut would leave an empty band in which any event stands out.
+    gain_db = gain_db - 18.0 * np.log2(np.maximum(freqs, high_hz) / high_hz)
+    gain_db = gain_db - 24.0 * np.log2(low_hz / np.clip(freqs, 1.0, low_hz))
     gain = (10.0 ** (gain_db / 20.0)).astype(np.float32)
-    gain[(freqs < low_hz) | (freqs > high_hz)] = 0.0
     out = scipy.fft.irfft(spectrum * gain, n).astype(np.float64)
     return out / (np.std(out) + 1e-12)
 

@@ -100,3 +100,26 @@ def curve(xs: Sequence[float], series: Dict[str, tuple], path: str, title: str) 
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def spectrograms(items: Sequence[tuple], path: str, sample_rate: int = 44100) -> None:
+    """A grid of log-mel spectrograms: ``items`` are (title, mono waveform)."""
+    import librosa
+    import numpy as np
+    plt = _pyplot()
+    cols = 2
+    rows = (len(items) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.2 * rows), squeeze=False)
+    for ax, (title, audio) in zip(axes.flat, items):
+        mel = librosa.feature.melspectrogram(y=np.asarray(audio, np.float32), sr=sample_rate,
+                                             n_fft=2048, hop_length=512)
+        ax.imshow(librosa.power_to_db(mel, ref=np.max), origin="lower", aspect="auto",
+                  extent=[0, len(audio) / sample_rate, 0, mel.shape[0]], cmap="magma")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("s", fontsize=8)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(items):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
