@@ -8,7 +8,7 @@ Any bad clip fails the job with the file and the problem named; nothing is silen
 from __future__ import annotations
 
 import os
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 
@@ -21,10 +21,12 @@ RECIPES_DIR = "recipes"
 class RenderMixtures(beam.DoFn):
     """(background uri, recipes) -> (shard, (index, serialized example, final recipe JSON))."""
 
-    def __init__(self, data_root: str, corpus_seed: int, num_shards: int):
+    def __init__(self, data_root: str, corpus_seed: int, num_shards: int,
+                 wav_dir: Optional[str] = None):
         self._data_root = data_root
         self._corpus_seed = corpus_seed
         self._num_shards = num_shards
+        self._wav_dir = wav_dir
         self._clips = beam.metrics.Metrics.counter("mixtures", "clips_rendered")
         self._load = None
 
@@ -44,10 +46,24 @@ class RenderMixtures(beam.DoFn):
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
+            if self._wav_dir:
+                write_wav_24(os.path.join(self._wav_dir, f"{recipe.mixture_id}.wav"), audio)
             example = examples.mixture_example(final, coefficients)
             self._clips.inc()
             yield (recipe.index % self._num_shards,
                    (recipe.index, example.SerializeToString(deterministic=True), final.to_json()))
+
+
+def write_wav_24(path: str, audio) -> None:
+    """Write a mixture as 24-bit PCM WAV at 44.1 kHz, as the reference synthesizer does."""
+    import io
+
+    import soundfile
+    import tensorflow as tf
+    buffer = io.BytesIO()
+    soundfile.write(buffer, audio, features.SAMPLE_RATE, subtype="PCM_24", format="WAV")
+    with tf.io.gfile.GFile(path, "wb") as handle:
+        handle.write(buffer.getvalue())
 
 
 class WriteShard(beam.DoFn):
@@ -76,13 +92,18 @@ class WriteShard(beam.DoFn):
 
 
 def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], output_uri: str,
-                split: str, data_root: str, corpus_seed: int, num_shards: int):
-    """Add the steps that render ``recipes`` into ``<output_uri>/Split-<split>/``."""
+                split: str, data_root: str, corpus_seed: int, num_shards: int,
+                write_wav: bool = False):
+    """Add the steps that render ``recipes`` into ``<output_uri>/Split-<split>/``.
+
+    With ``write_wav`` the mixtures are also written as 24-bit WAV to ``<output_uri>/audio-<split>/``.
+    """
     import tensorflow as tf
     split_dir = os.path.join(output_uri, f"Split-{split}")
     recipes_dir = os.path.join(output_uri, RECIPES_DIR)
-    tf.io.gfile.makedirs(split_dir)
-    tf.io.gfile.makedirs(recipes_dir)
+    wav_dir = os.path.join(output_uri, f"audio-{split}") if write_wav else None
+    for folder in (split_dir, recipes_dir) + ((wav_dir,) if wav_dir else ()):
+        tf.io.gfile.makedirs(folder)
     by_background = {}
     for recipe in recipes:
         by_background.setdefault(recipe.bg_uri, []).append(recipe)
@@ -90,16 +111,17 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
             | f"Recipes[{split}]" >> beam.Create(sorted(by_background.items()))
             | f"Spread[{split}]" >> beam.Reshuffle()
             | f"MixAndMfcc[{split}]" >> beam.ParDo(RenderMixtures(data_root, corpus_seed,
-                                                                 num_shards))
+                                                                 num_shards, wav_dir))
             | f"ByShard[{split}]" >> beam.GroupByKey()
             | f"Write[{split}]" >> beam.ParDo(WriteShard(split_dir, recipes_dir, split,
                                                         num_shards)))
 
 
 def run_mixture_job(split_recipes: dict, output_uri: str, data_root: str, corpus_seed: int,
-                    num_shards: int, beam_args: List[str]) -> None:
+                    num_shards: int, beam_args: List[str], write_wav: bool = False) -> None:
     """Standalone run (``python -m pipeline synthesize``): one Beam pipeline for all splits."""
     from apache_beam.options.pipeline_options import PipelineOptions
     with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
         for split, recipes in split_recipes.items():
-            write_split(pipeline, recipes, output_uri, split, data_root, corpus_seed, num_shards)
+            write_split(pipeline, recipes, output_uri, split, data_root, corpus_seed, num_shards,
+                        write_wav)

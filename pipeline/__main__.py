@@ -136,7 +136,7 @@ def cmd_synthesize(args) -> int:
         f"{len(r)} {s}" for s, r in recipes.items()) + f" -> {args.output}", flush=True)
     start = time.time()
     beam_mixtures.run_mixture_job(recipes, args.output, source.data_root, args.corpus_seed,
-                                  args.num_shards, args.beam_arg or [])
+                                  args.num_shards, args.beam_arg or [], write_wav=args.write_wav)
     print(f"Done in {time.time() - start:.0f} s: TFRecords in {args.output}/Split-*/, recipes in "
           f"{args.output}/{beam_mixtures.RECIPES_DIR}/")
     return 0
@@ -192,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--clip-duration-s", type=float, default=30.0)
     syn.add_argument("--num-shards", type=int, default=2)
     syn.add_argument("--beam-arg", action="append", default=None)
+    syn.add_argument("--write-wav", action="store_true",
+                     help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.set_defaults(func=cmd_synthesize)
 
     exp = sub.add_parser("export-corpus", help="write the embedded corpus in the DCASE layout")

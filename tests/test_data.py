@@ -125,6 +125,24 @@ def test_same_seed_gives_byte_identical_tfrecords_and_recipes(embedded, tmp_path
     assert all(m["ebr_db"] in (-6.0, 0.0, 6.0) for m, label in zip(meta, y) if label)
 
 
+def test_synthesize_command_writes_24_bit_wavs_equal_to_the_mixtures(embedded, loader, tmp_path):
+    from pipeline import __main__ as cli
+    out = tmp_path / "syn"
+    assert cli.main(["synthesize", "--task", "target", "--output", str(out), "--train-clips", "2",
+                     "--eval-clips", "2", "--clip-duration-s", "1", "--write-wav"]) == 0
+    recipes = [mixing.Recipe.from_json(line) for line in
+               (out / "recipes" / "train-00000.jsonl").read_text().splitlines()]
+    recipes += [mixing.Recipe.from_json(line) for line in
+                (out / "recipes" / "train-00001.jsonl").read_text().splitlines()]
+    assert len(recipes) == 2
+    for recipe in recipes:
+        info = soundfile.info(str(out / "audio-train" / f"{recipe.mixture_id}.wav"))
+        assert (info.subtype, info.samplerate, info.channels) == ("PCM_24", 44100, 1)
+        written, _ = soundfile.read(str(out / "audio-train" / f"{recipe.mixture_id}.wav"))
+        expected, _ = mixing.render(recipe, loader)
+        assert np.max(np.abs(written - expected)) < 2 ** -22
+
+
 def test_30_second_clip_gives_2584_by_20_mfcc_equal_to_librosa():
     y = np.random.default_rng(1).uniform(-0.5, 0.5, 30 * SAMPLE_RATE).astype(np.float32)
     ours = features.mfcc(y)
