@@ -2,8 +2,9 @@
 
 Any format libsndfile reads (WAV of any bit depth, FLAC, OGG, MP3) is converted to mono (channel
 mean) at 44.1 kHz (soxr resampling) and cut into consecutive windows of the model's clip length;
-the last window is zero-padded by the model. Each window's probability and decision is reported
-with its start time. A bad file is reported on one line and the other files are still tagged; the
+when the length does not divide evenly the last window is aligned to the end of the audio, and a
+file shorter than one clip is zero-padded by the model. Each window's probability and decision
+is reported with its start time. A bad file is reported on one line and the other files are still tagged; the
 exit code is non-zero when any file failed.
 """
 from __future__ import annotations
@@ -45,10 +46,21 @@ def read_audio(path: str) -> np.ndarray:
     return mono.astype(np.float32)
 
 
+def window_starts(n_samples: int, clip_samples: int) -> List[int]:
+    """Start samples of the windows: consecutive clips; when the audio does not divide evenly,
+    the last window ends at the end of the audio (overlapping the one before), so that no window
+    of a long file is padded with silence. Audio shorter than one clip is one (padded) window."""
+    if n_samples <= clip_samples:
+        return [0]
+    starts = list(range(0, n_samples - clip_samples + 1, clip_samples))
+    if starts[-1] + clip_samples < n_samples:
+        starts.append(n_samples - clip_samples)
+    return starts
+
+
 def windows(audio: np.ndarray, clip_samples: int) -> List[np.ndarray]:
-    """Consecutive clip-length windows; the last one may be shorter (the model pads it)."""
-    count = max(1, int(np.ceil(len(audio) / clip_samples)))
-    return [audio[i * clip_samples:(i + 1) * clip_samples] for i in range(count)]
+    """The windows at :func:`window_starts` (only a short file's single window is shorter)."""
+    return [audio[s:s + clip_samples] for s in window_starts(len(audio), clip_samples)]
 
 
 def pad_batch(chunks: Sequence[np.ndarray], clip_samples: int) -> np.ndarray:
@@ -124,13 +136,14 @@ def _rows(response: Dict) -> List[Dict]:
 def tag_file(path: str, model) -> List[Dict]:
     """One row per window: file, start_s, probability, decision."""
     audio = read_audio(path)
+    starts = window_starts(len(audio), model.clip_samples)
     chunks = windows(audio, model.clip_samples)
     rows = []
     for first in range(0, len(chunks), REQUEST_WINDOWS):
         part = chunks[first:first + REQUEST_WINDOWS]
         outputs = model.predict(pad_batch(part, model.clip_samples))
         for offset, (p, d) in enumerate(zip(outputs["probability"], outputs["decision"])):
-            start = (first + offset) * model.clip_samples / SAMPLE_RATE
+            start = starts[first + offset] / SAMPLE_RATE
             rows.append({"file": path, "start_s": round(start, 3), "probability": float(p),
                          "decision": int(d)})
     return rows

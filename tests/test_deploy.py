@@ -117,11 +117,14 @@ def _direct(model_dir, path):
         mono = librosa.resample(mono, orig_sr=rate, target_sr=44100)
     loaded = tf.saved_model.load(model_dir)
     clip = serving.model_info(loaded)["clip_samples"]
-    probabilities = []
-    for start in range(0, len(mono), clip):
-        window = mono[start:start + clip][None].astype(np.float32)   # the model pads the last one
-        probabilities.append(serving.call_signature(loaded, "predict_waveform", window)["probability"][0])
-    return np.asarray(probabilities)
+    # documented windows: consecutive clips, the last one aligned to the end of the audio
+    starts = list(range(0, len(mono) - clip + 1, clip))
+    if starts[-1] + clip < len(mono):
+        starts.append(len(mono) - clip)
+    probabilities = [serving.call_signature(loaded, "predict_waveform",
+                                            mono[s:s + clip][None].astype(np.float32))
+                     ["probability"][0] for s in starts]
+    return np.asarray(probabilities), [s / 44100 for s in starts]
 
 
 def _tag(capsys, *argv):
@@ -135,9 +138,17 @@ def test_tag_with_model_matches_predict_waveform(capsys, pushed_model, audio_fil
     code, out, err = _tag(capsys, audio_files[kind], "--model", pushed_model, "--json")
     assert code == 0, err
     rows = json.loads(out)
-    expected = _direct(os.path.join(pushed_model, "1700000000"), audio_files[kind])
-    assert [r["start_s"] for r in rows] == [float(i) for i in range(len(expected))]
+    expected, starts = _direct(os.path.join(pushed_model, "1700000000"), audio_files[kind])
+    # 1 s clips: 2.5 s of audio gives 0, 1 and the end-aligned 1.5; the 2 s stereo file 0 and 1
+    assert len(expected) == (2 if kind == "stereo48k" else 3)
+    assert [r["start_s"] for r in rows] == [round(s, 3) for s in starts]
     np.testing.assert_allclose([r["probability"] for r in rows], expected, atol=1e-5)
+
+
+def test_windows_of_long_audio_are_never_padded_and_short_audio_is_one_window():
+    assert tag.window_starts(25, 10) == [0, 10, 15]
+    assert tag.window_starts(30, 10) == [0, 10, 20]
+    assert tag.window_starts(7, 10) == [0]
 
 
 def test_rest_body_is_what_tf_serving_predict_expects(pushed_model, audio_files):
