@@ -32,7 +32,7 @@ bench-data: venv
 	$(PY) -m pipeline bench --only data --output build/bench-data.json
 
 bench-train: venv
-	$(PY) -m pipeline bench --only train --output build/bench-train.json
+	$(PY) -m pipeline bench --only train --only serve --output build/bench-train.json
 
 bench-serve: venv
 	$(PY) -m pipeline bench --only serve --output build/bench-serve.json
