@@ -7,7 +7,7 @@ RUN_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv run test test-fast bench bench-data bench-train bench-serve corpus clean
+.PHONY: venv run test bench bench-data bench-train bench-serve corpus clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }

@@ -27,7 +27,6 @@ from components import features
 
 KERAS_DIR = "Format-Keras"
 KERAS_FILE = "tagger.keras"
-SIGNATURES = ("serving_default", "predict_mfcc", "predict_waveform", "model_info")
 
 
 def keras_model_path(serving_model_dir: str) -> str:
