@@ -4,7 +4,7 @@
     python -m pipeline synthesize --task target --output DIR [--train-clips 36] ...
     python -m pipeline export-corpus --output DIR
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
-    python -m pipeline experiment {table1,curve} [--profile quick] [--seeds 3]
+    python -m pipeline experiment {table1,curve,budget} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve] --output build/bench.json
 """
 from __future__ import annotations
@@ -212,7 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(func=cmd_tag)
 
     ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")
-    ex.add_argument("which", choices=("table1", "curve"))
+    ex.add_argument("which", choices=("table1", "curve", "budget"),
+                    help="budget: from scratch with longer training on the limited and full data")
+    ex.add_argument("--limited-epochs", type=int, default=300)
+    ex.add_argument("--full-epochs", type=int, default=150)
     _add_config_arguments(ex)
     ex.add_argument("--seeds", type=int, default=3)
     ex.add_argument("--sizes", default=None, help="curve: comma-separated target clip counts")

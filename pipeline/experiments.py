@@ -244,12 +244,40 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
     return result
 
 
+def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
+               full_epochs: int, full_clips: Optional[int] = None) -> Dict:
+    """From scratch on the limited and the full target data with longer training (one seed):
+    separates 'too little training' from 'too little data'. Writes budget.json."""
+    study = Study(config, out_dir)
+    full_clips = full_clips or config.source_train_clips
+    seed, model_seed = config.train_seed, config.model_seed
+    results = {}
+    for name, clips, epochs in (("scratch_limited", config.target_train_clips, limited_epochs),
+                                ("scratch_full", full_clips, full_epochs)):
+        data = study.synthesize(f"target-{name}", "target", clips, seed + (1 if clips == config.target_train_clips else 2))
+        trained = study.train(f"{name}-{epochs}ep", "target", "scratch", data, study.target_test(),
+                              model_seed + 1, epochs=epochs)
+        breakdown = study.test_breakdown(trained["serving_model_dir"])
+        breakdown.update({"clips": clips, "epochs": epochs, "run": trained["serving_model_dir"],
+                          "train_accuracy": trained["metrics"]["train"]["accuracy"],
+                          "wall_seconds": trained["wall_seconds"]})
+        results[f"{name}_{epochs}ep"] = breakdown
+        print(f"[budget] {name}: {clips} clips, {epochs} epochs: test {100 * breakdown['accuracy']:.1f} %, "
+              f"train {100 * breakdown['train_accuracy']:.1f} %", flush=True)
+    with open(os.path.join(out_dir, "budget.json"), "w") as handle:
+        json.dump({"experiment": "budget", "profile": config.profile,
+                   "config": dataclasses.asdict(config), "results": results}, handle, indent=2)
+    return results
+
+
 def main(args, config: PipelineConfig) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join(config.output_dir, "experiments", f"{args.which}-{config.profile}-{stamp}")
     if args.which == "table1":
         result = run_table1(config, args.seeds, out, args.full_clips)
         print(open(os.path.join(out, "table1.md")).read())
+    elif args.which == "budget":
+        run_budget(config, out, args.limited_epochs, args.full_epochs, args.full_clips)
     else:
         sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else DEFAULT_CURVE_SIZES
         result = run_curve(config, args.seeds, out, sizes)

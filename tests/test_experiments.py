@@ -61,3 +61,15 @@ def test_curve_covers_both_methods_and_every_size(tmp_path):
             runs = series["runs"][size]
             assert [r["seed"] for r in runs] == [0, 1]
             assert all(os.path.exists(os.path.join(r["run"], "saved_model.pb")) for r in runs)
+
+
+def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
+    assert cli.main(["experiment", "budget", "--profile", "smoke", "--limited-epochs", "3",
+                     "--full-epochs", "2", "--full-clips", "16", "--output-dir", str(tmp_path),
+                     "--out", str(tmp_path / "budget")]) == 0
+    result = json.loads((tmp_path / "budget" / "budget.json").read_text())["results"]
+    assert set(result) == {"scratch_limited_3ep", "scratch_full_2ep"}
+    assert result["scratch_full_2ep"]["clips"] == 16
+    for run in result.values():
+        assert os.path.exists(os.path.join(run["run"], "saved_model.pb"))
+        assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
