@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 from tfx import v1 as tfx
 
@@ -10,7 +9,7 @@ from pipeline.configs import PipelineConfig
 from pipeline.pipeline import create_pipeline
 
 
-def run_local(config: PipelineConfig, method: Optional[str] = None) -> None:
+def run_local(config: PipelineConfig) -> None:
     """Run the whole DAG; cached components are reused when their inputs are unchanged."""
     os.makedirs(os.path.dirname(config.metadata_path), exist_ok=True)
-    tfx.orchestration.LocalDagRunner().run(create_pipeline(config, method))
+    tfx.orchestration.LocalDagRunner().run(create_pipeline(config))

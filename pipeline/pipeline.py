@@ -15,7 +15,7 @@
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
@@ -73,9 +73,8 @@ def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: in
     return [example_gen, statistics, validator, gate]
 
 
-def create_pipeline(config: PipelineConfig, method: Optional[str] = None) -> tfx.dsl.Pipeline:
-    """The whole DAG for ``config``; ``method`` overrides ``config.method`` for the transfer model."""
-    method = method or config.method
+def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+    """The whole DAG for ``config`` (the transfer model uses ``config.method``)."""
     schema_gen = tfx.components.ImportSchemaGen(schema_file=config.schema_file)
     schema = schema_gen.outputs["schema"]
     source = _data_branch("Source", "source", config, config.source_train_clips,
@@ -93,7 +92,7 @@ def create_pipeline(config: PipelineConfig, method: Optional[str] = None) -> tfx
     transfer_trainer = tfx.components.Trainer(
         run_fn=TARGET_RUN_FN, examples=target_examples,
         base_model=source_trainer.outputs["model"],
-        custom_config=config.stage_config("target", method),
+        custom_config=config.stage_config("target", config.method),
     ).with_id("TransferTrainer")
     transfer_trainer.add_upstream_node(target[3])
     scratch_trainer = tfx.components.Trainer(
