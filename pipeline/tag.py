@@ -137,7 +137,7 @@ def tag_file(path: str, model) -> List[Dict]:
     """One row per window: file, start_s, probability, decision."""
     audio = read_audio(path)
     starts = window_starts(len(audio), model.clip_samples)
-    chunks = windows(audio, model.clip_samples)
+    chunks = [audio[s:s + model.clip_samples] for s in starts]
     rows = []
     for first in range(0, len(chunks), REQUEST_WINDOWS):
         part = chunks[first:first + REQUEST_WINDOWS]
