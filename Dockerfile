@@ -18,7 +18,7 @@ COPY requirements.txt kubeflow/requirements-gpu.txt /tmp/
 RUN python -m pip install -U "pip>=24" && \
     python -m pip install -r /tmp/requirements.txt -r /tmp/requirements-gpu.txt
 
-# The project, installed so that dotted run_fn paths (components.trainer_source.run_fn) import;
+# The project, installed so that dotted run_fn paths (components.tfx.trainer_source.run_fn) import;
 # schemas stay at /opt/fewshot/schemas/<profile>/schema.pbtxt for ImportSchemaGen.
 COPY pyproject.toml README.md ./
 COPY components ./components
@@ -26,4 +26,4 @@ COPY pipeline ./pipeline
 COPY schemas ./schemas
 COPY kubeflow ./kubeflow
 RUN python -m pip install --no-deps --no-build-isolation . && \
-    python -c "import components.trainer_source, components.trainer_target, pipeline.pipeline"
+    python -c "import components.tfx.trainer_source, components.tfx.trainer_target, pipeline.pipeline"

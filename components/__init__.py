@@ -1,7 +1,10 @@
-"""Few-shot sound event tagging by transfer learning: audio, model and TFX building blocks.
+"""Few-shot sound event tagging by transfer learning: the building blocks, in three kinds.
 
-Pure audio and ML logic lives in modules that do not import TFX (``records``, ``audio_io``,
-``dcase``, ``corpus``, ``mixing``, ``features``, ``examples``, ``model``, ``serving``); the
-TFX and Beam wrappers (``beam_mixtures``, ``mixture_example_gen``, ``trainer_*``, ``gates``)
-stay thin.
+``components.audio``  pure audio and data logic, no TFX: readers (DCASE 2017, CSV manifest),
+                      the embedded corpus, mixing, MFCC features, tf.Example encoding, real
+                      recordings.
+``components.model``  pure Keras: the tagger and its transfer methods, training one stage,
+                      SavedModel export and serving signatures, plots.
+``components.tfx``    thin TFX and Beam wrappers: the mixture Beam job and ExampleGen, Trainer
+                      ``run_fn`` modules, gates, reading TFMA results, the schema.
 """

@@ -128,7 +128,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_synthesize(args) -> int:
-    from components import beam_mixtures, datasets
+    from components.audio import datasets
+    from components.tfx import beam_mixtures
     source = datasets.load_source_data(args.data, args.corpus_seed)
     recipes = datasets.split_recipes(source, args.task, args.train_clips, args.eval_clips,
                                      args.train_seed, args.eval_seed, args.clip_duration_s)
@@ -143,7 +144,7 @@ def cmd_synthesize(args) -> int:
 
 
 def cmd_export_corpus(args) -> int:
-    from components import corpus
+    from components.audio import corpus
     start = time.time()
     data = corpus.export_corpus(args.corpus_seed, args.output)
     n_bg = sum(len(v) for v in data.backgrounds.values())

@@ -40,7 +40,8 @@ def machine() -> Dict:
 
 def bench_data(clips: int, clip_s: float = 30.0) -> Dict:
     """Beam job throughput with 1 and 2 workers, and librosa MFCC time per clip."""
-    from components import beam_mixtures, datasets, features
+    from components.audio import datasets, features
+    from components.tfx import beam_mixtures
     source = datasets.load_source_data("embedded", 2017)
     recipes = datasets.split_recipes(source, "target", clips, 1, 1, 2, clip_s)
     recipes.pop("eval")
@@ -71,7 +72,7 @@ def bench_data(clips: int, clip_s: float = 30.0) -> Dict:
 def bench_train(sequences: int = 32, batch_size: int = 32, frames: int = 2584) -> Dict:
     """Training speed per method at the paper's sequence length."""
     import keras
-    from components import model as tagger
+    from components.model import tagger
     rng = np.random.default_rng(0)
     x = rng.standard_normal((sequences, frames, 20)).astype(np.float32)
     y = (np.arange(sequences) % 2).astype(np.float32)
@@ -102,7 +103,8 @@ def bench_train(sequences: int = 32, batch_size: int = 32, frames: int = 2584) -
 def bench_serve(clip_s: float = 30.0) -> Dict:
     """predict_waveform speed at batch 1 and 64 on an exported (untrained) tagger."""
     import tensorflow as tf
-    from components import features, model as tagger, serving
+    from components.audio import features
+    from components.model import tagger, serving
     network = tagger.build_tagger("scratch")
     tagger.adapt_normalization(network, np.zeros((1, 10, 20), np.float32) + 1)
     result = {"clip_seconds": clip_s}

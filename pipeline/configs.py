@@ -12,7 +12,7 @@ import dataclasses
 import os
 from typing import Dict, List, Optional, Tuple
 
-from components.features import clip_samples, n_frames
+from components.audio.features import clip_samples, n_frames
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ("smoke", "quick", "paper")
@@ -85,7 +85,7 @@ class PipelineConfig:
                                                 "schema.pbtxt")
 
     def stage_config(self, stage: str, method: str) -> Dict:
-        """The Trainer ``custom_config`` of one stage (see components.training.StageConfig)."""
+        """The Trainer ``custom_config`` of one stage (see components.model.training.StageConfig)."""
         return {"method": method, "batch_size": self.batch_size,
                 "epochs": self.source_epochs if stage == "source" else self.target_epochs,
                 "learning_rate": self.learning_rate,

@@ -16,7 +16,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from components import beam_mixtures, datasets, examples, plots, serving
+from components.audio import datasets, examples
+from components.model import plots, serving
+from components.tfx import beam_mixtures
 from pipeline.configs import PipelineConfig
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
@@ -80,7 +82,7 @@ class Study:
               seed: int, base_model: Optional[str] = None, epochs: Optional[int] = None) -> Dict:
         """Run the Trainer's run_fn; return its metrics.json plus the model path."""
         from tfx.components.trainer.fn_args_utils import FnArgs
-        from components import trainer_source, trainer_target
+        from components.tfx import trainer_source, trainer_target
         run_dir = os.path.join(self.out, "runs", name)
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed

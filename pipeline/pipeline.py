@@ -20,12 +20,12 @@ from typing import List
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
-from components.gates import AnomaliesGate, TransferGain
-from components.mixture_example_gen import MixtureExampleGen
+from components.tfx.gates import AnomaliesGate, TransferGain
+from components.tfx.mixture_example_gen import MixtureExampleGen
 from pipeline.configs import PipelineConfig
 
-SOURCE_RUN_FN = "components.trainer_source.run_fn"
-TARGET_RUN_FN = "components.trainer_target.run_fn"
+SOURCE_RUN_FN = "components.tfx.trainer_source.run_fn"
+TARGET_RUN_FN = "components.tfx.trainer_target.run_fn"
 TRAINER_IDS = ("SourceTrainer", "TransferTrainer", "ScratchTrainer")
 SLICE_FEATURES = ("ebr_db", "scene")
 

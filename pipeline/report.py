@@ -11,7 +11,8 @@ import os
 import re
 from typing import Dict, List, Optional
 
-from components import evaluation, plots
+from components.model import plots
+from components.tfx import evaluation
 from pipeline import mlmd_reader
 from pipeline.configs import PipelineConfig
 

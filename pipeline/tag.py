@@ -81,7 +81,7 @@ class LocalModel:
 
     def __init__(self, path: str):
         import tensorflow as tf
-        from components import serving
+        from components.model import serving
         if not os.path.exists(os.path.join(path, "saved_model.pb")):
             versions = sorted((d for d in os.listdir(path) if d.isdigit()), key=int) \
                 if os.path.isdir(path) else []
@@ -93,7 +93,7 @@ class LocalModel:
         self.clip_samples = int(serving.model_info(self._model)["clip_samples"])
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
-        from components import serving
+        from components.model import serving
         return serving.call_signature(self._model, "predict_waveform", batch)
 
 

@@ -8,10 +8,10 @@ import pytest
 import soundfile
 import yaml
 
-from components import (beam_mixtures, corpus, datasets, dcase, examples, features, mixing,
-                        schema)
-from components.audio_io import SAMPLE_RATE, AudioDataError
-from components.records import SOURCE_SCENES, TARGET_SCENES, BackgroundRecord, EventRecord
+from components.audio import corpus, datasets, dcase, examples, features, mixing
+from components.tfx import beam_mixtures, schema
+from components.audio.audio_io import SAMPLE_RATE, AudioDataError
+from components.audio.records import SOURCE_SCENES, TARGET_SCENES, BackgroundRecord, EventRecord
 from pipeline import configs
 from tests.conftest import write_wav
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from components import serving, training
+from components.model import serving, training
 from pipeline import __main__ as cli
 from pipeline import configs, tag
 from pipeline.pipeline import TRAINER_IDS, create_pipeline
@@ -66,8 +66,8 @@ def test_kubeflow_spec_requests_gpus_for_trainers_and_names_the_image(compiled):
 
 def test_kubeflow_spec_uses_dotted_trainer_code_and_no_local_paths(compiled):
     text = json.dumps(compiled)
-    assert "components.trainer_source.run_fn" in text
-    assert "components.trainer_target.run_fn" in text
+    assert "components.tfx.trainer_source.run_fn" in text
+    assert "components.tfx.trainer_target.run_fn" in text
     assert REPO not in text and "/tmp/" not in text and "module_file" not in text
     assert "DataflowRunner" in text and "gs://bucket/dcase2017" in text
     assert "/opt/fewshot/schemas/paper/schema.pbtxt" in text

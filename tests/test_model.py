@@ -8,9 +8,10 @@ import pytest
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import (corpus, examples, features, mixing, model as tagger, serving,
-                        trainer_target, training)
-from components.audio_io import SAMPLE_RATE
+from components.audio import corpus, examples, features, mixing
+from components.model import tagger, serving, training
+from components.tfx import trainer_target
+from components.audio.audio_io import SAMPLE_RATE
 
 CLIP_S = 1.0
 FRAMES = features.n_frames(features.clip_samples(CLIP_S))

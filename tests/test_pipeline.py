@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components import serving
+from components.model import serving
 from pipeline import __main__ as cli
 from pipeline import configs, mlmd_reader
 

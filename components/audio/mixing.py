@@ -15,8 +15,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from components.audio_io import SAMPLE_RATE, AudioDataError
-from components.records import BackgroundRecord, EventRecord, SourceData
+from components.audio.audio_io import SAMPLE_RATE, AudioDataError
+from components.audio.records import BackgroundRecord, EventRecord, SourceData
 
 ANTI_CLIPPING_FACTOR = 0.2
 EBRS_DB = (-6.0, 0.0, 6.0)
@@ -168,8 +168,8 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
 
 def audio_loader(data_root: str, corpus_seed: int) -> Callable[[str], np.ndarray]:
     """A ``load(uri)`` for recipes: embedded uris are synthesized, others read under the root."""
-    from components import corpus
-    from components.audio_io import read_mono, resolve_under_root
+    from components.audio import corpus
+    from components.audio.audio_io import read_mono, resolve_under_root
 
     def load(uri: str) -> np.ndarray:
         if uri.startswith(corpus.EMBEDDED_PREFIX):

@@ -12,7 +12,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 
-from components import examples, features, mixing
+from components.audio import examples, features, mixing
 
 TFRECORD_PATTERN = "data_tfrecord-{shard:05d}-of-{count:05d}.gz"
 RECIPES_DIR = "recipes"

@@ -1,5 +1,5 @@
 """Trainer module of the source stage (pre-training on the abundant task): ``run_fn``."""
-from components.trainer_stage import run_stage
+from components.tfx.trainer_stage import run_stage
 
 
 def run_fn(fn_args) -> None:

@@ -9,7 +9,7 @@ from typing import Dict, Optional
 import keras
 import numpy as np
 
-from components import model as tagger
+from components.model import tagger
 
 
 @dataclasses.dataclass(frozen=True)

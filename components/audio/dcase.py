@@ -25,8 +25,8 @@ from typing import Dict, List
 
 import yaml
 
-from components.audio_io import AudioDataError, duration_s, resolve_under_root
-from components.records import (EVENT_CLASSES, BackgroundRecord, EventRecord, SourceData,
+from components.audio.audio_io import AudioDataError, duration_s, resolve_under_root
+from components.audio.records import (EVENT_CLASSES, BackgroundRecord, EventRecord, SourceData,
                                 normalise_scene)
 
 SUBSET_FILES = {"train": "devtrain", "test": "devtest"}

@@ -1,14 +1,15 @@
 """What both Trainer modules do: read examples, train one stage, export, write metrics and plots.
 
-Thin TFX glue over ``components.training`` and ``components.serving``; ``custom_config`` carries
+Thin TFX glue over ``components.model.training`` and ``components.model.serving``; ``custom_config`` carries
 the stage's settings (see ``StageConfig``) plus ``clip_duration_s``.
 """
 from __future__ import annotations
 
 import os
 
-from components import examples, features, plots, serving, training
-from components.model import COPIED_LAYERS, TransferError
+from components.audio import examples, features
+from components.model import plots, serving, training
+from components.model.tagger import COPIED_LAYERS, TransferError
 
 
 def run_stage(fn_args, stage: str) -> None:

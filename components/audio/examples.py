@@ -13,7 +13,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from components.mixing import Recipe
+from components.audio.mixing import Recipe
 
 MFCC_KEY = "mfcc"
 LABEL_KEY = "label"

@@ -1,5 +1,5 @@
 """Trainer module of the target stage (transfer or scratch on the scarce task): ``run_fn``."""
-from components.trainer_stage import run_stage
+from components.tfx.trainer_stage import run_stage
 
 
 def run_fn(fn_args) -> None:

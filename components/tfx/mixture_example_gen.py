@@ -9,7 +9,8 @@ import apache_beam as beam
 from tfx import v1 as tfx
 from tfx.types import artifact_utils, standard_artifacts
 
-from components import beam_mixtures, datasets, features
+from components.audio import datasets, features
+from components.tfx import beam_mixtures
 
 
 @tfx.dsl.components.component(use_beam=True)

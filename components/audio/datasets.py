@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from components import corpus, dcase, mixing
-from components.records import SourceData
+from components.audio import corpus, dcase, mixing
+from components.audio.records import SourceData
 
 EMBEDDED = "embedded"
 

@@ -11,7 +11,7 @@ from typing import TypedDict
 from tfx import v1 as tfx
 from tfx.types import standard_artifacts
 
-from components import evaluation
+from components.tfx import evaluation
 
 
 class DataAnomalyError(RuntimeError):

@@ -22,8 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from components import examples as example_codec
-from components import features
+from components.audio import examples as example_codec
+from components.audio import features
 
 KERAS_DIR = "Format-Keras"
 KERAS_FILE = "tagger.keras"

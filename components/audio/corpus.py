@@ -17,8 +17,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 import scipy.fft
 
-from components.audio_io import SAMPLE_RATE
-from components.records import (ALL_SCENES, BackgroundRecord, EventRecord, SourceData)
+from components.audio.audio_io import SAMPLE_RATE
+from components.audio.records import (ALL_SCENES, BackgroundRecord, EventRecord, SourceData)
 
 EMBEDDED_PREFIX = "embedded:"
 BACKGROUND_DURATION_S = 30.0

@@ -1,0 +1,1 @@
+"""The tagger (pure Keras): networks, transfer methods, training, export, plots."""

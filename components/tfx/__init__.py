@@ -1,0 +1,1 @@
+"""Thin TFX and Beam wrappers: ExampleGen and Beam job, Trainer modules, gates, evaluation glue."""
