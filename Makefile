@@ -7,7 +7,7 @@ RUN_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv run test bench bench-data bench-train bench-serve corpus clean
+.PHONY: venv run test bench bench-data bench-train bench-serve corpus real-audio clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -36,6 +36,9 @@ bench-train: venv
 
 bench-serve: venv
 	$(PY) -m pipeline bench --only serve --output build/bench-serve.json
+
+real-audio: venv
+	$(PY) -m pipeline real-audio --output build/real_audio
 
 corpus: venv
 	$(PY) -m pipeline export-corpus --output build/embedded_corpus

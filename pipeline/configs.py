@@ -15,6 +15,9 @@ from typing import Dict, List, Optional, Tuple
 from components.audio.features import clip_samples, n_frames
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The real-audio set and the packages it is built from are shared by every run and profile.
+REAL_AUDIO_DIR = os.path.join(REPO_ROOT, "build", "real_audio")
+REAL_AUDIO_CACHE_DIR = os.path.join(REPO_ROOT, "build", "real_audio_cache")
 PROFILES = ("smoke", "quick", "paper")
 
 
@@ -45,6 +48,14 @@ class PipelineConfig:
     # evaluation gate
     accuracy_threshold: float = 0.6        # absolute lower bound on test accuracy
     max_accuracy_drop: float = 0.02        # allowed drop against the latest blessed model
+    # evaluation on real recordings (components.audio.real_audio)
+    real_audio: str = "auto"               # 'auto': build/reuse the set under build/ (the CLI
+                                           # skips it with one line if it cannot be fetched);
+                                           # 'off'; or a folder holding a built set
+    real_excerpts: int = 2                 # excerpts per (background, event, EBR), and as many
+                                           # without an event
+    real_seed: int = 3000                  # draws the real mixtures' excerpts and onsets
+    real_accuracy_threshold: float = 0.0   # > 0: pushing also needs this accuracy on real audio
     # locations
     pipeline_name: str = "fewshot-sound-tagging"
     output_dir: str = os.path.join(REPO_ROOT, "build")
@@ -62,6 +73,14 @@ class PipelineConfig:
     @property
     def frames(self) -> int:
         return n_frames(clip_samples(self.clip_duration_s))
+
+    @property
+    def real_audio_data(self) -> str:
+        """The folder of the real-audio set this run evaluates on, or '' (no real branch).
+
+        'auto' must have been resolved to a folder or 'off' by the caller (the CLI builds it).
+        """
+        return "" if self.real_audio in ("off", "auto", "") else self.real_audio
 
     @property
     def pipeline_root(self) -> str:

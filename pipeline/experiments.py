@@ -49,6 +49,9 @@ class Study:
         self.timings: Dict[str, List[float]] = {}
         self._test = None
         self._test_arrays = None
+        self._real_arrays = None
+        self.real = (datasets.load_source_data(config.real_audio_data, config.corpus_seed)
+                     if config.real_audio_data else None)
         os.makedirs(out_dir, exist_ok=True)
 
     def _timed(self, stage: str, start: float) -> None:
@@ -77,6 +80,48 @@ class Study:
             self._test = self.synthesize("target-test", "target", 0, 0,
                                          eval_clips=self.config.target_eval_clips)
         return self._test
+
+    def real_test(self) -> Optional[str]:
+        """The real-recordings test set (same Beam job, factorial design), or None."""
+        if self.real is None:
+            return None
+        folder = os.path.join(self.out, "data", "real-test")
+        if not os.path.isdir(folder):
+            recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
+                                             self.config.clip_duration_s,
+                                             self.config.real_excerpts)
+            start = time.time()
+            beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
+                                          self.config.corpus_seed, self.config.num_shards,
+                                          list(self.config.beam_pipeline_args))
+            print(f"  data real-test: {len(recipes['eval'])} clips in {time.time() - start:.0f} s",
+                  flush=True)
+        return folder
+
+    def real_breakdown(self, serving_model_dir: str) -> Optional[Dict]:
+        """Accuracy, AUC, false alarms per background and detection per EBR on real recordings."""
+        if self.real is None:
+            return None
+        import tensorflow as tf
+        if self._real_arrays is None:
+            self._real_arrays = examples.load_split(self.real_test(), "eval", self.config.frames)
+        x, y, meta = self._real_arrays
+        loaded = tf.saved_model.load(serving_model_dir)
+        outputs = [serving.call_signature(loaded, "predict_mfcc", x[i:i + 64])
+                   for i in range(0, len(x), 64)]
+        decisions = np.concatenate([o["decision"] for o in outputs])
+        scores = np.concatenate([o["probability"] for o in outputs])
+        result = {"accuracy": float(np.mean(decisions == y)), "auc": roc_auc(y, scores),
+                  "false_alarms": float(np.mean(decisions[y == 0] == 1)),
+                  "detected": float(np.mean(decisions[y == 1] == 1))}
+        for scene in sorted({m["scene"] for m in meta}):
+            idx = np.asarray([m["scene"] == scene for m in meta])
+            result[f"false_alarms:{scene}"] = float(np.mean(decisions[idx & (y == 0)] == 1))
+            result[f"detected:{scene}"] = float(np.mean(decisions[idx & (y == 1)] == 1))
+        for ebr in EBRS:
+            idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
+            result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
+        return result
 
     def train(self, name: str, stage: str, method: str, train_dir: str, eval_dir: str,
               seed: int, base_model: Optional[str] = None, epochs: Optional[int] = None) -> Dict:
@@ -122,13 +167,41 @@ class Study:
         return result
 
 
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic; ties count one half)."""
+    from scipy.stats import rankdata
+    labels = np.asarray(labels)
+    positives, negatives = int(np.sum(labels == 1)), int(np.sum(labels == 0))
+    if not positives or not negatives:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
+
+
+def _real_summary(runs: List[Dict]) -> Optional[Dict]:
+    """Mean over seeds of the real-recordings figures, or None without a real set."""
+    reals = [r["real"] for r in runs if r.get("real")]
+    if not reals:
+        return None
+    keys = [k for k in reals[0] if reals[0][k] is not None]
+    return {k: mean_ci([r[k] for r in reals])["mean"] for k in keys} | {
+        "accuracy_std": mean_ci([r["accuracy"] for r in reals])["std"],
+        "accuracy_ci95": mean_ci([r["accuracy"] for r in reals])["ci95"]}
+
+
 def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
-               full_clips: Optional[int] = None) -> Dict:
-    """The five rows of Table 1 over ``seeds`` seeds; writes table1.{json,md,png}."""
+               full_clips: Optional[int] = None, rows: Optional[List[str]] = None) -> Dict:
+    """The rows of Table 1 (default all five) over ``seeds`` seeds, on the synthetic test set
+    and, when the config names a real-audio set, on real recordings; writes table1.{json,md,png}."""
+    rows_wanted = rows or list(PAPER_TABLE1)
+    unknown = sorted(set(rows_wanted) - set(PAPER_TABLE1))
+    if unknown:
+        raise ValueError(f"--rows: unknown row(s) {unknown}; expected some of {list(PAPER_TABLE1)}")
     study = Study(config, out_dir)
     full_clips = full_clips or config.source_train_clips
     started = time.time()
-    per_row: Dict[str, List[Dict]] = {row: [] for row in PAPER_TABLE1}
+    per_row: Dict[str, List[Dict]] = {row: [] for row in PAPER_TABLE1 if row in rows_wanted}
     for k in range(seeds):
         seed = config.train_seed + 100 * k
         model_seed = config.model_seed + 100 * k
@@ -139,13 +212,16 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                              model_seed)
         limited = study.synthesize(f"target-limited-s{k}", "target", config.target_train_clips,
                                    seed + 1)
-        full = study.synthesize(f"target-full-s{k}", "target", full_clips, seed + 2)
+        full = (study.synthesize(f"target-full-s{k}", "target", full_clips, seed + 2)
+                if "scratch_full" in rows_wanted else None)
         plan = [("scratch_limited", "scratch", limited, None, None),
                 ("pretrain_all", "pretrain_all", limited, source["serving_model_dir"], None),
                 ("pretrain_fix_low", "pretrain_fix_low", limited, source["serving_model_dir"], None),
                 ("parallel_low", "parallel_low", limited, source["serving_model_dir"], None),
                 ("scratch_full", "scratch", full, None, config.source_epochs)]
         for row, method, data_dir, base, epochs in plan:
+            if row not in rows_wanted:
+                continue
             trained = study.train(f"s{k}-{row}", "target", method, data_dir, study.target_test(),
                                   model_seed + 1, base_model=base, epochs=epochs)
             breakdown = study.test_breakdown(trained["serving_model_dir"])
@@ -153,10 +229,14 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                               "keras_eval_accuracy": trained["metrics"]["eval"]["accuracy"],
                               "train_accuracy": trained["metrics"]["train"]["accuracy"],
                               "wall_seconds": trained["wall_seconds"],
-                              "source_eval_accuracy": source["metrics"]["eval"]["accuracy"]})
+                              "source_eval_accuracy": source["metrics"]["eval"]["accuracy"],
+                              "real": study.real_breakdown(trained["serving_model_dir"])})
             per_row[row].append(breakdown)
+            real = breakdown["real"]
             print(f"[table1] seed {k + 1}: {ROW_LABELS[row]:24s} "
-                  f"{100 * breakdown['accuracy']:.1f} %", flush=True)
+                  f"{100 * breakdown['accuracy']:.1f} % synthetic" + (
+                      f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, false "
+                      f"alarms {100 * real['false_alarms']:.1f} %)" if real else ""), flush=True)
     rows = []
     for row, runs in per_row.items():
         summary = mean_ci([r["accuracy"] for r in runs])
@@ -165,10 +245,11 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                      "accuracy": summary["mean"], "std": summary["std"], "ci95": summary["ci95"],
                      "per_ebr_detection": ebr,
                      "negatives": mean_ci([r["negatives"] for r in runs])["mean"],
-                     "runs": runs})
+                     "real": _real_summary(runs), "runs": runs})
     result = {"experiment": "table1", "profile": config.profile, "seeds": seeds,
               "config": dataclasses.asdict(config), "full_clips": full_clips,
               "target_test_clips": config.target_eval_clips, "rows": rows,
+              "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in study.timings.items()},
               "wall_seconds": time.time() - started}
     _write_table1(result, out_dir)
@@ -192,8 +273,25 @@ def _write_table1(result: Dict, out_dir: str) -> None:
                      f"{100 * e['ebr_0']:.1f} | {100 * e['ebr_6']:.1f} | "
                      f"{100 * r['negatives']:.1f} |")
     lines += ["", "EBR columns: share of positive test clips detected at that EBR; negatives: share "
-              "of event-free clips correctly rejected.", "", "| stage | mean s | runs |",
-              "| --- | --- | --- |"]
+              "of event-free clips correctly rejected. These are synthetic test clips: on their "
+              "own not evidence that a model works on real recordings."]
+    real_rows = [r for r in result["rows"] if r.get("real")]
+    if real_rows:
+        scenes = sorted(k.split(":", 1)[1] for k in real_rows[0]["real"]
+                        if k.startswith("false_alarms:"))
+        lines += ["", f"## On real recordings ({result['real_audio']})", "",
+                  "| method | accuracy % | 95 % CI | AUC | false alarms % | detected % | "
+                  + " | ".join(f"FA {s}" for s in scenes) + " | EBR -6 | EBR 0 | EBR +6 |",
+                  "| --- |" + " --- |" * (8 + len(scenes))]
+        for r in real_rows:
+            q = r["real"]
+            lines.append(f"| {r['name']} | {100 * q['accuracy']:.1f} | ±{100 * q['accuracy_ci95']:.1f} | "
+                         f"{q['auc']:.3f} | {100 * q['false_alarms']:.1f} | {100 * q['detected']:.1f} | "
+                         + " | ".join(f"{100 * q['false_alarms:' + s]:.1f}" for s in scenes)
+                         + f" | {100 * q['ebr_-6']:.1f} | {100 * q['ebr_0']:.1f} | {100 * q['ebr_6']:.1f} |")
+        lines += ["", "FA: false alarms (share of excerpts without an event tagged as glass break) "
+                  "per real background; means over seeds."]
+    lines += ["", "| stage | mean s | runs |", "| --- | --- | --- |"]
     for stage, t in result["stage_seconds"].items():
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
     lines += ["", f"Wall time: {result['wall_seconds']:.0f} s.", "", "![table1](table1.png)", ""]
@@ -281,7 +379,8 @@ def main(args, config: PipelineConfig) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join(config.output_dir, "experiments", f"{args.which}-{config.profile}-{stamp}")
     if args.which == "table1":
-        result = run_table1(config, args.seeds, out, args.full_clips)
+        rows = args.rows.split(",") if args.rows else None
+        result = run_table1(config, args.seeds, out, args.full_clips, rows)
         print(open(os.path.join(out, "table1.md")).read())
     elif args.which == "budget":
         run_budget(config, out, args.limited_epochs, args.full_epochs, args.full_clips)

@@ -12,6 +12,13 @@
     TransferTrainer ─── TransferEvaluator (thresholds, baseline) ─── Pusher
     ScratchTrainer ──── ScratchEvaluator ─┬─ TransferGain
     TransferEvaluator ────────────────────┘
+
+With a real-audio set (``config.real_audio_data``) a third branch joins:
+
+    RealExampleGen ─ RealStatisticsGen ─ RealExampleValidator ─ RealAnomaliesGate
+          ├── TransferRealEvaluator (transfer model on real recordings) ─┐
+          └── ScratchRealEvaluator (scratch model on real recordings)     │
+    TransferEvaluator blessing ───────────────────────────── RealAudioGate ─── Pusher
 """
 from __future__ import annotations
 
@@ -20,18 +27,22 @@ from typing import List
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
-from components.tfx.gates import AnomaliesGate, TransferGain
+from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
 from components.tfx.mixture_example_gen import MixtureExampleGen
 from pipeline.configs import PipelineConfig
 
 SOURCE_RUN_FN = "components.tfx.trainer_source.run_fn"
 TARGET_RUN_FN = "components.tfx.trainer_target.run_fn"
 TRAINER_IDS = ("SourceTrainer", "TransferTrainer", "ScratchTrainer")
-SLICE_FEATURES = ("ebr_db", "scene")
+SLICE_FEATURES = (("ebr_db",), ("scene",))
+# On real recordings the scene is the background; (label) and (scene, label) give the false alarms
+# (label 0) and the detections (label 1) per background.
+REAL_SLICE_FEATURES = (("ebr_db",), ("label",), ("scene",), ("scene", "label"))
 
 
-def eval_config(config: PipelineConfig, gated: bool) -> tfma.EvalConfig:
-    """TFMA config: accuracy, AUC, precision, recall, sliced by EBR and scene.
+def eval_config(config: PipelineConfig, gated: bool,
+                slice_features=SLICE_FEATURES) -> tfma.EvalConfig:
+    """TFMA config: accuracy, AUC, precision, recall, sliced by ``slice_features``.
 
     ``gated`` adds the blessing thresholds: an absolute accuracy floor, and a limit on how much
     accuracy may drop against the latest blessed model (used once a baseline exists).
@@ -52,17 +63,19 @@ def eval_config(config: PipelineConfig, gated: bool) -> tfma.EvalConfig:
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(signature_name="serving_default", label_key="label",
                                     prediction_key="probability")],
-        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key])
-                                              for key in SLICE_FEATURES],
+        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=list(keys))
+                                              for keys in slice_features],
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
 
 
 def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: int,
-                 eval_clips: int, train_seed: int, schema) -> List:
+                 eval_clips: int, train_seed: int, schema, data: str = "",
+                 eval_seed: int = 0, excerpts: int = 1) -> List:
     example_gen = MixtureExampleGen(
-        task=task, data=config.data, corpus_seed=config.corpus_seed, train_clips=train_clips,
-        eval_clips=eval_clips, train_seed=train_seed, eval_seed=config.eval_seed,
-        clip_duration_s=float(config.clip_duration_s), num_shards=config.num_shards,
+        task=task, data=data or config.data, corpus_seed=config.corpus_seed,
+        train_clips=train_clips, eval_clips=eval_clips, train_seed=train_seed,
+        eval_seed=eval_seed or config.eval_seed, clip_duration_s=float(config.clip_duration_s),
+        num_shards=config.num_shards, excerpts=excerpts,
     ).with_id(f"{prefix}ExampleGen")
     statistics = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")
@@ -117,16 +130,36 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     ).with_id("ScratchEvaluator")
     gain = TransferGain(transfer_evaluation=transfer_evaluator.outputs["evaluation"],
                         scratch_evaluation=scratch_evaluator.outputs["evaluation"])
+    blessing = transfer_evaluator.outputs["blessing"]
+    real_nodes = []
+    if config.real_audio_data:
+        real = _data_branch("Real", "real", config, 0, 0, 0, schema,
+                            data=config.real_audio_data, eval_seed=config.real_seed,
+                            excerpts=config.real_excerpts)
+        real_evaluators = []
+        for name, trainer in (("Transfer", transfer_trainer), ("Scratch", scratch_trainer)):
+            evaluator = tfx.components.Evaluator(
+                examples=real[0].outputs["examples"], model=trainer.outputs["model"],
+                eval_config=eval_config(config, gated=False, slice_features=REAL_SLICE_FEATURES),
+            ).with_id(f"{name}RealEvaluator")
+            evaluator.add_upstream_node(real[3])
+            real_evaluators.append(evaluator)
+        real_gate = RealAudioGate(
+            model=transfer_trainer.outputs["model"], blessing=blessing,
+            real_evaluation=real_evaluators[0].outputs["evaluation"],
+            real_accuracy_threshold=float(config.real_accuracy_threshold))
+        blessing = real_gate.outputs["real_blessing"]
+        real_nodes = real + real_evaluators + [real_gate]
     pusher = tfx.components.Pusher(
         model=transfer_trainer.outputs["model"],
-        model_blessing=transfer_evaluator.outputs["blessing"],
+        model_blessing=blessing,
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=f"{config.serving_dir}/{config.model_name}")))
 
     components = (source + target + [schema_gen, source_trainer, transfer_trainer,
                                      scratch_trainer, baseline_resolver, transfer_evaluator,
-                                     scratch_evaluator, gain, pusher])
+                                     scratch_evaluator, gain, pusher] + real_nodes)
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name, pipeline_root=config.pipeline_root,
         components=components, enable_cache=True,

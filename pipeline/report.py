@@ -19,6 +19,7 @@ from pipeline.configs import PipelineConfig
 EBR_SLICES = ("ebr_db=-6", "ebr_db=0", "ebr_db=6")
 MODEL_NODES = {"transfer": ("TransferTrainer", "TransferEvaluator"),
                "scratch": ("ScratchTrainer", "ScratchEvaluator")}
+REAL_EVALUATORS = {"transfer": "TransferRealEvaluator", "scratch": "ScratchRealEvaluator"}
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -84,11 +85,46 @@ def build_report(config: PipelineConfig, run_id: Optional[str] = None,
     if "transfer" in models:
         report["blessing_reason"] = _blessing_reason(models["transfer"]["evaluation_uri"],
                                                      blessed, config)
+    gate = run.output("RealAudioGate", "real_blessing")
+    if gate:   # with a real-audio branch the Pusher reads the gate's blessing
+        report["blessed"] = gate.properties.get("blessed") == 1
+        if blessed and not report["blessed"]:
+            report["blessing_reason"] = gate.properties.get("reason")
+    report["real"] = _real_section(run, config)
     pushed = run.output("Pusher", "pushed_model")
     report["pushed"] = bool(pushed and pushed.properties.get("pushed") == 1)
     report["pushed_path"] = pushed.properties.get("pushed_destination") if report["pushed"] else None
     report["pushed_version"] = pushed.properties.get("pushed_version") if report["pushed"] else None
     return report
+
+
+def _real_section(run, config: PipelineConfig) -> Dict:
+    """Metrics of both models on the real recordings, per background and EBR, or why not."""
+    examples = run.output("RealExampleGen", "examples")
+    if not examples:
+        return {"evaluated": False,
+                "why": ("real_audio is off, or the set could not be fetched (the run's first "
+                        "lines say why)")}
+    models = {}
+    for name, node in REAL_EVALUATORS.items():
+        art = run.output(node, "evaluation")
+        if art:
+            models[name] = evaluation.read_metrics(art.uri)
+    gate = run.output("RealAudioGate", "real_blessing")
+    backgrounds = sorted({k.split(",")[0][len("scene="):] for m in models.values() for k in m
+                          if k.startswith("scene=")})
+    return {"evaluated": True, "data": json.loads(examples.properties.get("generation", "{}")),
+            "models": models, "backgrounds": backgrounds,
+            "threshold": config.real_accuracy_threshold,
+            "gate_reason": gate.properties.get("reason") if gate else None}
+
+
+def _rate(slices: Dict, key: str, negatives: bool = False) -> Optional[float]:
+    """Accuracy of a slice, or 1 - accuracy for a slice of negatives (the false-alarm rate)."""
+    value = slices.get(key, {}).get("binary_accuracy")
+    if value is None:
+        return None
+    return 1.0 - value if negatives else value
 
 
 def _pct(value: Optional[float]) -> str:
@@ -119,6 +155,8 @@ def render_markdown(report: Dict) -> str:
                      f"{gen['clip_duration_s']:g} s ({gen['frames']} frames) | "
                      f"{gen['train_seed']}/{gen['eval_seed']} |")
     lines += ["", "## Models on the target test set (TFMA)", "",
+              "Synthetic test set (the embedded corpus or the given data): on its own not "
+              "evidence that the model works on real recordings; see 'On real recordings'.", "",
               "| model | method | accuracy | AUC | precision | recall | s/epoch |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, model in report["models"].items():
@@ -148,13 +186,59 @@ def render_markdown(report: Dict) -> str:
     for name, model in report["models"].items():
         lines.append(f"| {name} | " + " | ".join(
             _pct(model["slices"].get(s, {}).get("binary_accuracy")) for s in scenes) + " |")
+    lines += _real_markdown(report.get("real") or {"evaluated": False, "why": "not recorded"})
     lines += ["", "## Gate and push", "",
               f"- blessed: **{'yes' if report['blessed'] else 'no'}** - {report.get('blessing_reason', '')}",
               f"- pushed: {'yes' if report['pushed'] else 'no'}"]
     if report["pushed"]:
         lines.append(f"- model path: `{report['pushed_path']}` (version {report['pushed_version']})")
     lines += ["", "![accuracies](report.png)", ""]
+    if (report.get("real") or {}).get("evaluated"):
+        lines += ["![real recordings](real.png)", ""]
     return "\n".join(line for line in lines if line is not None)
+
+
+def _real_markdown(real: Dict) -> List[str]:
+    lines = ["", "## On real recordings", ""]
+    if not real["evaluated"]:
+        return lines + [f"Not evaluated: {real['why']}. Nothing in this report then says how "
+                        "the model does on real audio."]
+    data = real["data"]
+    lines += [f"{data.get('clips', {}).get('eval', 0)} clips of {data.get('clip_duration_s', 0):g} s "
+              f"mixed from the real recordings in `{data.get('data')}` (every real glass break at "
+              f"-6/0/+6 dB over {data.get('excerpts')} excerpt(s) of every real background, and "
+              "as many excerpts without an event; seed "
+              f"{data.get('eval_seed')}). No model saw these files in training.", "",
+              "| model | accuracy | AUC | false alarms | detected events |",
+              "| --- | --- | --- | --- | --- |"]
+    for name, slices in real["models"].items():
+        overall = slices.get("overall", {})
+        lines.append(f"| {name} | {_pct(overall.get('binary_accuracy'))} | "
+                     f"{overall.get('auc', float('nan')):.3f} | "
+                     f"{_pct(_rate(slices, 'label=0', negatives=True))} | "
+                     f"{_pct(_rate(slices, 'label=1'))} |")
+    names = list(real["models"])
+    lines += ["", "False alarms (share of excerpts without an event tagged as one) and detected "
+              "events per background, %:", "",
+              "| background | " + " | ".join(f"{n} false alarms | {n} detected" for n in names) + " |",
+              "| --- |" + " --- |" * (2 * len(names))]
+    for bg in real["backgrounds"]:
+        cells = []
+        for n in names:
+            slices = real["models"][n]
+            cells += [_pct(_rate(slices, f"label=0,scene={bg}", negatives=True)),
+                      _pct(_rate(slices, f"label=1,scene={bg}"))]
+        lines.append(f"| {bg} | " + " | ".join(cells) + " |")
+    lines += ["", "Detected events per EBR, %:", "",
+              "| model | " + " | ".join(s.replace("ebr_db=", "") + " dB" for s in EBR_SLICES) + " |",
+              "| --- |" + " --- |" * len(EBR_SLICES)]
+    for n in names:
+        lines.append(f"| {n} | " + " | ".join(_pct(_rate(real["models"][n], s))
+                                             for s in EBR_SLICES) + " |")
+    threshold = real.get("threshold") or 0.0
+    lines += ["", f"Real-audio gate: {'accuracy >= ' + format(threshold, '.2f') if threshold > 0 else 'not required (real_accuracy_threshold = 0)'}; "
+              f"outcome: {real.get('gate_reason') or 'n/a'}."]
+    return lines
 
 
 def write_report(report: Dict, directory: str) -> str:
@@ -169,6 +253,16 @@ def write_report(report: Dict, directory: str) -> str:
     plots.grouped_bars(groups, series, os.path.join(directory, "report.png"),
                        f"Target test set: accuracy and per-EBR detection rate "
                        f"(gain {report.get('gain_pp', float('nan')):+.1f} pp)", "%")
+    real = report.get("real") or {}
+    if real.get("evaluated"):
+        groups = real["backgrounds"]
+        bars = {}
+        for n, slices in real["models"].items():
+            bars[f"{n}: false alarms"] = [_rate(slices, f"label=0,scene={bg}", True) for bg in groups]
+            bars[f"{n}: detected"] = [_rate(slices, f"label=1,scene={bg}") for bg in groups]
+        plots.grouped_bars(groups, bars, os.path.join(directory, "real.png"),
+                           "Real recordings: false alarms and detected events per background",
+                           "%")
     path = os.path.join(directory, "report.md")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(render_markdown(report))

@@ -49,3 +49,109 @@ def dcase_fixture(tmp_path):
         stem = "devtrain" if subset == "train" else "devtest"
         (base / "cv_setup" / f"events_{stem}.yaml").write_text(yaml.safe_dump(by_class))
     return tmp_path / "data"
+
+
+# ----------------------------------------------------------------------------- real-audio fixtures
+
+def _tone_burst(rng, seconds, sr, channels=1, lead_s=0.0):
+    """A decaying noise-and-partials burst after ``lead_s`` of silence (a stand-in glass break)."""
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    burst = (rng.standard_normal(n) * np.exp(-t / 0.05)
+             + 0.5 * np.sin(2 * np.pi * 3100 * t) * np.exp(-t / 0.2))
+    audio = np.concatenate([np.zeros(int(lead_s * sr)), 0.5 * burst / np.max(np.abs(burst))])
+    return np.stack([audio] * channels, axis=1) if channels > 1 else audio
+
+
+def _encoded(audio, sr, fmt, subtype):
+    import io
+    buffer = io.BytesIO()
+    soundfile.write(buffer, audio, sr, format=fmt, subtype=subtype)
+    return buffer.getvalue()
+
+
+def build_fixture_packages(cache_dir):
+    """Packages in each source format the real-audio builder reads, written into ``cache_dir``
+    as if downloaded: a .deb built with dpkg-deb (OGG files, README and copyright credits), a
+    .deb holding an OpenClonk ``Sound.ocg`` group (members + authors.txt) and an sdist with a
+    WAV and a LICENSE. Returns the RealFile list that describes them."""
+    import subprocess
+    import tarfile
+    from components.audio import ocg
+    from components.audio.real_audio import Credit, RealFile
+    rng = np.random.default_rng(3)
+    os.makedirs(cache_dir, exist_ok=True)
+
+    def deb(name, files):
+        root = os.path.join(str(cache_dir), f"build-{name}")
+        os.makedirs(os.path.join(root, "DEBIAN"))
+        with open(os.path.join(root, "DEBIAN", "control"), "w") as handle:
+            handle.write(f"Package: {name}\nVersion: 1.0-1\nArchitecture: all\n"
+                         "Maintainer: Tests <tests@example.org>\nDescription: fixture\n")
+        for path, data in files.items():
+            full = os.path.join(root, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "wb") as handle:
+                handle.write(data)
+        subprocess.run(["dpkg-deb", "--build", "--root-owner-group", root,
+                        os.path.join(str(cache_dir), f"{name}_1.0-1_all.deb")],
+                       check=True, capture_output=True)
+
+    deb("fixture-sounds", {
+        "usr/share/sounds/break.ogg": _encoded(_tone_burst(rng, 0.6, 48000, 2, lead_s=0.3),
+                                               48000, "OGG", "VORBIS"),
+        "usr/share/sounds/hum.ogg": _encoded(0.05 * rng.standard_normal(3 * 44100), 44100,
+                                             "OGG", "VORBIS"),
+        "usr/share/doc/fixture-sounds/README.txt": (
+            b"Sounds\n------\nGlass breaking sounds (CC BY 3.0):\n"
+            b"  1: http://www.freesound.org/people/alice/sounds/101/\n\nOther (CC0):\n"),
+        "usr/share/doc/fixture-sounds/copyright": (
+            b"Format: x\n\nFiles: *\nCopyright: 2020 Bob Builder\n 2021 Eve\nLicense: GPL-2+\n"),
+    })
+    group = {"Hits.ocg": {"Glass.ocg": {"Shatter.ogg": _encoded(
+                 _tone_burst(rng, 0.8, 44100), 44100, "OGG", "VORBIS")}},
+             "Env.ocg": {"Birds.ogg": _encoded(0.05 * rng.standard_normal((4 * 44100, 2)),
+                                               44100, "OGG", "VORBIS")},
+             "authors.txt": (b"If not stated otherwise, the sound effects are licensed under "
+                             b"the\nCC Attribution 3.0 license\n\n"
+                             b"carol\t\t- Shatter (http://www.freesound.org/people/carol/sounds/2/)\n")}
+    group_path = os.path.join(str(cache_dir), "Sound.ocg")
+    ocg.write_group_file(group_path, group)
+    deb("fixture-group", {"usr/share/games/fx/Sound.ocg": open(group_path, "rb").read()})
+    os.remove(group_path)
+    sdist = os.path.join(str(cache_dir), "fixture_util-0.1.tar.gz")
+    with tarfile.open(sdist, "w:gz") as tar:
+        for name, data in (("fixture_util-0.1/data/street.wav",
+                            _encoded(0.05 * rng.standard_normal((5 * 44100, 2)), 44100, "WAV",
+                                     "PCM_16")),
+                           ("fixture_util-0.1/LICENSE", b"MIT License\n\nCopyright (c) 2020 Dave\n")):
+            import io
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    group_file = "usr/share/games/fx/Sound.ocg"
+    return [
+        RealFile("fixture_break", "fixture-sounds", "usr/share/sounds/break.ogg", "event",
+                 "glassbreak", Credit("readme_list", "usr/share/doc/fixture-sounds/README.txt",
+                                      "Glass breaking sounds", 1)),
+        RealFile("fixture_shatter", "fixture-group",
+                 f"{group_file}::Hits.ocg/Glass.ocg/Shatter.ogg", "event", "glassbreak",
+                 Credit("authors_txt", f"{group_file}::authors.txt", "Shatter")),
+        RealFile("fixture_hum", "fixture-sounds", "usr/share/sounds/hum.ogg", "background",
+                 "hum", Credit("debian_copyright", "usr/share/doc/fixture-sounds/copyright")),
+        RealFile("fixture_birds", "fixture-group", f"{group_file}::Env.ocg/Birds.ogg",
+                 "background", "birdsong", Credit("authors_txt", f"{group_file}::authors.txt",
+                                                  "Birds")),
+        RealFile("fixture_street", "pypi:fixture-util==0.1", "data/street.wav", "background",
+                 "street", Credit("license_file", "LICENSE")),
+    ]
+
+
+@pytest.fixture(scope="session")
+def real_fixture_set(tmp_path_factory):
+    """A real-audio set built by the real builder from the fixture packages: (folder, files)."""
+    from components.audio import real_audio
+    base = tmp_path_factory.mktemp("real")
+    files = build_fixture_packages(base / "cache")
+    real_audio.build_real_audio(str(base / "set"), str(base / "cache"), files, log=lambda m: None)
+    return base / "set", files

@@ -8,8 +8,9 @@ import pytest
 from pipeline import __main__ as cli
 
 
-def _run(tmp_path, *argv):
+def _run(tmp_path, *argv, real_audio="off"):
     assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", "2",
+                     "--set", f"real_audio={real_audio}", "--set", "real_excerpts=1",
                      "--output-dir", str(tmp_path), "--out", str(tmp_path / "exp")]) == 0
     return tmp_path / "exp"
 
@@ -19,9 +20,9 @@ def _metrics_of(run_dir):
         return json.load(handle)
 
 
-def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path):
+def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_fixture_set):
     started = time.time()
-    out = _run(tmp_path, "table1", "--full-clips", "16")
+    out = _run(tmp_path, "table1", "--full-clips", "16", real_audio=str(real_fixture_set[0]))
     result = json.loads((out / "table1.json").read_text())
     assert (out / "table1.png").stat().st_size > 0
     markdown = (out / "table1.md").read_text()
@@ -42,6 +43,12 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path):
         assert row["accuracy"] == pytest.approx(sum(accuracies) / 2)
         assert row["runs"][0]["run"] != row["runs"][1]["run"]
     assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
+    assert "## On real recordings" in markdown
+    for row in result["rows"]:
+        reals = [run["real"] for run in row["runs"]]
+        assert all(0 <= r["accuracy"] <= 1 and 0 <= r["auc"] <= 1 for r in reals)
+        assert {"false_alarms:hum", "false_alarms:birdsong", "false_alarms:street"} <= set(reals[0])
+        assert row["real"]["accuracy"] == pytest.approx(sum(r["accuracy"] for r in reals) / 2)
     first = result["rows"][0]["runs"]
     data = out / "data"
     seed0 = (data / "target-limited-s0" / "Split-train").iterdir().__next__().read_bytes()
@@ -64,7 +71,8 @@ def test_curve_covers_both_methods_and_every_size(tmp_path):
 
 
 def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
-    assert cli.main(["experiment", "budget", "--profile", "smoke", "--limited-epochs", "3",
+    assert cli.main(["experiment", "budget", "--profile", "smoke", "--set", "real_audio=off",
+                     "--limited-epochs", "3",
                      "--full-epochs", "2", "--full-clips", "16", "--output-dir", str(tmp_path),
                      "--out", str(tmp_path / "budget")]) == 0
     result = json.loads((tmp_path / "budget" / "budget.json").read_text())["results"]

@@ -9,6 +9,7 @@ import tensorflow as tf
 from components.model import serving
 from pipeline import __main__ as cli
 from pipeline import configs, mlmd_reader
+from pipeline import report as report_module
 
 TRAINERS = ("SourceTrainer", "TransferTrainer", "ScratchTrainer")
 
@@ -23,24 +24,35 @@ def _latest(output_dir):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """First run, a rerun with the same inputs, and a run with a new seed and an unreachable
-    accuracy threshold, in one pipeline root."""
+def runs(tmp_path_factory, real_fixture_set):
+    """First run, a rerun with the same inputs, a run with a new seed and an unreachable
+    accuracy threshold, and one with an unreachable real-audio threshold, in one pipeline root;
+    every run evaluates on the real-audio set built from the fixture packages."""
     out = tmp_path_factory.mktemp("e2e")
+    real = ("--set", f"real_audio={real_fixture_set[0]}", "--set", "real_excerpts=1")
     results = {}
-    assert _run(out) == 0
+    assert _run(out, *real) == 0
     results["first"] = _latest(out)[1]
-    assert _run(out) == 0
+    assert _run(out, *real) == 0
     results["rerun"] = _latest(out)[1]
-    assert _run(out, "--seed", "5", "--set", "accuracy_threshold=1.01") == 0
+    assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.01") == 0
     results["strict"] = _latest(out)[1]
+    assert _run(out, *real, "--seed", "6", "--set", "real_accuracy_threshold=1.01") == 0
+    results["strict_real"] = _latest(out)[1]
     return out, results
+
+
+def _report(out, run):
+    folder = report_module.report_directory(configs.get_config("smoke", output_dir=str(out)),
+                                            run.run_id)
+    with open(os.path.join(folder, "report.json")) as handle:
+        return folder, json.load(handle)
 
 
 def test_every_component_succeeds_and_the_pushed_model_answers(runs):
     out, results = runs
     first = results["first"]
-    assert len(first.nodes) == 17
+    assert len(first.nodes) == 24
     assert {n: r.state for n, r in first.nodes.items()} == {n: "COMPLETE" for n in first.nodes}
     pushed = first.output("Pusher", "pushed_model")
     assert pushed.properties["pushed"] == 1
@@ -61,13 +73,10 @@ def test_report_accuracies_equal_what_tfma_wrote(runs):
     import tensorflow_model_analysis as tfma
     out, results = runs
     first = results["first"]
-    reports = os.path.join(str(out), "reports")
-    folder = [d for d in sorted(os.listdir(reports)) if d.startswith(first.run_id[:10])][0]
-    with open(os.path.join(reports, folder, "report.json")) as handle:
-        report = json.load(handle)
+    folder, report = _report(out, first)
     assert report["run_id"] == first.run_id
-    assert os.path.exists(os.path.join(reports, folder, "report.png"))
-    assert "Gain of transfer over scratch" in open(os.path.join(reports, folder, "report.md")).read()
+    assert os.path.exists(os.path.join(folder, "report.png"))
+    assert "Gain of transfer over scratch" in open(os.path.join(folder, "report.md")).read()
     for name, evaluator in (("transfer", "TransferEvaluator"), ("scratch", "ScratchEvaluator")):
         result = tfma.load_eval_result(first.output(evaluator, "evaluation").uri)
         overall = [m for key, m in result.slicing_metrics if not key][0]
@@ -79,11 +88,46 @@ def test_report_accuracies_equal_what_tfma_wrote(runs):
     assert report["pushed_version"] and report["blessed"] is True
 
 
+def test_the_real_branch_scores_both_models_on_real_recordings_and_reports_it(runs):
+    import tensorflow_model_analysis as tfma
+    out, results = runs
+    first = results["first"]
+    folder, report = _report(out, first)
+    real = report["real"]
+    assert real["evaluated"] and real["data"]["clips"] == {"eval": 2 * 3 * 3 * 1 * 2}
+    assert real["backgrounds"] == ["birdsong", "hum", "street"]
+    for name, node in (("transfer", "TransferRealEvaluator"), ("scratch", "ScratchRealEvaluator")):
+        result = tfma.load_eval_result(first.output(node, "evaluation").uri)
+        overall = [m for key, m in result.slicing_metrics if not key][0]
+        assert (real["models"][name]["overall"]["binary_accuracy"]
+                == overall[""][""]["binary_accuracy"]["doubleValue"])
+        for bg in real["backgrounds"]:
+            assert f"label=0,scene={bg}" in real["models"][name]
+    text = open(os.path.join(folder, "report.md")).read()
+    assert "## On real recordings" in text and "| birdsong |" in text
+    assert os.path.exists(os.path.join(folder, "real.png"))
+    gate = first.output("RealAudioGate", "real_blessing")
+    assert gate.properties["blessed"] == 1
+    assert first.nodes["Pusher"].inputs["model_blessing"][0].uri == gate.uri
+
+
+def test_a_real_audio_threshold_blocks_the_push_and_says_why(runs):
+    out, results = runs
+    run = results["strict_real"]
+    assert run.output("TransferEvaluator", "blessing").properties.get("blessed") == 1
+    gate = run.output("RealAudioGate", "real_blessing")
+    assert gate.properties["blessed"] == 0
+    assert "below real_accuracy_threshold 1.0100" in gate.properties["reason"]
+    assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
+    _, report = _report(out, run)
+    assert report["pushed"] is False and "real_accuracy_threshold" in report["real"]["gate_reason"]
+
+
 def test_rerun_with_the_same_inputs_reuses_cached_components(runs):
     _, results = runs
     rerun = results["rerun"]
     assert rerun.run_id != results["first"].run_id
-    for node in ("SourceExampleGen", "TargetExampleGen") + TRAINERS:
+    for node in ("SourceExampleGen", "TargetExampleGen", "RealExampleGen") + TRAINERS:
         assert rerun.nodes[node].state == "CACHED", node
     assert (rerun.output("TransferTrainer", "model").uri
             == results["first"].output("TransferTrainer", "model").uri)
@@ -100,15 +144,14 @@ def test_new_seed_gives_a_candidate_judged_against_the_blessed_baseline_and_not_
     assert baseline[0].uri == first.output("TransferTrainer", "model").uri
     assert strict.output("TransferEvaluator", "blessing").properties.get("blessed") == 0
     assert strict.output("Pusher", "pushed_model").properties.get("pushed") == 0
-    reports = os.path.join(str(out), "reports")
-    latest = sorted(os.listdir(reports))[-1]
-    text = open(os.path.join(reports, latest, "report.md")).read()
+    folder, _ = _report(out, strict)
+    text = open(os.path.join(folder, "report.md")).read()
     assert "blessed: **no**" in text and "binary_accuracy" in text and "pushed: no" in text
 
 
 def test_example_validator_anomaly_stops_the_run_before_training(tmp_path, capsys):
     wrong_schema = configs.get_config("paper").schema_file   # expects 30 s clips, smoke has 2 s
-    code = _run(tmp_path, "--set", f"schema_path={wrong_schema}")
+    code = _run(tmp_path, "--set", f"schema_path={wrong_schema}", "--set", "real_audio=off")
     assert code == 1
     err = capsys.readouterr().err
     assert "anomalies" in err and "'mfcc'" in err

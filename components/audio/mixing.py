@@ -99,6 +99,51 @@ def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[E
     return recipes
 
 
+def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
+                      excerpts: int, seed: int, duration_s: float, task: str = "real",
+                      split: str = "eval", ebrs_db: Sequence[float] = EBRS_DB) -> List[Recipe]:
+    """Every event at every EBR over ``excerpts`` excerpts of every background, plus as many
+    excerpts of each background without an event (an evaluation design, not a random draw).
+
+    One seeded ``RandomState`` draws, recipe by recipe, the excerpt start and (with an event) the
+    onset, so the same seed gives the same set. Positives and negatives alternate per background.
+    """
+    if excerpts < 1:
+        raise ValueError(f"excerpts must be at least 1, got {excerpts}")
+    if not backgrounds:
+        raise AudioDataError(f"no background recordings for task {task!r}")
+    if not events:
+        raise AudioDataError(f"no event recordings for task {task!r}")
+    short = [b.uri for b in backgrounds if b.duration_s + 1e-6 < duration_s]
+    if short:
+        raise AudioDataError(f"{short[0]}: background is shorter than the clip length "
+                             f"{duration_s} s ({len(short)} such files)")
+    rng = np.random.RandomState(seed)
+    plan = []
+    for bg in backgrounds:
+        positives = [(bg, ev, float(ebr)) for ev in events for ebr in ebrs_db
+                     for _ in range(excerpts)]
+        for positive in positives:
+            plan += [positive, (bg, None, None)]
+    recipes = []
+    for index, (bg, ev, ebr) in enumerate(plan):
+        offset = (bg.duration_s - duration_s) * rng.rand() if bg.duration_s > duration_s else 0.0
+        recipe = Recipe(mixture_id=f"{task}-{split}-s{seed}-{index:05d}", task=task, split=split,
+                        index=index, seed=int(seed), label=int(ev is not None),
+                        duration_s=float(duration_s), bg_uri=bg.uri, bg_scene=bg.scene,
+                        bg_location=bg.location, bg_offset_s=round(float(offset), 6))
+        if ev is not None:
+            length = min(ev.length_s, duration_s)
+            recipe.event_uri, recipe.event_class, recipe.event_author = (
+                ev.uri, ev.event_class, ev.author)
+            recipe.segment_start_s, recipe.segment_end_s = ev.segment
+            recipe.event_onset_s = float((duration_s - length) * rng.rand())
+            recipe.event_duration_s = float(length)
+            recipe.ebr_db = ebr
+        recipes.append(recipe)
+    return recipes
+
+
 def task_recipes(data: SourceData, task: str, subset: str, split: str, n_clips: int, seed: int,
                  duration_s: float) -> List[Recipe]:
     """Recipes for ``task`` ('source'|'target') from the ``subset`` ('train'|'test') records."""

@@ -3,6 +3,8 @@
 ``AnomaliesGate`` fails the run when ExampleValidator found anomalies (ExampleValidator itself only
 records them), so no model is trained on data that breaks the schema. ``TransferGain`` records in
 ML Metadata the transfer model's accuracy gain over the scratch baseline on the same test set.
+``RealAudioGate`` turns the Evaluator's blessing and the accuracy on real recordings into the
+blessing the Pusher reads.
 """
 import glob
 import os
@@ -41,6 +43,11 @@ class GateResult(TypedDict):
     anomaly_count: int
 
 
+class RealGateResult(TypedDict):
+    real_accuracy: float
+    blessed: int
+
+
 class GainResult(TypedDict):
     transfer_accuracy: float
     scratch_accuracy: float
@@ -72,3 +79,37 @@ def TransferGain(
           f"gain {100 * (transfer - scratch):+.1f} pp", flush=True)
     return {"transfer_accuracy": transfer, "scratch_accuracy": scratch,
             "gain_pp": 100.0 * (transfer - scratch)}
+
+
+@tfx.dsl.components.component
+def RealAudioGate(
+    model: tfx.dsl.components.InputArtifact[standard_artifacts.Model],
+    blessing: tfx.dsl.components.InputArtifact[standard_artifacts.ModelBlessing],
+    real_evaluation: tfx.dsl.components.InputArtifact[standard_artifacts.ModelEvaluation],
+    real_blessing: tfx.dsl.components.OutputArtifact[standard_artifacts.ModelBlessing],
+    real_accuracy_threshold: tfx.dsl.components.Parameter[float] = 0.0,
+) -> RealGateResult:
+    """Bless the model only if the Evaluator blessed it and, when ``real_accuracy_threshold``
+    is above 0, its accuracy on the real recordings reaches it. Writes BLESSED or NOT_BLESSED
+    like the Evaluator, with the reason as a custom property."""
+    import tensorflow as tf
+    accuracy = evaluation.read_metrics(real_evaluation.uri)["overall"]["binary_accuracy"]
+    synthetic_ok = blessing.get_int_custom_property("blessed") == 1
+    real_ok = real_accuracy_threshold <= 0 or accuracy >= real_accuracy_threshold
+    reasons = []
+    if not synthetic_ok:
+        reasons.append("the Evaluator did not bless the model on the synthetic test set")
+    if not real_ok:
+        reasons.append(f"accuracy on real recordings {accuracy:.4f} is below "
+                       f"real_accuracy_threshold {real_accuracy_threshold:.4f}")
+    blessed = int(synthetic_ok and real_ok)
+    real_blessing.set_int_custom_property("blessed", blessed)
+    real_blessing.set_string_custom_property("current_model", model.uri)
+    real_blessing.set_int_custom_property("current_model_id", model.id)
+    real_blessing.set_string_custom_property("reason", "; ".join(reasons) or "passed")
+    with tf.io.gfile.GFile(f"{real_blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}",
+                           "w") as handle:
+        handle.write("")
+    print(f"real-audio gate: accuracy {accuracy:.4f} on real recordings, "
+          f"{'blessed' if blessed else 'not blessed'}", flush=True)
+    return {"real_accuracy": accuracy, "blessed": blessed}

@@ -1,0 +1,122 @@
+"""The real-audio set: builder on fixture packages of each source format, group reader, errors,
+and the factorial evaluation design (real dpkg-deb, apt-get, pip, soundfile; nothing mocked)."""
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+
+from components.audio import datasets, dcase, mixing, ocg, real_audio
+from tests.conftest import SR
+
+
+def _rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_builder_writes_mono_44k_wavs_trimmed_events_and_looped_backgrounds(real_fixture_set):
+    folder, _ = real_fixture_set
+    for name in ("fixture_break", "fixture_shatter", "fixture_hum", "fixture_birds",
+                 "fixture_street"):
+        info = soundfile.info(str(folder / "audio" / f"{name}.wav"))
+        assert (info.channels, info.samplerate) == (1, SR), name
+    # 0.3 s of silence, then a 0.6 s burst, stereo at 48 kHz: trimmed to the burst.
+    brk = soundfile.info(str(folder / "audio" / "fixture_break.wav")).duration
+    assert 0.55 <= brk <= 0.63
+    for name in ("fixture_hum", "fixture_birds", "fixture_street"):
+        assert soundfile.info(str(folder / "audio" / f"{name}.wav")).duration >= \
+            real_audio.MIN_BACKGROUND_S
+
+
+def test_builder_writes_the_manifest_and_the_credits_from_each_package(real_fixture_set):
+    folder, _ = real_fixture_set
+    events = _rows(folder / "events.csv")
+    assert [(r["path"], r["class"], r["author"], r["subset"]) for r in events] == [
+        ("audio/fixture_break.wav", "glassbreak", "alice", "test"),
+        ("audio/fixture_shatter.wav", "glassbreak", "carol", "test")]
+    backgrounds = _rows(folder / "backgrounds.csv")
+    assert [(r["scene"], r["subset"]) for r in backgrounds] == [
+        ("hum", "test"), ("birdsong", "test"), ("street", "test")]
+    attribution = (folder / "ATTRIBUTION.md").read_text()
+    for expected in ("http://www.freesound.org/people/alice/sounds/101/", "CC BY 3.0",
+                     "http://www.freesound.org/people/carol/sounds/2/", "2020 Bob Builder",
+                     "GPL-2+", "MIT License", "2020 Dave", "fixture-sounds (1.0-1)",
+                     "fixture-util (0.1)", "Hits.ocg/Glass.ocg/Shatter.ogg",
+                     "2 ch -> mono", "48000 Hz -> 44100 Hz"):
+        assert expected in attribution, expected
+    data = dcase.read_source_data(str(folder))
+    assert len(data.backgrounds["test"]) == 3 and len(data.events["test"]) == 2
+    assert not data.backgrounds["train"] and not data.events["train"]
+
+
+def test_a_complete_set_is_reused_and_not_rebuilt(real_fixture_set, tmp_path):
+    folder, files = real_fixture_set
+    before = os.path.getmtime(folder / "audio" / "fixture_break.wav")
+    real_audio.build_real_audio(str(folder), str(tmp_path / "empty-cache"), files,
+                                log=lambda m: None)
+    assert os.path.getmtime(folder / "audio" / "fixture_break.wav") == before
+    assert not (tmp_path / "empty-cache").exists()
+
+
+def test_group_reader_reads_nested_members_and_names_a_missing_one(tmp_path):
+    path = str(tmp_path / "Sound.ocg")
+    ocg.write_group_file(path, {"A.ocg": {"B.ocg": {"x.ogg": b"abc"}}, "authors.txt": b"me"})
+    with open(path, "rb") as handle:
+        assert handle.read(2) == ocg.OCG_MAGIC
+    assert ocg.read_members(path, ["A.ocg/B.ocg/x.ogg", "authors.txt"]) == {
+        "A.ocg/B.ocg/x.ogg": b"abc", "authors.txt": b"me"}
+    with pytest.raises(ocg.GroupFormatError, match="A.ocg/nope.ogg"):
+        ocg.read_members(path, ["A.ocg/nope.ogg"])
+    (tmp_path / "bad.ocg").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ocg.GroupFormatError, match="not an OpenClonk group"):
+        ocg.read_members(str(tmp_path / "bad.ocg"), ["x"])
+
+
+def test_a_package_the_archive_does_not_have_gives_one_clear_line(tmp_path):
+    with pytest.raises(real_audio.RealAudioUnavailable) as err:
+        real_audio.fetch_deb("no-such-package-fewshot-tagging", str(tmp_path))
+    message = str(err.value)
+    assert "\n" not in message
+    assert "no-such-package-fewshot-tagging" in message and "apt-get update" in message
+
+
+def test_cli_with_unreachable_archives_prints_one_line_and_exits_2(tmp_path):
+    lists = tmp_path / "lists"
+    (lists / "partial").mkdir(parents=True)
+    (tmp_path / "parts").mkdir()
+    conf = tmp_path / "apt.conf"
+    conf.write_text(f'Dir::State::Lists "{lists}";\nDir::Etc::SourceList "/dev/null";\n'
+                    f'Dir::Etc::SourceParts "{tmp_path / "parts"}";\n'
+                    'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
+    env = dict(os.environ, APT_CONFIG=str(conf), PIP_INDEX_URL="http://127.0.0.1:9/simple")
+    result = subprocess.run([sys.executable, "-m", "pipeline", "real-audio", "--output",
+                             str(tmp_path / "set"), "--cache", str(tmp_path / "cache")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("real-audio: apt-get download lmms-common")
+    assert not (tmp_path / "set").exists()
+
+
+def test_factorial_design_covers_every_event_ebr_and_background_and_is_seeded(real_fixture_set):
+    folder, _ = real_fixture_set
+    data = dcase.read_source_data(str(folder))
+    recipes = datasets.split_recipes(data, "real", 0, 0, 0, 3000, 2.0, excerpts=2)["eval"]
+    positives = [r for r in recipes if r.label]
+    assert len(positives) == 2 * 3 * 3 * 2 and len(recipes) == 2 * len(positives)
+    combos = {(r.bg_uri, r.event_uri, r.ebr_db) for r in positives}
+    assert len(combos) == 3 * 2 * 3
+    for bg in data.backgrounds["test"]:
+        mine = [r for r in recipes if r.bg_uri == bg.uri]
+        assert sum(r.label for r in mine) == len(mine) // 2
+    again = datasets.split_recipes(data, "real", 0, 0, 0, 3000, 2.0, excerpts=2)["eval"]
+    assert [r.to_json() for r in again] == [r.to_json() for r in recipes]
+    other = mixing.factorial_recipes(data.backgrounds["test"], data.events["test"], 2, 3001, 2.0)
+    assert [r.bg_offset_s for r in other] != [r.bg_offset_s for r in recipes]
+    audio, final = mixing.render(positives[0], mixing.audio_loader(data.data_root, 0))
+    assert len(audio) == 2 * SR and final.scale > 0 and np.all(np.isfinite(audio))
