@@ -55,7 +55,8 @@ def compile_pipeline(args) -> str:
         serving_base_dir=args.serving_dir,
         schema_path=args.schema_path or os.path.join(IMAGE_PROJECT_ROOT, "schemas", args.profile,
                                                      "schema.pbtxt"),
-        beam_pipeline_args=tuple(args.beam_arg or ()), method=args.method, **overrides)
+        beam_pipeline_args=tuple(args.beam_arg or ()), method=args.method,
+        real_audio=args.real_audio or "off", **overrides)
     pipeline = create_pipeline(config)
     pipeline.metadata_connection_config = None   # Kubeflow brings its own ML Metadata
     apply_trainer_resources(pipeline, config)
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"schema inside the image (default {IMAGE_PROJECT_ROOT}/schemas/"
                              "<profile>/schema.pbtxt)")
     parser.add_argument("--method", default=None)
+    parser.add_argument("--real-audio", default=None,
+                        help="a folder (e.g. gs://bucket/real_audio) holding a set written by "
+                             "'python -m pipeline real-audio': adds the real-audio branch")
     parser.add_argument("--beam-arg", action="append", default=None,
                         help="Beam argument for the Beam stages (repeat)")
     parser.add_argument("--set", action="append", default=None, metavar="NAME=VALUE")

@@ -34,6 +34,7 @@ def compiled(tmp_path_factory):
     assert compiler.main(["compile", "--profile", "paper", "--image", "registry.example/tagger:1",
                           "--pipeline-root", "gs://bucket/root", "--serving-dir", "gs://bucket/serving",
                           "--data", "gs://bucket/dcase2017", "--output", str(out),
+                          "--real-audio", "gs://bucket/real_audio",
                           "--beam-arg=--runner=DataflowRunner", "--beam-arg=--region=europe-west4"]) == 0
     with open(out) as handle:
         return json.load(handle)
@@ -47,6 +48,9 @@ def test_kubeflow_spec_parses_and_holds_every_component(compiled):
     for node in local_ids - {"LatestBlessedModelResolver"}:
         assert node in tasks, node
     assert any(t.startswith("LatestBlessedModelResolver") for t in tasks)
+    for node in ("RealExampleGen", "TransferRealEvaluator", "ScratchRealEvaluator",
+                 "RealAudioGate"):
+        assert node in tasks, node
 
 
 def test_kubeflow_spec_requests_gpus_for_trainers_and_names_the_image(compiled):
@@ -70,6 +74,7 @@ def test_kubeflow_spec_uses_dotted_trainer_code_and_no_local_paths(compiled):
     assert "components.tfx.trainer_target.run_fn" in text
     assert REPO not in text and "/tmp/" not in text and "module_file" not in text
     assert "DataflowRunner" in text and "gs://bucket/dcase2017" in text
+    assert "gs://bucket/real_audio" in text
     assert "/opt/fewshot/schemas/paper/schema.pbtxt" in text
 
 
