@@ -173,7 +173,8 @@ def cmd_synthesize(args) -> int:
     from components.tfx import beam_mixtures
     source = datasets.load_source_data(args.data, args.corpus_seed)
     recipes = datasets.split_recipes(source, args.task, args.train_clips, args.eval_clips,
-                                     args.train_seed, args.eval_seed, args.clip_duration_s)
+                                     args.train_seed, args.eval_seed, args.clip_duration_s,
+                                     augment=args.augment)
     print(f"Synthesizing {args.task} mixtures: " + ", ".join(
         f"{len(r)} {s}" for s, r in recipes.items()) + f" -> {args.output}", flush=True)
     start = time.time()
@@ -234,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--clip-duration-s", type=float, default=30.0)
     syn.add_argument("--num-shards", type=int, default=2)
     syn.add_argument("--beam-arg", action="append", default=None)
+    syn.add_argument("--augment", action="store_true",
+                     help="augment the train split as the pipeline does (recorded per recipe)")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.set_defaults(func=cmd_synthesize)

@@ -36,6 +36,7 @@ class PipelineConfig:
     train_seed: int = 1                    # draws the training mixtures (source: seed, target: seed+1)
     eval_seed: int = 1000                  # fixes the test mixtures
     num_shards: int = 2
+    augment: int = 1                       # 1: seeded augmentation of the training mixtures
     # models
     method: str = "parallel_low"
     source_epochs: int = 300

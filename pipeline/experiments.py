@@ -63,7 +63,8 @@ class Study:
         folder = os.path.join(self.out, "data", name)
         recipes = datasets.split_recipes(self.source, task, train_clips, max(eval_clips, 1),
                                          train_seed, self.config.eval_seed,
-                                         self.config.clip_duration_s)
+                                         self.config.clip_duration_s,
+                                         augment=bool(self.config.augment))
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()

@@ -75,7 +75,7 @@ def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: in
         task=task, data=data or config.data, corpus_seed=config.corpus_seed,
         train_clips=train_clips, eval_clips=eval_clips, train_seed=train_seed,
         eval_seed=eval_seed or config.eval_seed, clip_duration_s=float(config.clip_duration_s),
-        num_shards=config.num_shards, excerpts=excerpts,
+        num_shards=config.num_shards, excerpts=excerpts, augment=int(config.augment),
     ).with_id(f"{prefix}ExampleGen")
     statistics = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")

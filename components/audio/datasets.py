@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from components.audio import corpus, dcase, mixing
+from components.audio import augmentation, corpus, dcase, mixing
 from components.audio.records import TASK_EVENT_CLASS, SourceData
 
 EMBEDDED = "embedded"
@@ -18,14 +18,15 @@ def load_source_data(data: str, corpus_seed: int) -> SourceData:
 
 def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int,
                   train_seed: int, eval_seed: int, clip_duration_s: float,
-                  excerpts: int = 1) -> Dict[str, List[mixing.Recipe]]:
+                  excerpts: int = 1, augment: bool = False) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     Train and test draw on disjoint locations and authors; ``eval_seed`` fixes the test set so
     that every model of a study is measured on the same clips. Task ``real`` is an evaluation
     set only: every target-class event of the test records at every EBR over ``excerpts``
     excerpts of every test background, plus as many excerpts without an event (the clip counts
-    are not used).
+    are not used). ``augment`` gives every ``train`` recipe an augmentation drawn from
+    ``train_seed`` (components.audio.augmentation); test sets are never augmented.
     """
     if task == "real":
         events = [e for e in data.events["test"] if e.event_class == TASK_EVENT_CLASS["target"]]
@@ -39,4 +40,6 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                                                train_seed, clip_duration_s)
     recipes["eval"] = mixing.task_recipes(data, task, "test", "eval", eval_clips, eval_seed,
                                           clip_duration_s)
+    if augment and "train" in recipes:
+        recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
     return recipes

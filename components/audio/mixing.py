@@ -6,6 +6,8 @@ onset uniformly in [0, clip - event length], and EBRs from {-6, 0, 6} dB. When t
 than the 30 s background recording, the background excerpt's start is drawn last.
 Mixing: ``scale = 10**(ebr/20) / (rms(event) / rms(bg[onset:onset+len(event)]))`` and
 ``mixture = 0.2 * (bg + scale * event placed at onset)``, peak-normalised only if it clips.
+A recipe with an ``augmentation`` (training splits; components.audio.augmentation) also has its
+event reverberated/muffled before the scaling and the mixture shaped and levelled after it.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from components.audio import augmentation
 from components.audio.audio_io import SAMPLE_RATE, AudioDataError
 from components.audio.records import BackgroundRecord, EventRecord, SourceData
 
@@ -45,6 +48,7 @@ class Recipe:
     event_duration_s: Optional[float] = None
     ebr_db: Optional[float] = None
     scale: Optional[float] = None
+    augmentation: Optional[dict] = None   # see components.audio.augmentation; None: as drawn
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -197,18 +201,23 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
         raise AudioDataError(f"{recipe.bg_uri}: {len(background) / SAMPLE_RATE:.2f} s long; the "
                              f"recipe needs {recipe.bg_offset_s + recipe.duration_s:.2f} s")
     result = dataclasses.replace(recipe)
+    aug = recipe.augmentation
     if not recipe.label:
-        return mix(bg, None, 0, 0.0), result
+        mixture = mix(bg, None, 0, 0.0)
+        return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
     event_file = load(recipe.event_uri)
     event = event_file[int(recipe.segment_start_s * SAMPLE_RATE):
                        int(recipe.segment_end_s * SAMPLE_RATE)]
     event = event[:int(round(recipe.event_duration_s * SAMPLE_RATE))]
     if len(event) == 0:
         raise AudioDataError(f"{recipe.event_uri}: annotated segment is empty")
+    if aug:
+        event = augmentation.augment_event(event, aug)
     onset = min(int(recipe.event_onset_s * SAMPLE_RATE), len(bg) - len(event))
     scale = event_scale(event, bg[onset:onset + len(event)], recipe.ebr_db, recipe.bg_uri)
     result.scale = scale
-    return mix(bg, event, onset, scale), result
+    mixture = mix(bg, event, onset, scale)
+    return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
 
 
 def audio_loader(data_root: str, corpus_seed: int) -> Callable[[str], np.ndarray]:

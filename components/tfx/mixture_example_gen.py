@@ -26,6 +26,7 @@ def MixtureExampleGen(
     clip_duration_s: tfx.dsl.components.Parameter[float],
     num_shards: tfx.dsl.components.Parameter[int] = 2,
     excerpts: tfx.dsl.components.Parameter[int] = 1,
+    augment: tfx.dsl.components.Parameter[int] = 0,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -35,7 +36,7 @@ def MixtureExampleGen(
     """
     source = datasets.load_source_data(data, corpus_seed)
     recipes = datasets.split_recipes(source, task, train_clips, eval_clips, train_seed,
-                                     eval_seed, clip_duration_s, excerpts)
+                                     eval_seed, clip_duration_s, excerpts, bool(augment))
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
           f"of {clip_duration_s:g} s from {data}", flush=True)
     with beam_pipeline as pipeline:
@@ -49,6 +50,6 @@ def MixtureExampleGen(
     examples.set_string_custom_property("generation", json.dumps({
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
-        "excerpts": excerpts if task == "real" else None,
+        "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
     examples.set_int_custom_property("frames", frames)

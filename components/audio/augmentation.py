@@ -1,0 +1,92 @@
+"""Seeded augmentation of training mixtures: what microphones, rooms and levels do to a recording.
+
+An augmentation is a small dict drawn per recipe and stored in it (``Recipe.augmentation``), so
+every augmented mixture can be recreated from its recipe alone:
+
+    event_rt60_s, event_direct_db   reverberation of the event (a room), before the EBR scaling
+    event_lowpass_hz                a distant or muffled event (0: none)
+    tilt_db_per_octave              spectral tilt of the whole mixture (microphone, EQ)
+    lowpass_hz, highpass_hz         band limits of the whole mixture (0: none)
+    gain_db                         recording level of the whole mixture
+    noise_seed                      seeds the reverberation tail
+
+The draws use their own generator, so the reference synthesizer's parameter draws of a recipe
+(events, backgrounds, onsets, EBRs) are the same with and without augmentation.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+from components.audio.audio_io import SAMPLE_RATE
+
+AUGMENTATION_STREAM = 0xA06   # separates the augmentation draws from the recipe draws
+
+
+def draw_augmentation(rng: np.random.Generator) -> Dict[str, float]:
+    """One augmentation (see the module doc for the fields and their ranges)."""
+    reverberant = rng.random() < 0.3
+    return {
+        "event_rt60_s": round(float(rng.uniform(0.1, 0.5)), 4) if reverberant else 0.0,
+        "event_direct_db": round(float(rng.uniform(0, 10)), 3),
+        "event_lowpass_hz": round(float(rng.uniform(2500, 8000)), 1) if rng.random() < 0.1 else 0.0,
+        "tilt_db_per_octave": round(float(rng.uniform(-2, 2)), 3),
+        "lowpass_hz": round(float(rng.uniform(4000, 16000)), 1) if rng.random() < 0.2 else 0.0,
+        "highpass_hz": round(float(rng.uniform(40, 300)), 1) if rng.random() < 0.2 else 0.0,
+        "gain_db": round(float(rng.uniform(-12, 6)), 3),
+        "noise_seed": int(rng.integers(0, 2 ** 31 - 1)),
+    }
+
+
+def augment_recipes(recipes: Sequence, seed: int) -> List:
+    """Copies of ``recipes`` with an augmentation each, drawn from ``seed``."""
+    rng = np.random.default_rng([int(seed), AUGMENTATION_STREAM])
+    return [dataclasses.replace(recipe, augmentation=draw_augmentation(rng)) for recipe in recipes]
+
+
+def reverberate(sound: np.ndarray, rt60_s: float, direct_db: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """Add an exponentially decaying noise tail (-60 dB at ``rt60_s``) at ``direct_db``
+    direct-to-reverberant ratio; the result keeps the sound's length."""
+    if rt60_s <= 0 or len(sound) == 0:
+        return sound
+    from scipy.signal import fftconvolve
+    m = max(1, int(rt60_s * SAMPLE_RATE))
+    tail = rng.standard_normal(m) * np.exp(-6.91 * np.arange(m) / m)
+    wet = fftconvolve(sound, tail)[:len(sound)]
+    wet *= np.sqrt(np.mean(sound ** 2)) / (np.sqrt(np.mean(wet ** 2)) + 1e-12)
+    return sound + 10 ** (-direct_db / 20) * wet
+
+
+def spectral_shape(sound: np.ndarray, tilt_db_per_octave: float = 0.0, lowpass_hz: float = 0.0,
+                   highpass_hz: float = 0.0) -> np.ndarray:
+    """A tilt around 1 kHz and smooth (4th-order magnitude) low- and high-pass limits."""
+    if not (tilt_db_per_octave or lowpass_hz or highpass_hz) or len(sound) == 0:
+        return sound
+    n = len(sound)
+    freqs = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)
+    gain = 10 ** (tilt_db_per_octave * np.log2(np.maximum(freqs, 20.0) / 1000.0) / 20)
+    if lowpass_hz:
+        gain = gain / np.sqrt(1.0 + (freqs / lowpass_hz) ** 4)
+    if highpass_hz:
+        gain = gain / np.sqrt(1.0 + (highpass_hz / np.maximum(freqs, 1e-3)) ** 4)
+    return np.fft.irfft(np.fft.rfft(sound) * gain, n)
+
+
+def augment_event(event: np.ndarray, augmentation: Dict) -> np.ndarray:
+    """The event as the augmentation's room and distance make it (before the EBR scaling)."""
+    rng = np.random.default_rng(int(augmentation["noise_seed"]))
+    out = reverberate(event, augmentation["event_rt60_s"], augmentation["event_direct_db"], rng)
+    return spectral_shape(out, lowpass_hz=augmentation["event_lowpass_hz"])
+
+
+def augment_mixture(mixture: np.ndarray, augmentation: Dict) -> np.ndarray:
+    """The mixture through the augmentation's microphone and level, peak-normalised only if it
+    would clip (as the reference synthesizer does)."""
+    out = spectral_shape(mixture, augmentation["tilt_db_per_octave"],
+                         augmentation["lowpass_hz"], augmentation["highpass_hz"])
+    out = out * 10 ** (augmentation["gain_db"] / 20)
+    peak = float(np.max(np.abs(out))) if len(out) else 0.0
+    return out / peak if peak >= 1.0 else out

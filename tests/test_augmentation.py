@@ -1,0 +1,77 @@
+"""Seeded augmentation of training mixtures and the corpus' ambient textures and distractors."""
+import dataclasses
+
+import numpy as np
+
+from components.audio import augmentation, corpus, datasets, mixing
+from components.audio.audio_io import SAMPLE_RATE
+
+
+def _target_recipes(augment):
+    data = corpus.embedded_source_data(2017)
+    return data, datasets.split_recipes(data, "target", 12, 4, 5, 1000, 2.0, augment=augment)
+
+
+def test_augmentation_is_recorded_seeded_and_leaves_the_reference_draws_alone():
+    _, plain = _target_recipes(False)
+    _, augmented = _target_recipes(True)
+    _, again = _target_recipes(True)
+    assert all(r.augmentation is None for r in plain["train"] + plain["eval"])
+    assert all(r.augmentation for r in augmented["train"])
+    assert all(r.augmentation is None for r in augmented["eval"]), "test sets are never augmented"
+    for a, b in zip(plain["train"], augmented["train"]):
+        assert dataclasses.replace(b, augmentation=None) == a
+    assert [r.to_json() for r in again["train"]] == [r.to_json() for r in augmented["train"]]
+    restored = mixing.Recipe.from_json(augmented["train"][0].to_json())
+    assert restored.augmentation == augmented["train"][0].augmentation
+
+
+def test_an_augmented_mixture_is_recreated_from_its_recipe_and_differs_from_the_plain_one():
+    data, augmented = _target_recipes(True)
+    load = mixing.audio_loader(data.data_root, 2017)
+    recipe = next(r for r in augmented["train"] if r.label)
+    first, final = mixing.render(recipe, load)
+    second, _ = mixing.render(mixing.Recipe.from_json(recipe.to_json()), load)
+    plain, _ = mixing.render(dataclasses.replace(recipe, augmentation=None), load)
+    assert np.array_equal(first, second)
+    assert not np.allclose(first, plain)
+    assert np.max(np.abs(first)) <= 1.0 and final.scale > 0
+
+
+def test_augmentation_gain_and_band_limits_do_what_they_say():
+    rng = np.random.default_rng(0)
+    noise = 0.01 * rng.standard_normal(SAMPLE_RATE)
+    aug = dict(augmentation.draw_augmentation(rng), tilt_db_per_octave=0.0, lowpass_hz=2000.0,
+               highpass_hz=0.0, gain_db=20.0)
+    out = augmentation.augment_mixture(noise, aug)
+    spectrum = np.abs(np.fft.rfft(out)) ** 2
+    freqs = np.fft.rfftfreq(len(out), 1 / SAMPLE_RATE)
+    assert spectrum[freqs > 8000].mean() < 0.01 * spectrum[freqs < 1000].mean()
+    low = np.abs(np.fft.rfft(noise)) ** 2
+    assert spectrum[freqs < 500].mean() / low[freqs < 500].mean() > 80   # +20 dB = x100 power
+    loud = augmentation.augment_mixture(0.5 * np.ones(100), dict(aug, lowpass_hz=0.0))
+    assert np.max(np.abs(loud)) <= 1.0
+
+
+def test_locations_draw_weather_and_wildlife_and_every_scene_has_impulsive_distractors():
+    seen = set()
+    for scene in corpus.WEATHER_BY_SCENE:
+        for k in range(corpus.LOCATIONS_PER_SCENE):
+            location = f"{corpus.SCENE_SLUGS[scene]}{k:02d}"
+            params = corpus.location_params(2017, scene, location)
+            seen.update(params["ambient_db"])
+            assert set(corpus.IMPULSIVE_DISTRACTORS) <= set(params["sound_rates"])
+    assert seen == set(corpus.AMBIENT_TEXTURES)
+    for name, make in corpus.AMBIENT_TEXTURES.items():
+        texture = make(SAMPLE_RATE, np.random.default_rng(1))
+        assert texture.shape == (SAMPLE_RATE,) and np.isfinite(texture).all(), name
+        assert abs(np.std(texture) - 1.0) < 1e-6, name
+
+
+def test_glass_breaks_come_in_several_kinds():
+    data = corpus.embedded_source_data(2017)
+    kinds = {subset: {corpus.glass_kind(2017, event.author, event.uri)
+                      for event in data.events[subset] if event.event_class == "glassbreak"}
+             for subset in ("train", "test")}
+    assert kinds["train"] == set(corpus.GLASS_KINDS)
+    assert len(kinds["test"]) >= 3
