@@ -1,4 +1,4 @@
-"""Seeded augmentation of training mixtures and the corpus' ambient textures and distractors."""
+"""Seeded augmentation of training mixtures (components.audio.augmentation)."""
 import dataclasses
 
 import numpy as np
@@ -51,27 +51,3 @@ def test_augmentation_gain_and_band_limits_do_what_they_say():
     assert spectrum[freqs < 500].mean() / low[freqs < 500].mean() > 80   # +20 dB = x100 power
     loud = augmentation.augment_mixture(0.5 * np.ones(100), dict(aug, lowpass_hz=0.0))
     assert np.max(np.abs(loud)) <= 1.0
-
-
-def test_locations_draw_weather_and_wildlife_and_every_scene_has_impulsive_distractors():
-    seen = set()
-    for scene in corpus.WEATHER_BY_SCENE:
-        for k in range(corpus.LOCATIONS_PER_SCENE):
-            location = f"{corpus.SCENE_SLUGS[scene]}{k:02d}"
-            params = corpus.location_params(2017, scene, location)
-            seen.update(params["ambient_db"])
-            assert set(corpus.IMPULSIVE_DISTRACTORS) <= set(params["sound_rates"])
-    assert seen == set(corpus.AMBIENT_TEXTURES)
-    for name, make in corpus.AMBIENT_TEXTURES.items():
-        texture = make(SAMPLE_RATE, np.random.default_rng(1))
-        assert texture.shape == (SAMPLE_RATE,) and np.isfinite(texture).all(), name
-        assert abs(np.std(texture) - 1.0) < 1e-6, name
-
-
-def test_glass_breaks_come_in_several_kinds():
-    data = corpus.embedded_source_data(2017)
-    kinds = {subset: {corpus.glass_kind(2017, event.author, event.uri)
-                      for event in data.events[subset] if event.event_class == "glassbreak"}
-             for subset in ("train", "test")}
-    assert kinds["train"] == set(corpus.GLASS_KINDS)
-    assert len(kinds["test"]) >= 3

@@ -17,7 +17,6 @@ from typing import Dict, List, Tuple
 import numpy as np
 import scipy.fft
 
-from components.audio import augmentation
 from components.audio.audio_io import SAMPLE_RATE
 from components.audio.records import (ALL_SCENES, BackgroundRecord, EventRecord, SourceData)
 
@@ -220,58 +219,6 @@ def sound_voice(rng: np.random.Generator) -> np.ndarray:
     return fade(harmonic_tone(f0, 16, 1.0, formants, rng) * syllables, 0.03, 0.08)
 
 
-def sound_clatter(rng: np.random.Generator) -> np.ndarray:
-    """Dishes or cutlery set down: several clinks and small thuds within 0.3-1.2 s (a bright,
-    impulsive non-glass-break distractor)."""
-    n = int(rng.uniform(0.3, 1.2) * SAMPLE_RATE)
-    out = np.zeros(n)
-    for _ in range(rng.integers(3, 10)):
-        sound = sound_clink(rng) if rng.random() < 0.7 else sound_step(rng)
-        place(out, sound, int(rng.uniform(0, 0.85) * n), rng.uniform(0.2, 1.0))
-    return out
-
-
-def sound_bottle_drop(rng: np.random.Generator) -> np.ndarray:
-    """A bottle or glass set down hard or dropped without breaking: a thud, a hollow ring of a
-    few low partials and one to three smaller bounces."""
-    n = int(rng.uniform(0.4, 1.0) * SAMPLE_RATE)
-    out = np.zeros(n)
-    base = rng.uniform(350, 1600)
-    for bounce in range(int(rng.integers(1, 4))):
-        start = int(bounce * rng.uniform(0.08, 0.2) * SAMPLE_RATE)
-        m = n - start
-        if m <= 0:
-            break
-        t = np.arange(m) / SAMPLE_RATE
-        thud = shaped_noise(m, rng, -6.0, 60, rng.uniform(1500, 5000)) * np.exp(-t / 0.015)
-        ring = damped_partials(m, rng, base * np.array([1.0, rng.uniform(2.0, 2.8),
-                                                        rng.uniform(4.0, 5.5)]),
-                               rng.uniform(0.05, 0.35, 3))
-        place(out, thud + 0.6 * ring, start, 0.5 ** bounce)
-    return fade(out, 0.001, 0.03)
-
-
-def sound_snap(rng: np.random.Generator) -> np.ndarray:
-    """A twig snap, a clap or a lighter click: a sharp broadband crack with a short body."""
-    n = int(rng.uniform(0.03, 0.15) * SAMPLE_RATE)
-    t = np.arange(n) / SAMPLE_RATE
-    crack = shaped_noise(n, rng, rng.uniform(-4, 1), 200, rng.uniform(6000, 16000))
-    return crack * np.exp(-t / rng.uniform(0.004, 0.02))
-
-
-def sound_dog_bark(rng: np.random.Generator) -> np.ndarray:
-    """One to three barks: short harmonic bursts with a noisy onset, 300-800 Hz."""
-    n = int(rng.uniform(0.3, 1.2) * SAMPLE_RATE)
-    out = np.zeros(n)
-    for k in range(int(rng.integers(1, 4))):
-        m = int(rng.uniform(0.08, 0.2) * SAMPLE_RATE)
-        f0 = np.linspace(rng.uniform(300, 800), rng.uniform(250, 600), m)
-        bark = harmonic_tone(f0, 12, 1.2, ((rng.uniform(800, 1500), 300.0),), rng)
-        bark += 0.5 * shaped_noise(m, rng, -3.0, 200, 6000)
-        place(out, fade(bark, 0.005, 0.04), int(k * rng.uniform(0.2, 0.35) * SAMPLE_RATE), 1.0)
-    return out
-
-
 SHORT_SOUNDS = {
     "clink": sound_clink,
     "keys": sound_keys,
@@ -282,10 +229,6 @@ SHORT_SOUNDS = {
     "beep": sound_beep,
     "door": sound_door,
     "voice": sound_voice,
-    "clatter": sound_clatter,
-    "bottle": sound_bottle_drop,
-    "snap": sound_snap,
-    "bark": sound_dog_bark,
 }
 
 
@@ -320,167 +263,6 @@ def texture_hum(n: int, rng: np.random.Generator, f0: float) -> np.ndarray:
     out = sum((k ** -1.2) * np.sin(2 * np.pi * k * f0 * t * wobble + rng.uniform(0, 6.28))
               for k in range(1, 6))
     return out / (np.std(out) + 1e-12)
-
-
-def _resonator_bank(impulses: np.ndarray, freqs: np.ndarray, decay_s: float) -> np.ndarray:
-    """Sum of two-pole resonators (one per frequency) driven by the same impulse train."""
-    from scipy.signal import lfilter
-    radius = np.exp(-1.0 / (decay_s * SAMPLE_RATE))
-    out = np.zeros(len(impulses))
-    for freq in freqs:
-        theta = 2 * np.pi * freq / SAMPLE_RATE
-        out += lfilter([1.0 - radius], [1.0, -2 * radius * np.cos(theta), radius ** 2], impulses)
-    return out
-
-
-def _impulse_train(n: int, rng: np.random.Generator, rate_hz: float, spread: float = 1.0
-                   ) -> np.ndarray:
-    """Poisson impulses at ``rate_hz`` with log-normal amplitudes (``spread`` in nepers)."""
-    out = np.zeros(n)
-    count = rng.poisson(rate_hz * n / SAMPLE_RATE)
-    positions = rng.integers(0, n, count)
-    np.add.at(out, positions, np.exp(rng.normal(0.0, spread, count)) * rng.choice([-1, 1], count))
-    return out
-
-
-def texture_birds(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Birdsong: phrases of repeated syllables (trills of fast frequency sweeps at 1.5-8 kHz,
-    with a harmonic) and single chirps, from a few birds near and far."""
-    out = np.zeros(n)
-    for _ in range(int(rng.integers(1, 5))):             # birds
-        base = rng.uniform(1500, 6500)
-        span = rng.uniform(-0.6, 0.6)
-        near = rng.uniform(0.15, 1.0)
-        phrases = rng.poisson(rng.uniform(6, 30) * n / SAMPLE_RATE / 60.0) + 1
-        for _ in range(phrases):
-            start = int(rng.integers(0, n))
-            syllables = int(rng.integers(1, 16))
-            length = rng.uniform(0.02, 0.12)
-            gap = rng.uniform(0.01, 0.08)
-            m = int(length * SAMPLE_RATE)
-            f = np.linspace(base, base * (1 + span), m) * (1 + 0.1 * rng.standard_normal())
-            phase = 2 * np.pi * np.cumsum(f) / SAMPLE_RATE
-            syllable = fade(np.sin(phase) + rng.uniform(0, 0.4) * np.sin(2 * phase), 0.004, 0.01)
-            for k in range(syllables):
-                place(out, syllable, start + int(k * (length + gap) * SAMPLE_RATE),
-                      near * rng.uniform(0.6, 1.0))
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_insects(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Crickets and cicadas: high carriers (3-9 kHz) gated by fast pulse trains in chirps."""
-    t = np.arange(n) / SAMPLE_RATE
-    out = np.zeros(n)
-    for _ in range(int(rng.integers(1, 5))):
-        carrier = np.sin(2 * np.pi * rng.uniform(3000, 9000) * t + rng.uniform(0, 6.28))
-        pulse = (np.sin(2 * np.pi * rng.uniform(15, 60) * t) > rng.uniform(0.0, 0.6))
-        chirp = (np.sin(2 * np.pi * rng.uniform(0.5, 3.0) * t + rng.uniform(0, 6.28))
-                 > rng.uniform(-0.5, 0.5))
-        if rng.random() < 0.3:                           # cicada: continuous noisy buzz
-            chirp = np.ones(n, dtype=bool)
-            carrier = carrier * (1 + 0.5 * shaped_noise(n, rng, 0.0, 2000, 12000))
-        out += rng.uniform(0.3, 1.0) * carrier * pulse * chirp
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_rain(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Rain: a bright broadband hiss that flickers, plus droplets (damped plinks at 1.5-9 kHz)
-    and heavier drips on surfaces."""
-    hiss = shaped_noise(n, rng, rng.uniform(-3.0, 0.5), rng.uniform(200, 800), 16000)
-    hiss *= slow_envelope(n, rng, rng.uniform(2, 8), 0.3)
-    drops = _resonator_bank(_impulse_train(n, rng, rng.uniform(100, 800), 0.8),
-                            rng.uniform(1500, 9000, 4), rng.uniform(0.003, 0.01))
-    drips = _resonator_bank(_impulse_train(n, rng, rng.uniform(1, 10), 0.5),
-                            rng.uniform(400, 3000, 3), rng.uniform(0.01, 0.04))
-    out = (hiss / (np.std(hiss) + 1e-12)
-           + rng.uniform(0.3, 1.2) * drops / (np.std(drops) + 1e-12)
-           + rng.uniform(0.1, 0.6) * drips / (np.std(drips) + 1e-12))
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_gusts(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Wind in gusts: low-passed rumbling noise with deep, slow swells, sometimes a whistle."""
-    noise = shaped_noise(n, rng, rng.uniform(-10, -6), 15, rng.uniform(800, 4000))
-    out = noise * slow_envelope(n, rng, rng.uniform(0.1, 0.6), 0.97) ** 2
-    if rng.random() < 0.4:
-        whistle = shaped_noise(n, rng, 0.0, 20, 20000,
-                               peaks=((rng.uniform(400, 1500), 20.0, 30.0),))
-        out = out / (np.std(out) + 1e-12) + 0.3 * whistle * slow_envelope(n, rng, 0.3, 0.95)
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_water(n: int, rng: np.random.Generator) -> np.ndarray:
-    """A stream, fountain or waves: band noise with bubbles (short rising resonances)."""
-    band = shaped_noise(n, rng, rng.uniform(-4, -1), rng.uniform(100, 400),
-                        rng.uniform(3000, 10000))
-    band *= slow_envelope(n, rng, rng.uniform(0.08, 1.5), rng.uniform(0.2, 0.8))
-    bubbles = _resonator_bank(_impulse_train(n, rng, rng.uniform(20, 150), 0.6),
-                              rng.uniform(300, 1800, 5), rng.uniform(0.005, 0.02))
-    out = band / (np.std(band) + 1e-12) + rng.uniform(0.2, 0.9) * bubbles / (np.std(bubbles) + 1e-12)
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_fire(n: int, rng: np.random.Generator) -> np.ndarray:
-    """A fire: low roar plus crackles (sparse, heavy-tailed broadband clicks)."""
-    roar = shaped_noise(n, rng, -8.0, 30, 2000) * slow_envelope(n, rng, 1.0, 0.5)
-    crackle = _resonator_bank(_impulse_train(n, rng, rng.uniform(5, 40), 1.2),
-                              rng.uniform(1000, 7000, 3), 0.002)
-    out = roar / (np.std(roar) + 1e-12) + rng.uniform(0.5, 2.0) * crackle / (np.std(crackle) + 1e-12)
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_traffic(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Traffic: low rumble with passing vehicles (swelling band noise with tyre hiss)."""
-    out = shaped_noise(n, rng, -9.0, 20, 3000)
-    out = out / (np.std(out) + 1e-12) * 0.5
-    for _ in range(rng.poisson(rng.uniform(4, 30) * n / SAMPLE_RATE / 60.0)):
-        centre, width = rng.uniform(0, n / SAMPLE_RATE), rng.uniform(1.0, 4.0)
-        start = max(0, int((centre - width) * SAMPLE_RATE))
-        end = min(n, int((centre + width) * SAMPLE_RATE))
-        if end - start < 2:
-            continue
-        t = np.arange(start, end) / SAMPLE_RATE
-        bell = np.exp(-0.5 * ((t - centre) / (width / 2.5)) ** 2)
-        pass_by = shaped_noise(end - start, rng, rng.uniform(-7, -3), 40, rng.uniform(4000, 12000))
-        out[start:end] += rng.uniform(0.5, 2.0) * bell * pass_by
-    return out / (np.std(out) + 1e-12)
-
-
-def texture_crowd(n: int, rng: np.random.Generator) -> np.ndarray:
-    """A crowd: dense babble of many voices with cheering swells of broadband noise."""
-    babble = texture_babble(n, rng, int(rng.integers(6, 14)))
-    cheer = shaped_noise(n, rng, -3.0, 150, 9000) * slow_envelope(n, rng, 0.3, 0.9) ** 2
-    out = babble + rng.uniform(0.2, 1.0) * cheer
-    return out / (np.std(out) + 1e-12)
-
-
-# Weather, wildlife and other ambient textures a location may have on top of its scene's base
-# (name -> generator); which ones and how loud is drawn per location from WEATHER_BY_SCENE.
-AMBIENT_TEXTURES = {"birds": texture_birds, "insects": texture_insects, "rain": texture_rain,
-                    "gusts": texture_gusts, "water": texture_water, "fire": texture_fire,
-                    "traffic": texture_traffic, "crowd": texture_crowd}
-# Per scene: the ambient textures that can occur there and how likely each is at a location.
-WEATHER_BY_SCENE: Dict[str, Dict[str, float]] = {
-    "beach": {"water": 0.8, "gusts": 0.5, "birds": 0.4, "crowd": 0.3, "rain": 0.2},
-    "bus": {"rain": 0.3, "traffic": 0.6, "crowd": 0.2},
-    "cafe/restaurant": {"crowd": 0.4, "rain": 0.2, "traffic": 0.3},
-    "car": {"rain": 0.4, "traffic": 0.6, "gusts": 0.2},
-    "city_center": {"traffic": 0.7, "crowd": 0.4, "rain": 0.3, "birds": 0.3, "gusts": 0.2,
-                    "water": 0.2},
-    "forest_path": {"birds": 0.8, "insects": 0.5, "gusts": 0.5, "rain": 0.3, "water": 0.3},
-    "grocery_store": {"crowd": 0.3, "traffic": 0.2},
-    "home": {"rain": 0.35, "fire": 0.2, "traffic": 0.3, "birds": 0.3, "gusts": 0.2,
-             "water": 0.15, "insects": 0.15},
-    "library": {"rain": 0.3, "traffic": 0.3, "birds": 0.2, "gusts": 0.15},
-    "metro_station": {"crowd": 0.5, "traffic": 0.4, "water": 0.1, "gusts": 0.2},
-    "office": {"rain": 0.3, "traffic": 0.4, "birds": 0.2, "gusts": 0.2, "crowd": 0.15},
-    "park": {"birds": 0.8, "insects": 0.5, "gusts": 0.5, "rain": 0.35, "water": 0.35,
-             "crowd": 0.3, "traffic": 0.3, "fire": 0.1},
-    "residential_area": {"birds": 0.7, "insects": 0.4, "gusts": 0.5, "rain": 0.35,
-                         "traffic": 0.5, "water": 0.15, "crowd": 0.2, "fire": 0.1},
-    "train": {"rain": 0.3, "gusts": 0.3, "crowd": 0.2},
-    "tram": {"rain": 0.3, "traffic": 0.5, "crowd": 0.2},
-}
 
 
 # Per scene: base noise (tilt dB/octave, low Hz, high Hz), modulation (rate Hz, depth),
@@ -524,25 +306,12 @@ SCENE_RECIPES: Dict[str, dict] = {
 }
 
 
-# Impulsive non-glass sounds that occur in every scene of both tasks (events per minute).
-IMPULSIVE_DISTRACTORS = {"clatter": 1.0, "bottle": 0.5, "snap": 1.0, "bark": 0.4}
-AMBIENT_LEVEL_DB = (-20.0, 2.0)
-AMBIENT_CHANCE = 0.6              # scales the per-scene chances of WEATHER_BY_SCENE   # an ambient texture's level against the scene's own sound
-
-
 def location_params(corpus_seed: int, scene: str, location: str) -> dict:
     """One parameter draw of a scene's generator: what makes one recording location distinct."""
     rng = stable_rng(corpus_seed, "location:" + location)
-    ambient_rng = stable_rng(corpus_seed, "ambient:" + location)
-    ambient = {name: float(ambient_rng.uniform(*AMBIENT_LEVEL_DB))
-               for name, chance in sorted(WEATHER_BY_SCENE[scene].items())
-               if ambient_rng.random() < AMBIENT_CHANCE * chance}
-    impulsive = {name: rate * float(ambient_rng.uniform(0.3, 1.7))
-                 for name, rate in IMPULSIVE_DISTRACTORS.items()}
     recipe = SCENE_RECIPES[scene]
     tilt, low, high = recipe["noise"]
     return dict(
-        ambient_db=ambient,
         tilt=tilt + rng.normal(0, 0.8),
         low=low * rng.uniform(0.7, 1.4),
         high=min(20000.0, high * rng.uniform(0.7, 1.3)),
@@ -553,10 +322,9 @@ def location_params(corpus_seed: int, scene: str, location: str) -> dict:
         hum_f0=float(rng.choice([50.0, 60.0]) if scene in ("home", "office", "library")
                      else rng.uniform(28, 110)),
         texture_db={k: v + rng.normal(0, 2.0) for k, v in recipe["textures"].items()},
-        sound_rates={k: v * rng.uniform(0.5, 1.6) for k, v in recipe["sounds"].items()}
-        | impulsive,
+        sound_rates={k: v * rng.uniform(0.5, 1.6) for k, v in recipe["sounds"].items()},
         sound_db=recipe["level"] + 3.0 + rng.normal(0, 2.0),
-        gain_db=rng.uniform(-46, -14),
+        gain_db=rng.uniform(-32, -20),
         voices=int(rng.integers(2, 7)),
     )
 
@@ -578,11 +346,6 @@ def synthesize_background(corpus_seed: int, scene: str, location: str, recording
         elif name == "wind":
             wind = shaped_noise(n, rng, -9.0, 20, 2000) * slow_envelope(n, rng, 0.5, 0.9)
             out += gain * wind
-    # Weather and wildlife at the location's own level against the scene's sound: from a faint
-    # presence to the dominant sound (a rainy day, a dawn chorus in a park).
-    scene_rms = float(np.sqrt(np.mean(out ** 2)))
-    for name, level_db in p["ambient_db"].items():
-        out += scene_rms * 10 ** (level_db / 20) * AMBIENT_TEXTURES[name](n, rng)
     # Short sounds sit at a distractor-to-background ratio (RMS, like the events' EBR) around the
     # scene's level, so that loudness alone does not give the target events away.
     background_rms = float(np.sqrt(np.mean(out ** 2)))
@@ -598,31 +361,19 @@ def synthesize_background(corpus_seed: int, scene: str, location: str, recording
 
 # ----------------------------------------------------------------------------- target events
 
-GLASS_KINDS = ("shatter", "crack", "bottle", "pane", "tinkle")
-
-
 def author_params(corpus_seed: int, event_class: str, author: str) -> dict:
-    """One parameter draw of an event class's generator: one author's recording character.
-
-    Besides the sound itself an author has a room (reverberation time, direct-to-reverberant
-    ratio) and a distance (how muffled the recording is), which both classes share.
-    """
+    """One parameter draw of an event class's generator: one author's recording character."""
     rng = stable_rng(corpus_seed, f"author:{event_class}:{author}")
-    room_rng = stable_rng(corpus_seed, f"room:{event_class}:{author}")
-    room = dict(rt60=float(room_rng.choice([0.0, room_rng.uniform(0.1, 0.6)], p=[0.6, 0.4])),
-                direct_db=float(room_rng.uniform(0, 12)),
-                muffle_hz=float(room_rng.uniform(2500, 8000)) if room_rng.random() < 0.15 else 0.0)
     if event_class == "babycry":
         return dict(f0=rng.uniform(330, 560), spread=rng.uniform(0.05, 0.18),
                     vibrato=rng.uniform(4, 9), rolloff=rng.uniform(0.7, 1.4),
                     formants=((rng.uniform(900, 1500), 300.0), (rng.uniform(2500, 3800), 500.0)),
                     breath_db=rng.uniform(-30, -14), phrases=rng.uniform(1.0, 2.5),
-                    room_tilt=rng.uniform(-3, 1), **room)
-    weights = room_rng.dirichlet(np.array([3.0, 0.5, 1.0, 2.0, 0.4]))   # shatter, pane common
+                    room_tilt=rng.uniform(-3, 1))
     return dict(brightness=rng.uniform(2500, 6500), partials=int(rng.integers(8, 24)),
                 decay=rng.uniform(0.05, 0.3), crash_db=rng.uniform(-6, 3),
                 shards=rng.uniform(8, 30), shard_decay=rng.uniform(0.015, 0.08),
-                room_tilt=rng.uniform(-3, 1), kind_weights=weights, **room)
+                room_tilt=rng.uniform(-3, 1))
 
 
 def event_length_s(corpus_seed: int, event_class: str, uri: str) -> float:
@@ -654,79 +405,27 @@ def synthesize_baby_cry(corpus_seed: int, author: str, uri: str, length_s: float
         phrase = harmonic_tone(f0, 20, p["rolloff"], p["formants"], rng)
         phrase += 10 ** (p["breath_db"] / 20) * shaped_noise(m, rng, -2, 300, 8000)
         out[start:start + m] = fade(phrase * arc, 0.05, 0.1)
-    return _finish_event(room_and_distance(out, p, rng), p["room_tilt"], rng)
-
-
-def _shards(n: int, rng: np.random.Generator, p: dict, rate: float, skew: float,
-            level: float) -> np.ndarray:
-    """Falling shards: short damped high partials, denser early when ``skew`` > 1."""
-    out = np.zeros(n)
-    for _ in range(rng.poisson(rate * n / SAMPLE_RATE)):
-        start = int(n * rng.uniform(0, 1) ** skew)
-        m = int(rng.uniform(0.02, 0.12) * SAMPLE_RATE)
-        shard = damped_partials(m, rng, p["brightness"] * rng.uniform(0.8, 3.0, 3),
-                                np.full(3, p["shard_decay"]))
-        place(out, shard, start, level * rng.uniform(0.1, 0.6) * np.exp(-start / n))
-    return out
-
-
-def glass_kind(corpus_seed: int, author: str, uri: str) -> str:
-    """Which of ``GLASS_KINDS`` the glass break at ``uri`` is (drawn by the author's weights)."""
-    weights = author_params(corpus_seed, "glassbreak", author)["kind_weights"]
-    rng = stable_rng(corpus_seed, "kind:" + uri)
-    return GLASS_KINDS[int(rng.choice(len(GLASS_KINDS), p=weights))]
+    return _finish_event(out, p["room_tilt"], rng)
 
 
 def synthesize_glass_break(corpus_seed: int, author: str, uri: str, length_s: float) -> np.ndarray:
-    """A glass break of one of five kinds (the author favours some): ``shatter`` (crash, ringing
-    partials, falling shards), ``crack`` (one sharp crack with a short ring), ``bottle`` (a thud
-    with lower partials and few shards), ``pane`` (a heavy crash and a long shard tail),
-    ``tinkle`` (mostly small shards); then the author's room and distance."""
+    """A glass break: a broadband crash, inharmonic ringing partials and a tail of falling shards."""
     p = author_params(corpus_seed, "glassbreak", author)
     rng = stable_rng(corpus_seed, "event:" + uri)
-    kind = glass_kind(corpus_seed, author, uri)
     n = int(length_s * SAMPLE_RATE)
     t = np.arange(n) / SAMPLE_RATE
-    partials = p["partials"]
-    if kind == "crack":
-        crash = shaped_noise(n, rng, 0.0, 1500, 18000) * np.exp(-t / rng.uniform(0.003, 0.015))
-        freqs = p["brightness"] * rng.uniform(0.7, 2.2, max(3, partials // 3))
-        ring = damped_partials(n, rng, freqs, rng.uniform(0.02, 0.15, len(freqs)))
-        out = 10 ** (p["crash_db"] / 20) * crash + 0.7 * ring
-        out += _shards(n, rng, p, rng.uniform(0, 6), 3.0, 0.5)
-    elif kind == "bottle":
-        thud = shaped_noise(n, rng, -6.0, 60, 2500) * np.exp(-t / rng.uniform(0.01, 0.03))
-        freqs = rng.uniform(700, 2500) * np.array([1.0, rng.uniform(2.0, 2.9),
-                                                   rng.uniform(4.0, 5.6), rng.uniform(6.5, 8.5)])
-        ring = damped_partials(n, rng, freqs, rng.uniform(0.04, 0.25, 4))
-        crash = shaped_noise(n, rng, 0.5, 800, 16000) * np.exp(-t / rng.uniform(0.01, 0.04))
-        out = thud + 0.8 * ring + 10 ** (p["crash_db"] / 20) * 0.6 * crash
-        out += _shards(n, rng, p, p["shards"] * 0.4, 2.0, 0.8)
-    elif kind == "pane":
-        crash = shaped_noise(n, rng, -1.5, 250, 18000) * np.exp(-t / rng.uniform(0.05, 0.18))
-        freqs = p["brightness"] * rng.uniform(0.4, 2.4, partials)
-        ring = damped_partials(n, rng, freqs, p["decay"] * rng.uniform(0.5, 2.0, partials))
-        out = 1.5 * 10 ** (p["crash_db"] / 20) * crash + 0.7 * ring
-        out += _shards(n, rng, p, p["shards"] * 1.5, 1.0, 1.0)
-    elif kind == "tinkle":
-        crash = shaped_noise(n, rng, 1.0, 2000, 18000) * np.exp(-t / 0.01)
-        out = 0.3 * 10 ** (p["crash_db"] / 20) * crash
-        out += _shards(n, rng, p, p["shards"] * 2.0, 1.3, 1.5)
-    else:   # shatter
-        crash = shaped_noise(n, rng, 1.0, 1000, 18000) * np.exp(-t / rng.uniform(0.02, 0.07))
-        freqs = p["brightness"] * rng.uniform(0.5, 2.4, partials)
-        ring = damped_partials(n, rng, freqs, p["decay"] * rng.uniform(0.3, 1.5, partials))
-        out = 10 ** (p["crash_db"] / 20) * crash + ring
-        out += _shards(n, rng, p, p["shards"], 1.7, 1.0)
-    out = fade(out, 0.001, 0.03)
-    return _finish_event(room_and_distance(out, p, rng), p["room_tilt"], rng)
-
-
-def room_and_distance(sound: np.ndarray, p: dict, rng: np.random.Generator) -> np.ndarray:
-    """The author's room (reverberation at ``rt60`` and ``direct_db``) and distance (a low-pass
-    at ``muffle_hz``), keeping the sound's length."""
-    out = augmentation.reverberate(sound, p["rt60"], p["direct_db"], rng)
-    return augmentation.spectral_shape(out, lowpass_hz=p["muffle_hz"])
+    crash = shaped_noise(n, rng, 1.0, 1000, 18000) * np.exp(-t / rng.uniform(0.02, 0.07))
+    freqs = p["brightness"] * rng.uniform(0.5, 2.4, p["partials"])
+    ring = damped_partials(n, rng, freqs, p["decay"] * rng.uniform(0.3, 1.5, p["partials"]))
+    out = 10 ** (p["crash_db"] / 20) * crash + ring
+    shards = rng.poisson(p["shards"] * length_s)
+    for _ in range(shards):
+        start = int(n * rng.uniform(0, 1) ** 1.7)   # denser at the start
+        m = int(rng.uniform(0.02, 0.12) * SAMPLE_RATE)
+        shard = damped_partials(m, rng, p["brightness"] * rng.uniform(0.8, 3.0, 3),
+                                np.full(3, p["shard_decay"]))
+        place(out, shard, start, rng.uniform(0.1, 0.6) * np.exp(-start / n))
+    return _finish_event(fade(out, 0.001, 0.03), p["room_tilt"], rng)
 
 
 def _finish_event(sound: np.ndarray, room_tilt: float, rng: np.random.Generator) -> np.ndarray:
