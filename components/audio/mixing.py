@@ -58,20 +58,26 @@ class Recipe:
         return cls(**json.loads(line))
 
 
+def _check_sources(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
+                   duration_s: float, what: str) -> None:
+    """Refuse empty record lists and backgrounds shorter than the clip, naming ``what``."""
+    if not backgrounds:
+        raise AudioDataError(f"no background recordings for {what}")
+    if not events:
+        raise AudioDataError(f"no event recordings for {what}")
+    short = [b.uri for b in backgrounds if b.duration_s + 1e-6 < duration_s]
+    if short:
+        raise AudioDataError(f"{short[0]}: background is shorter than the clip length "
+                             f"{duration_s} s ({len(short)} such files)")
+
+
 def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
                      n_clips: int, seed: int, duration_s: float, task: str, split: str,
                      presence_rate: float = 0.5, ebrs_db: Sequence[float] = EBRS_DB) -> List[Recipe]:
     """Draw ``n_clips`` recipes exactly as the reference synthesizer does (see module doc)."""
     if n_clips < 1:
         raise ValueError(f"n_clips must be at least 1, got {n_clips}")
-    if not backgrounds:
-        raise AudioDataError(f"no background recordings for task {task!r}, split {split!r}")
-    if not events:
-        raise AudioDataError(f"no event recordings for task {task!r}, split {split!r}")
-    short = [b.uri for b in backgrounds if b.duration_s + 1e-6 < duration_s]
-    if short:
-        raise AudioDataError(f"{short[0]}: background is shorter than the clip length "
-                             f"{duration_s} s ({len(short)} such files)")
+    _check_sources(backgrounds, events, duration_s, f"task {task!r}, split {split!r}")
     rng = np.random.RandomState(seed)
     n_present = int(round(n_clips * presence_rate))
     event_ids = rng.choice(len(events), n_present)
@@ -114,14 +120,7 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
     """
     if excerpts < 1:
         raise ValueError(f"excerpts must be at least 1, got {excerpts}")
-    if not backgrounds:
-        raise AudioDataError(f"no background recordings for task {task!r}")
-    if not events:
-        raise AudioDataError(f"no event recordings for task {task!r}")
-    short = [b.uri for b in backgrounds if b.duration_s + 1e-6 < duration_s]
-    if short:
-        raise AudioDataError(f"{short[0]}: background is shorter than the clip length "
-                             f"{duration_s} s ({len(short)} such files)")
+    _check_sources(backgrounds, events, duration_s, f"task {task!r}")
     rng = np.random.RandomState(seed)
     plan = []
     for bg in backgrounds:
