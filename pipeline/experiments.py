@@ -39,6 +39,15 @@ def mean_ci(values: List[float]) -> Dict[str, float]:
     return {"mean": float(arr.mean()), "std": std, "ci95": half, "n": int(len(arr))}
 
 
+def predict(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64) -> Dict[str, np.ndarray]:
+    """``decision`` and ``probability`` of the exported model's ``predict_mfcc`` for every clip."""
+    import tensorflow as tf
+    loaded = tf.saved_model.load(serving_model_dir)
+    outputs = [serving.call_signature(loaded, "predict_mfcc", mfcc[i:i + batch])
+               for i in range(0, len(mfcc), batch)]
+    return {key: np.concatenate([o[key] for o in outputs]) for key in ("decision", "probability")}
+
+
 class Study:
     """Data and training helpers for one experiment invocation in ``out_dir``."""
 
@@ -103,15 +112,11 @@ class Study:
         """Accuracy, AUC, false alarms per background and detection per EBR on real recordings."""
         if self.real is None:
             return None
-        import tensorflow as tf
         if self._real_arrays is None:
             self._real_arrays = examples.load_split(self.real_test(), "eval", self.config.frames)
         x, y, meta = self._real_arrays
-        loaded = tf.saved_model.load(serving_model_dir)
-        outputs = [serving.call_signature(loaded, "predict_mfcc", x[i:i + 64])
-                   for i in range(0, len(x), 64)]
-        decisions = np.concatenate([o["decision"] for o in outputs])
-        scores = np.concatenate([o["probability"] for o in outputs])
+        outputs = predict(serving_model_dir, x)
+        decisions, scores = outputs["decision"], outputs["probability"]
         result = {"accuracy": float(np.mean(decisions == y)), "auc": roc_auc(y, scores),
                   "false_alarms": float(np.mean(decisions[y == 0] == 1)),
                   "detected": float(np.mean(decisions[y == 1] == 1))}
@@ -151,14 +156,10 @@ class Study:
     def test_breakdown(self, serving_model_dir: str) -> Dict:
         """Accuracy on the fixed target test set through the exported model, and per-EBR
         detection rates (positives only)."""
-        import tensorflow as tf
         if self._test_arrays is None:
             self._test_arrays = examples.load_split(self.target_test(), "eval", self.config.frames)
         x, y, meta = self._test_arrays
-        loaded = tf.saved_model.load(serving_model_dir)
-        decisions = np.concatenate([
-            serving.call_signature(loaded, "predict_mfcc", x[i:i + 64])["decision"]
-            for i in range(0, len(x), 64)])
+        decisions = predict(serving_model_dir, x)["decision"]
         result = {"accuracy": float(np.mean(decisions == y))}
         for ebr in EBRS:
             idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
