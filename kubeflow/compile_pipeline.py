@@ -51,7 +51,9 @@ def compile_pipeline(args) -> str:
     from pipeline.pipeline import create_pipeline
     overrides = configs.parse_overrides(args.set)
     config = configs.get_config(
-        args.profile, data=args.data, pipeline_root_dir=args.pipeline_root,
+        args.profile, data=args.data, source_data=args.source_data,
+        source_classes=args.source_classes, target_data=args.target_data,
+        target_class=args.target_class, pipeline_root_dir=args.pipeline_root,
         serving_base_dir=args.serving_dir,
         schema_path=args.schema_path or os.path.join(IMAGE_PROJECT_ROOT, "schemas", args.profile,
                                                      "schema.pbtxt"),
@@ -78,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pipeline-root", required=True, help="e.g. gs://bucket/tfx-root")
     parser.add_argument("--data", default="embedded",
                         help="'embedded' or a DCASE/manifest folder the workers can read")
+    parser.add_argument("--source-data", default=None, help="the source task's data (as --data)")
+    parser.add_argument("--source-classes", default=None,
+                        help="source classes, comma-separated (default babycry)")
+    parser.add_argument("--target-data", default=None, help="the target task's data (as --data)")
+    parser.add_argument("--target-class", default=None, help="the class to tag (default glassbreak)")
     parser.add_argument("--serving-dir", required=True,
                         help="base folder the Pusher writes <model name>/<version> into")
     parser.add_argument("--schema-path", default=None,

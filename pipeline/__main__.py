@@ -69,7 +69,15 @@ class StageProgress(logging.Handler):
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="quick", help="smoke | quick | paper (default quick)")
     parser.add_argument("--data", default=None,
-                        help="'embedded' (default) or a folder in the DCASE 2017 or manifest layout")
+                        help="both tasks' data: 'embedded' (default) or a folder in the DCASE "
+                             "2017 or manifest layout")
+    parser.add_argument("--source-data", default=None, help="the source task's data (as --data)")
+    parser.add_argument("--source-classes", default=None,
+                        help="source classes, comma-separated (default babycry; several: "
+                             "multi-class pre-training, e.g. babycry,dogbark,speech,alarm,knock)")
+    parser.add_argument("--target-data", default=None, help="the target task's data (as --data)")
+    parser.add_argument("--target-class", default=None,
+                        help="the rare class to tag (default glassbreak)")
     parser.add_argument("--output-dir", default=None, help="where pipeline root, serving, reports go")
     parser.add_argument("--seed", type=int, default=None, help="training-data seed (train_seed)")
     parser.add_argument("--model-seed", type=int, default=None, help="weight initialisation seed")
@@ -83,7 +91,9 @@ def _config_from_args(args):
     from pipeline import configs
     overrides = configs.parse_overrides(args.set)
     overrides.update({k: v for k, v in {
-        "data": args.data, "output_dir": args.output_dir, "train_seed": args.seed,
+        "data": args.data, "source_data": args.source_data, "target_data": args.target_data,
+        "source_classes": args.source_classes, "target_class": args.target_class,
+        "output_dir": args.output_dir, "train_seed": args.seed,
         "model_seed": args.model_seed,
         "beam_pipeline_args": tuple(args.beam_arg) if args.beam_arg else None}.items()
         if v is not None})
@@ -92,11 +102,25 @@ def _config_from_args(args):
     return configs.get_config(args.profile, **overrides)
 
 
+def check_tasks(config):
+    """Validate the run's tasks before any Beam job (one line and exit 2 on a bad one); return
+    the chosen task specs (classes and scenes)."""
+    from components.audio import datasets
+    from components.audio.audio_io import AudioDataError
+    try:
+        return datasets.resolve_tasks(config.source_data, config.source_classes,
+                                      config.target_data, config.target_class,
+                                      config.corpus_seed)
+    except (AudioDataError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def resolve_real_audio(config):
     """``real_audio='auto'``: build (or reuse) the real-audio set under build/ and evaluate on it;
     when the packages cannot be fetched, say so in one line and run without it."""
     import dataclasses
-    from components.audio import real_audio
+    from components.audio import datasets, real_audio
     from pipeline import configs
     if config.real_audio == "off":
         return config
@@ -105,14 +129,21 @@ def resolve_real_audio(config):
             raise SystemExit(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
                              "expected a folder written by 'python -m pipeline real-audio', "
                              "'auto' or 'off'")
-        return config
-    try:
-        real_audio.build_real_audio(configs.REAL_AUDIO_DIR, configs.REAL_AUDIO_CACHE_DIR,
-                                    log=lambda line: print(line, flush=True))
-    except real_audio.RealAudioUnavailable as err:
-        print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
+        folder = config.real_audio
+    else:
+        folder = configs.REAL_AUDIO_DIR
+        try:
+            real_audio.build_real_audio(folder, configs.REAL_AUDIO_CACHE_DIR,
+                                        log=lambda line: print(line, flush=True))
+        except real_audio.RealAudioUnavailable as err:
+            print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
+            return dataclasses.replace(config, real_audio="off")
+    classes = datasets.load_source_data(folder, config.corpus_seed).event_classes()
+    if config.target_class not in classes:
+        print(f"Real-audio evaluation skipped: {folder} has no {config.target_class!r} "
+              f"recordings (its classes: {', '.join(classes)})", file=sys.stderr, flush=True)
         return dataclasses.replace(config, real_audio="off")
-    return dataclasses.replace(config, real_audio=configs.REAL_AUDIO_DIR)
+    return dataclasses.replace(config, real_audio=folder)
 
 
 def cmd_real_audio(args) -> int:
@@ -135,13 +166,20 @@ def cmd_run(args) -> int:
     from absl import logging as absl_logging
     from pipeline import local_runner, report
     from pipeline.pipeline import create_pipeline
-    config = resolve_real_audio(_config_from_args(args))
+    config = _config_from_args(args)
+    tasks = check_tasks(config)
+    config = resolve_real_audio(config)
     total = len(create_pipeline(config).components)
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
           f"source {config.source_train_clips}/{config.source_eval_clips} clips, target "
           f"{config.target_train_clips}/{config.target_eval_clips} clips, method {config.method}, "
-          f"epochs {config.source_epochs}/{config.target_epochs}; data {config.data}; "
+          f"epochs {config.source_epochs}/{config.target_epochs}; "
           f"real-audio evaluation: {config.real_audio_data or 'off'}", flush=True)
+    for spec in tasks.values():
+        print(f"  {spec.name} task: {', '.join(spec.classes)} from {spec.data}, scenes "
+              f"{', '.join(spec.scenes)}" + ("" if spec.scenes_disjoint else
+                                             " (NOT disjoint from the other task's scenes)"),
+              flush=True)
     print(f"Pipeline root {config.pipeline_root}; ML Metadata {config.metadata_path}", flush=True)
     absl_logging.set_verbosity(absl_logging.INFO)
     handler = StageProgress(total)
@@ -171,10 +209,16 @@ def cmd_run(args) -> int:
 def cmd_synthesize(args) -> int:
     from components.audio import datasets
     from components.tfx import beam_mixtures
-    source = datasets.load_source_data(args.data, args.corpus_seed)
-    recipes = datasets.split_recipes(source, args.task, args.train_clips, args.eval_clips,
-                                     args.train_seed, args.eval_seed, args.clip_duration_s,
-                                     augment=args.augment)
+    from components.audio.audio_io import AudioDataError
+    try:
+        source = datasets.load_source_data(args.data, args.corpus_seed)
+        recipes = datasets.split_recipes(
+            source, args.task, args.train_clips, args.eval_clips, args.train_seed,
+            args.eval_seed, args.clip_duration_s, augment=args.augment,
+            classes=datasets.parse_classes(args.classes) if args.classes else None)
+    except (AudioDataError, ValueError) as err:
+        print(f"synthesize: {err}", file=sys.stderr, flush=True)
+        return 2
     print(f"Synthesizing {args.task} mixtures: " + ", ".join(
         f"{len(r)} {s}" for s, r in recipes.items()) + f" -> {args.output}", flush=True)
     start = time.time()
@@ -203,8 +247,9 @@ def cmd_tag(args) -> int:
 
 def cmd_experiment(args) -> int:
     from pipeline import experiments
-    config = resolve_real_audio(_config_from_args(args))
-    return experiments.main(args, config)
+    config = _config_from_args(args)
+    check_tasks(config)
+    return experiments.main(args, resolve_real_audio(config))
 
 
 def cmd_bench(args) -> int:
@@ -227,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--task", choices=("source", "target"), required=True)
     syn.add_argument("--output", required=True)
     syn.add_argument("--data", default="embedded")
+    syn.add_argument("--classes", default=None,
+                     help="the task's classes, comma-separated (default babycry for source, "
+                          "glassbreak for target)")
     syn.add_argument("--corpus-seed", type=int, default=2017)
     syn.add_argument("--train-clips", type=int, default=36)
     syn.add_argument("--eval-clips", type=int, default=500)
@@ -251,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = tag.add_mutually_exclusive_group(required=True)
     where.add_argument("--model", help="a SavedModel directory (or a model base dir of versions)")
     where.add_argument("--server", help="TF Serving REST URL, e.g. http://localhost:8501")
-    tag.add_argument("--model-name", default="glassbreak_tagger")
+    tag.add_argument("--model-name", default="glassbreak_tagger",
+                     help="with --server: the served model's name (<target class>_tagger)")
     tag.add_argument("--json", action="store_true", help="print JSON instead of a table")
     tag.add_argument("--timeout-s", type=float, default=30.0)
     tag.set_defaults(func=cmd_tag)

@@ -25,8 +25,11 @@ PROFILES = ("smoke", "quick", "paper")
 class PipelineConfig:
     """Everything one run of the pipeline needs; ``dataclasses.replace`` makes variants."""
     profile: str
-    # data
-    data: str = "embedded"                 # 'embedded' or a folder (DCASE 2017 or manifest layout)
+    # tasks: a task is (data, classes); data is 'embedded' or a folder (DCASE 2017 or manifest)
+    source_data: str = "embedded"
+    source_classes: str = "babycry"        # comma-separated; several: multi-class pre-training
+    target_data: str = "embedded"
+    target_class: str = "glassbreak"
     corpus_seed: int = 2017
     clip_duration_s: float = 30.0
     source_train_clips: int = 1800
@@ -63,7 +66,7 @@ class PipelineConfig:
     output_dir: str = os.path.join(REPO_ROOT, "build")
     pipeline_root_dir: str = ""            # default: <output_dir>/tfx/<pipeline_name>
     serving_base_dir: str = ""             # default: <output_dir>/serving
-    model_name: str = "glassbreak_tagger"
+    model_name: str = ""                   # default: <target_class>_tagger
     schema_path: str = ""                  # default: schemas/<profile>/schema.pbtxt
     beam_pipeline_args: Tuple[str, ...] = ("--direct_running_mode=in_memory",
                                            "--direct_num_workers=1")
@@ -75,6 +78,15 @@ class PipelineConfig:
     @property
     def frames(self) -> int:
         return n_frames(clip_samples(self.clip_duration_s))
+
+    @property
+    def serving_model_name(self) -> str:
+        """The model's name under the serving directory and in TF Serving."""
+        return self.model_name or f"{self.target_class}_tagger"
+
+    @property
+    def source_class_list(self) -> List[str]:
+        return [c.strip() for c in self.source_classes.split(",") if c.strip()]
 
     @property
     def real_audio_data(self) -> str:
@@ -107,7 +119,8 @@ class PipelineConfig:
 
     def stage_config(self, stage: str, method: str) -> Dict:
         """The Trainer ``custom_config`` of one stage (see components.model.training.StageConfig)."""
-        return {"method": method, "batch_size": self.batch_size,
+        classes = self.source_class_list if stage == "source" else [self.target_class]
+        return {"method": method, "batch_size": self.batch_size, "classes": classes,
                 "epochs": self.source_epochs if stage == "source" else self.target_epochs,
                 "learning_rate": self.learning_rate,
                 "seed": self.model_seed + (0 if stage == "source" else 1),
@@ -138,10 +151,14 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
     if profile not in _BY_NAME:
         raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
     fields = {f.name for f in dataclasses.fields(PipelineConfig)}
-    unknown = sorted(set(overrides) - fields)
+    unknown = sorted(set(overrides) - fields - {"data"})
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}")
     values = {k: v for k, v in overrides.items() if v is not None}
+    if "data" in values:   # one folder for both tasks
+        data = values.pop("data")
+        values.setdefault("source_data", data)
+        values.setdefault("target_data", data)
     if "beam_pipeline_args" in values:
         values["beam_pipeline_args"] = tuple(values["beam_pipeline_args"])
     return dataclasses.replace(_BY_NAME[profile], **values)

@@ -54,7 +54,13 @@ class Study:
     def __init__(self, config: PipelineConfig, out_dir: str):
         self.config = config
         self.out = out_dir
-        self.source = datasets.load_source_data(config.data, config.corpus_seed)
+        self.tasks = datasets.resolve_tasks(config.source_data, config.source_classes,
+                                            config.target_data, config.target_class,
+                                            config.corpus_seed)
+        self.data = {"source": datasets.load_source_data(config.source_data, config.corpus_seed)}
+        self.data["target"] = (self.data["source"] if config.target_data == config.source_data
+                               else datasets.load_source_data(config.target_data,
+                                                              config.corpus_seed))
         self.timings: Dict[str, List[float]] = {}
         self._test = None
         self._test_arrays = None
@@ -70,14 +76,16 @@ class Study:
                    eval_clips: int = 0) -> str:
         """Write a dataset with the pipeline's Beam job; returns its folder."""
         folder = os.path.join(self.out, "data", name)
-        recipes = datasets.split_recipes(self.source, task, train_clips, max(eval_clips, 1),
+        spec, data = self.tasks[task], self.data[task]
+        recipes = datasets.split_recipes(data, task, train_clips, max(eval_clips, 1),
                                          train_seed, self.config.eval_seed,
                                          self.config.clip_duration_s,
-                                         augment=bool(self.config.augment))
+                                         augment=bool(self.config.augment),
+                                         classes=spec.classes, scenes=spec.scenes)
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()
-        beam_mixtures.run_mixture_job(recipes, folder, self.source.data_root,
+        beam_mixtures.run_mixture_job(recipes, folder, data.data_root,
                                       self.config.corpus_seed, self.config.num_shards,
                                       list(self.config.beam_pipeline_args))
         self._timed("data", start)
@@ -99,7 +107,8 @@ class Study:
         if not os.path.isdir(folder):
             recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
                                              self.config.clip_duration_s,
-                                             self.config.real_excerpts)
+                                             self.config.real_excerpts,
+                                             classes=(self.config.target_class,))
             start = time.time()
             beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
                                           self.config.corpus_seed, self.config.num_shards,

@@ -1,5 +1,8 @@
 """The TFX pipeline: one ``create_pipeline(config)`` for every runner.
 
+The source task (``source_data``, ``source_classes``) and the target task (``target_data``,
+``target_class``) each get a data branch; the pushed model is named after the target class.
+
     SourceExampleGen ─ SourceStatisticsGen ─ SourceExampleValidator ─ SourceAnomaliesGate
           │                                          (schema: ImportSchemaGen)      │
           └──────────────────────────── SourceTrainer ◄─────────────────────────────┘
@@ -69,10 +72,11 @@ def eval_config(config: PipelineConfig, gated: bool,
 
 
 def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: int,
-                 eval_clips: int, train_seed: int, schema, data: str = "",
-                 eval_seed: int = 0, excerpts: int = 1) -> List:
+                 eval_clips: int, train_seed: int, schema, data: str, classes: str,
+                 paired_data: str = "", eval_seed: int = 0, excerpts: int = 1) -> List:
     example_gen = MixtureExampleGen(
-        task=task, data=data or config.data, corpus_seed=config.corpus_seed,
+        task=task, data=data, classes=classes, paired_data=paired_data,
+        corpus_seed=config.corpus_seed,
         train_clips=train_clips, eval_clips=eval_clips, train_seed=train_seed,
         eval_seed=eval_seed or config.eval_seed, clip_duration_s=float(config.clip_duration_s),
         num_shards=config.num_shards, excerpts=excerpts, augment=int(config.augment),
@@ -91,9 +95,11 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     schema_gen = tfx.components.ImportSchemaGen(schema_file=config.schema_file)
     schema = schema_gen.outputs["schema"]
     source = _data_branch("Source", "source", config, config.source_train_clips,
-                          config.source_eval_clips, config.train_seed, schema)
+                          config.source_eval_clips, config.train_seed, schema,
+                          config.source_data, config.source_classes, config.target_data)
     target = _data_branch("Target", "target", config, config.target_train_clips,
-                          config.target_eval_clips, config.train_seed + 1, schema)
+                          config.target_eval_clips, config.train_seed + 1, schema,
+                          config.target_data, config.target_class, config.source_data)
     source_examples = source[0].outputs["examples"]
     target_examples = target[0].outputs["examples"]
 
@@ -134,7 +140,8 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     real_nodes = []
     if config.real_audio_data:
         real = _data_branch("Real", "real", config, 0, 0, 0, schema,
-                            data=config.real_audio_data, eval_seed=config.real_seed,
+                            config.real_audio_data, config.target_class,
+                            eval_seed=config.real_seed,
                             excerpts=config.real_excerpts)
         real_evaluators = []
         for name, trainer in (("Transfer", transfer_trainer), ("Scratch", scratch_trainer)):
@@ -155,7 +162,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
         model_blessing=blessing,
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=f"{config.serving_dir}/{config.model_name}")))
+                base_directory=f"{config.serving_dir}/{config.serving_model_name}")))
 
     components = (source + target + [schema_gen, source_trainer, transfer_trainer,
                                      scratch_trainer, baseline_resolver, transfer_evaluator,

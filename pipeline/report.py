@@ -56,6 +56,10 @@ def build_report(config: PipelineConfig, run_id: Optional[str] = None,
         if art:
             data[task] = json.loads(art.properties.get("generation", "{}"))
     report["data"] = data
+    report["target_class"] = ((data.get("target") or {}).get("classes") or [config.target_class])[0]
+    report["source_classes"] = (data.get("source") or {}).get("classes") or config.source_class_list
+    report["target_data"] = (data.get("target") or {}).get("data", config.target_data)
+    report["scenes_disjoint"] = all(gen.get("scenes_disjoint", True) for gen in data.values())
     source_model = run.output("SourceTrainer", "model")
     source_metrics = _read_json(os.path.join(source_model.uri, "metrics.json")) if source_model else None
     report["source_model"] = source_metrics and {
@@ -140,7 +144,12 @@ def _scene_names(models: Dict) -> List[str]:
 
 def render_markdown(report: Dict) -> str:
     """The report as Markdown."""
-    lines = [f"# Run report: {report['pipeline']} ({report['profile']} profile)", "",
+    target = report.get("target_class", "glassbreak")
+    sources = report.get("source_classes", ["babycry"])
+    lines = [f"# Run report: {target} tagger, {report['pipeline']} ({report['profile']} profile)",
+             "",
+             f"- task: tag **{target}**, transferred from a source model of "
+             f"{', '.join(sources)} ({len(sources)} class{'es' if len(sources) > 1 else ''})",
              f"- ML Metadata run id: `{report['run_id']}` ({report['metadata']})"]
     if report.get("wall_seconds") is not None:
         lines.append(f"- wall time: {report['wall_seconds']:.0f} s")
@@ -148,15 +157,25 @@ def render_markdown(report: Dict) -> str:
     lines.append(f"- components: {len(states)}, " + ", ".join(
         f"{state.lower()} {sum(1 for s in states.values() if s == state)}"
         for state in sorted(set(states.values()))))
-    lines += ["", "## Data", "", "| task | train clips | eval clips | clip length | seeds (train/eval) |",
-              "| --- | --- | --- | --- | --- |"]
+    lines += ["", "## Data", "",
+              "| task | classes | data | scenes | train clips | eval clips | clip length | "
+              "seeds (train/eval) |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for task, gen in report["data"].items():
-        lines.append(f"| {task} | {gen['clips'].get('train', 0)} | {gen['clips'].get('eval', 0)} | "
+        lines.append(f"| {task} | {', '.join(gen.get('classes', []))} | `{gen.get('data')}` | "
+                     f"{', '.join(gen.get('scenes', []))} | {gen['clips'].get('train', 0)} | "
+                     f"{gen['clips'].get('eval', 0)} | "
                      f"{gen['clip_duration_s']:g} s ({gen['frames']} frames) | "
                      f"{gen['train_seed']}/{gen['eval_seed']} |")
-    lines += ["", "## Models on the target test set (TFMA)", "",
-              "Synthetic test set (the embedded corpus or the given data): on its own not "
-              "evidence that the model works on real recordings; see 'On real recordings'.", "",
+    if not report.get("scenes_disjoint", True):
+        lines += ["", "**The source and target tasks share background scenes** (their data "
+                  "does not allow disjoint scenes): the transfer gain below is not measured "
+                  "across scenes as in the paper."]
+    test_kind = ("Synthetic test set (the embedded corpus): on its own not evidence that the "
+                 "model works on real recordings; see 'On real recordings'."
+                 if report.get("target_data", "embedded") == "embedded" else
+                 f"Test set: mixtures of the test recordings of `{report.get('target_data')}` "
+                 "(held-out locations and authors).")
+    lines += ["", f"## Models on the {target} test set (TFMA)", "", test_kind, "",
               "| model | method | accuracy | AUC | precision | recall | s/epoch |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, model in report["models"].items():
@@ -168,7 +187,7 @@ def render_markdown(report: Dict) -> str:
                      f"{'n/a' if spe is None else format(spe, '.2f')} |")
     if report.get("source_model"):
         src = report["source_model"]
-        lines += ["", f"Source model (baby cry) accuracy on the source test set: "
+        lines += ["", f"Source model ({', '.join(sources)}) accuracy on the source test set: "
                   f"{_pct(src['eval_accuracy'])} % (Keras evaluation)."]
     if "gain_pp" in report:
         lines += ["", f"**Gain of transfer over scratch: {report['gain_pp']:+.1f} percentage "
@@ -205,7 +224,8 @@ def _real_markdown(real: Dict) -> List[str]:
                         "the model does on real audio."]
     data = real["data"]
     lines += [f"{data.get('clips', {}).get('eval', 0)} clips of {data.get('clip_duration_s', 0):g} s "
-              f"mixed from the real recordings in `{data.get('data')}` (every real glass break at "
+              f"mixed from the real recordings in `{data.get('data')}` (every real "
+              f"{', '.join(data.get('classes') or ['glassbreak'])} recording at "
               f"-6/0/+6 dB over {data.get('excerpts')} excerpt(s) of every real background, and "
               "as many excerpts without an event; seed "
               f"{data.get('eval_seed')}). No model saw these files in training.", "",
@@ -251,7 +271,8 @@ def write_report(report: Dict, directory: str) -> str:
                                               for key in ("overall",) + EBR_SLICES]
               for name, model in report["models"].items()}
     plots.grouped_bars(groups, series, os.path.join(directory, "report.png"),
-                       f"Target test set: accuracy and per-EBR detection rate "
+                       f"{report.get('target_class', 'Target')} test set: accuracy and "
+                       f"per-EBR detection rate "
                        f"(gain {report.get('gain_pp', float('nan')):+.1f} pp)", "%")
     real = report.get("real") or {}
     if real.get("evaluated"):

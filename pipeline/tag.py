@@ -4,7 +4,7 @@ Any format libsndfile reads (WAV of any bit depth, FLAC, OGG, MP3) is converted 
 mean) at 44.1 kHz (soxr resampling) and cut into consecutive windows of the model's clip length;
 when the length does not divide evenly the last window is aligned to the end of the audio, and a
 file shorter than one clip is zero-padded by the model. Each window's probability and decision
-is reported with its start time. A bad file is reported on one line and the other files are still tagged; the
+is reported with its start time and the class the model tags (its ``model_info``). A bad file is reported on one line and the other files are still tagged; the
 exit code is non-zero when any file failed.
 """
 from __future__ import annotations
@@ -90,7 +90,9 @@ class LocalModel:
             path = os.path.join(path, versions[-1])
         self.path = path
         self._model = tf.saved_model.load(path)
-        self.clip_samples = int(serving.model_info(self._model)["clip_samples"])
+        info = serving.model_info(self._model)
+        self.clip_samples = int(info["clip_samples"])
+        self.event_class = ",".join(info["classes"]) or "event"
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         from components.model import serving
@@ -103,8 +105,9 @@ class ServingClient:
     def __init__(self, server: str, model_name: str, timeout_s: float):
         self.url = f"{server.rstrip('/')}/v1/models/{model_name}:predict"
         self._timeout = timeout_s
-        info = self._post({"signature_name": "model_info", "instances": [""]})
-        self.clip_samples = int(_rows(info)[0]["clip_samples"])
+        info = _rows(self._post({"signature_name": "model_info", "instances": [""]}))[0]
+        self.clip_samples = int(info["clip_samples"])
+        self.event_class = str(info.get("classes") or "event")
 
     def _post(self, body: Dict) -> Dict:
         request = urllib.request.Request(self.url, data=json.dumps(body).encode("utf-8"),
@@ -144,8 +147,8 @@ def tag_file(path: str, model) -> List[Dict]:
         outputs = model.predict(pad_batch(part, model.clip_samples))
         for offset, (p, d) in enumerate(zip(outputs["probability"], outputs["decision"])):
             start = starts[first + offset] / SAMPLE_RATE
-            rows.append({"file": path, "start_s": round(start, 3), "probability": float(p),
-                         "decision": int(d)})
+            rows.append({"file": path, "start_s": round(start, 3), "class": model.event_class,
+                         "probability": float(p), "decision": int(d)})
     return rows
 
 
@@ -170,5 +173,5 @@ def main(args) -> int:
         print(f"{'file':<{width}}  {'start_s':>8}  {'probability':>11}  decision")
         for r in results:
             print(f"{r['file']:<{width}}  {r['start_s']:>8.2f}  {r['probability']:>11.4f}  "
-                  f"{'glass break' if r['decision'] else '-'}")
+                  f"{r['class'] if r['decision'] else '-'}")
     return 1 if failures else 0

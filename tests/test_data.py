@@ -36,9 +36,12 @@ def test_splits_are_disjoint_by_location_author_and_scene(embedded):
     test_authors = {e.author for e in embedded.events["test"]}
     assert train_authors and test_authors and not train_authors & test_authors
     assert not set(SOURCE_SCENES) & set(TARGET_SCENES)
+    source_scenes, _ = datasets.task_scenes("source", embedded, embedded)
+    target_scenes, _ = datasets.task_scenes("target", embedded, embedded)
+    assert (set(source_scenes), set(target_scenes)) == (set(SOURCE_SCENES), set(TARGET_SCENES))
     for subset in ("train", "test"):
-        assert {b.scene for b in embedded.task_backgrounds("source", subset)} == set(SOURCE_SCENES)
-        assert {b.scene for b in embedded.task_backgrounds("target", subset)} == set(TARGET_SCENES)
+        assert {b.scene for b in embedded.backgrounds_in(subset, source_scenes)} == set(SOURCE_SCENES)
+        assert {b.scene for b in embedded.backgrounds_in(subset, target_scenes)} == set(TARGET_SCENES)
     recipes = datasets.split_recipes(embedded, "target", 40, 40, 1, 2, 3.0)
     assert not ({r.bg_location for r in recipes["train"]} & {r.bg_location for r in recipes["eval"]})
     assert not ({r.event_author for r in recipes["train"] if r.label}
@@ -48,7 +51,7 @@ def test_splits_are_disjoint_by_location_author_and_scene(embedded):
 def test_event_counts_and_lengths_follow_the_paper(embedded):
     for task, cls, n_train, n_test, mean in (("source", "babycry", 106, 42, 2.25),
                                              ("target", "glassbreak", 96, 43, 1.16)):
-        train, test = embedded.task_events(task, "train"), embedded.task_events(task, "test")
+        train, test = embedded.events_of("train", cls), embedded.events_of("test", cls)
         assert (len(train), len(test)) == (n_train, n_test)
         lengths = [e.length_s for e in train + test]
         assert abs(np.mean(lengths) - mean) < 0.25
@@ -56,7 +59,8 @@ def test_event_counts_and_lengths_follow_the_paper(embedded):
 
 def test_presence_is_exactly_balanced(embedded):
     for n in (2, 36, 100):
-        recipes = mixing.task_recipes(embedded, "source", "train", "train", n, 5, 30.0)
+        recipes = mixing.task_recipes(embedded, "source", ["babycry"], SOURCE_SCENES, "train",
+                                      "train", n, 5, 30.0)
         assert sum(r.label for r in recipes) == n // 2
         assert {r.ebr_db for r in recipes if r.label} <= {-6.0, 0.0, 6.0}
 
@@ -67,7 +71,8 @@ def _background_segment(recipe, load):
 
 
 def test_positive_mixtures_reach_their_ebr_and_negatives_are_scaled_backgrounds(embedded, loader):
-    recipes = mixing.task_recipes(embedded, "target", "train", "train", 12, 3, 4.0)
+    recipes = mixing.task_recipes(embedded, "target", ["glassbreak"], TARGET_SCENES, "train", "train",
+                                  12, 3, 4.0)
     for recipe in recipes:
         mixture, final = mixing.render(recipe, loader)
         bg = _background_segment(recipe, loader)
@@ -95,7 +100,8 @@ def test_mixing_peak_normalises_only_when_clipping():
 
 
 def test_recipe_recreates_the_same_mixture(embedded, loader):
-    recipe = next(r for r in mixing.task_recipes(embedded, "source", "test", "eval", 6, 9, 3.0)
+    recipe = next(r for r in mixing.task_recipes(embedded, "source", ["babycry"], SOURCE_SCENES,
+                                                  "test", "eval", 6, 9, 3.0)
                   if r.label)
     first, final = mixing.render(recipe, loader)
     again, _ = mixing.render(mixing.Recipe.from_json(final.to_json()), loader)
@@ -156,10 +162,10 @@ def test_dcase_reader_reads_the_real_layout(dcase_fixture):
     assert {b.location for b in data.backgrounds["train"]} == {"a001", "b002"}
     assert {b.scene for b in data.backgrounds["test"]} == {"home", "beach"}
     assert all(abs(b.duration_s - 2.0) < 1e-6 for b in data.backgrounds["train"])
-    glass = data.task_events("target", "train")
+    glass = data.events_of("train", "glassbreak")
     assert [(e.author, e.segment) for e in glass] == [("alice", (0.1, 0.6))]
-    assert data.task_events("source", "test")[0].author == "dave"
-    assert data.task_backgrounds("target", "train")[0].uri == "bgs/audio/a001_0_30.wav"
+    assert data.events_of("test", "babycry")[0].author == "dave"
+    assert data.backgrounds_in("train", ("home",))[0].uri == "bgs/audio/a001_0_30.wav"
     recipes = datasets.split_recipes(data, "target", 4, 2, 1, 2, 1.0)
     load = mixing.audio_loader(data.data_root, 0)
     mixture, _ = mixing.render(recipes["train"][0], load)

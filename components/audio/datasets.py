@@ -1,12 +1,25 @@
-"""Choosing source data and drawing the train/eval recipes of one task (no TFX, no Beam)."""
+"""Choosing source data, the classes and scenes of each task, and drawing their recipes (no TFX,
+no Beam).
+
+A task is (data, classes). Its scenes are chosen by :func:`task_scenes`: the paper's scene list of
+the task where the data has those scenes (the embedded corpus, DCASE 2017, a manifest with TUT
+scene names), else every scene of the data; when the two tasks then share scene names and come
+from the same folder, the shared scenes are dealt out alternately (sorted by name: the source
+task takes the 1st, 3rd, ... the target the 2nd, 4th, ...) so the tasks stay disjoint. When they
+cannot (one shared scene, or two folders naming the same scene) both tasks keep it and the run
+records ``scenes_disjoint: false``, which the report states.
+"""
 from __future__ import annotations
 
-from typing import Dict, List
+import dataclasses
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.audio import augmentation, corpus, dcase, mixing
-from components.audio.records import TASK_EVENT_CLASS, SourceData
+from components.audio.audio_io import AudioDataError
+from components.audio.records import DEFAULT_TASK_CLASSES, PAPER_TASK_SCENES, SourceData
 
 EMBEDDED = "embedded"
+TASKS = ("source", "target", "real")
 
 
 def load_source_data(data: str, corpus_seed: int) -> SourceData:
@@ -16,30 +29,127 @@ def load_source_data(data: str, corpus_seed: int) -> SourceData:
     return dcase.read_source_data(data)
 
 
+def parse_classes(text: str) -> Tuple[str, ...]:
+    """``'babycry, dogbark'`` -> ``('babycry', 'dogbark')`` (order kept, duplicates refused)."""
+    names = tuple(name.strip() for name in str(text).split(",") if name.strip())
+    if not names:
+        raise ValueError(f"no class named in {text!r}; expected comma-separated class names")
+    if len(set(names)) != len(names):
+        raise ValueError(f"a class is named twice in {text!r}")
+    return names
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    """One task of a run: its data, classes (one output each) and background scenes."""
+    name: str                      # 'source' | 'target' | 'real'
+    data: str                      # 'embedded' or a folder
+    classes: Tuple[str, ...]
+    scenes: Tuple[str, ...]
+    scenes_disjoint: bool = True   # no scene of this task is a scene of the other task
+
+    def to_dict(self) -> Dict:
+        return dataclasses.asdict(self)
+
+
+def _paper_or_all(task: str, data_scenes: Sequence[str]) -> List[str]:
+    paper = [s for s in data_scenes if s in PAPER_TASK_SCENES.get(task, ())]
+    return paper or list(data_scenes)
+
+
+def task_scenes(task: str, own: SourceData, other: Optional[SourceData] = None
+                ) -> Tuple[Tuple[str, ...], bool]:
+    """The background scenes of ``task`` on data ``own`` given the other task's data ``other``
+    (see the module doc); returns ``(scenes, disjoint)``."""
+    mine = _paper_or_all(task, own.scenes())
+    if task == "real" or other is None:
+        return tuple(mine), True
+    theirs = _paper_or_all("target" if task == "source" else "source", other.scenes())
+    shared = sorted(set(mine) & set(theirs))
+    if not shared:
+        return tuple(mine), True
+    if own.data_root == other.data_root and len(shared) >= 2:
+        dealt = set(shared[0::2] if task == "source" else shared[1::2])
+        return tuple(s for s in mine if s not in shared or s in dealt), True
+    return tuple(mine), False
+
+
+def check_classes(task: str, data: SourceData, classes: Sequence[str], where: str) -> None:
+    """Refuse a class the data does not have, or has no train or no test events of."""
+    known = data.event_classes()
+    for name in classes:
+        if name not in known:
+            raise AudioDataError(f"{task} class {name!r} is not in {where} (its event classes: "
+                                 f"{', '.join(known) or 'none'})")
+        for subset in ("train", "test"):
+            if not data.events_of(subset, name):
+                raise AudioDataError(f"{task} class {name!r} has no {subset} events in {where}; "
+                                     "each class needs events in both subsets")
+
+
+def resolve_tasks(source_data: str, source_classes: str, target_data: str, target_class: str,
+                  corpus_seed: int) -> Dict[str, TaskSpec]:
+    """Check a run's tasks and choose their scenes before any data job runs.
+
+    Raises AudioDataError (unknown class, class without events, no backgrounds) or ValueError
+    (malformed class list, target class also a source class) with one clear line.
+    """
+    sources = parse_classes(source_classes)
+    targets = parse_classes(target_class)
+    if len(targets) != 1:
+        raise ValueError(f"target_class {target_class!r}: the target task tags one class")
+    if targets[0] in sources:
+        raise ValueError(f"target class {targets[0]!r} is also a source class; the target must "
+                         "be a class the source stage has not learnt")
+    loaded = {"source": load_source_data(source_data, corpus_seed)}
+    loaded["target"] = (loaded["source"] if target_data == source_data
+                        else load_source_data(target_data, corpus_seed))
+    specs = {}
+    for task, data, classes in (("source", source_data, sources),
+                                ("target", target_data, targets)):
+        check_classes(task, loaded[task], classes, data)
+        other = loaded["target" if task == "source" else "source"]
+        scenes, disjoint = task_scenes(task, loaded[task], other)
+        for subset in ("train", "test"):
+            if not loaded[task].backgrounds_in(subset, scenes):
+                raise AudioDataError(f"{task} task: no {subset} backgrounds in its scenes "
+                                     f"({', '.join(scenes) or 'none'}) in {data}")
+        specs[task] = TaskSpec(task, data, classes, scenes, disjoint)
+    return specs
+
+
 def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int,
                   train_seed: int, eval_seed: int, clip_duration_s: float,
-                  excerpts: int = 1, augment: bool = False) -> Dict[str, List[mixing.Recipe]]:
+                  excerpts: int = 1, augment: bool = False,
+                  classes: Optional[Sequence[str]] = None,
+                  scenes: Optional[Sequence[str]] = None) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
-    Train and test draw on disjoint locations and authors; ``eval_seed`` fixes the test set so
-    that every model of a study is measured on the same clips. Task ``real`` is an evaluation
-    set only: every target-class event of the test records at every EBR over ``excerpts``
-    excerpts of every test background, plus as many excerpts without an event (the clip counts
-    are not used). ``augment`` gives every ``train`` recipe an augmentation drawn from
-    ``train_seed`` (components.audio.augmentation); test sets are never augmented.
+    ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
+    scenes of the task where the data has them). Train and test draw on disjoint locations and
+    authors; ``eval_seed`` fixes the test set so that every model of a study is measured on the
+    same clips. Task ``real`` is an evaluation set only: every event of the task's class in the
+    test records at every EBR over ``excerpts`` excerpts of every test background, plus as many
+    excerpts without an event (the clip counts are not used). ``augment`` gives every ``train``
+    recipe an augmentation drawn from ``train_seed`` (components.audio.augmentation); test sets
+    are never augmented.
     """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    classes = tuple(classes or DEFAULT_TASK_CLASSES["target" if task == "real" else task])
+    if scenes is None:
+        scenes = task_scenes(task, data)[0]
     if task == "real":
-        events = [e for e in data.events["test"] if e.event_class == TASK_EVENT_CLASS["target"]]
-        return {"eval": mixing.factorial_recipes(data.backgrounds["test"], events, excerpts,
-                                                 eval_seed, clip_duration_s)}
-    if task not in ("source", "target"):
-        raise ValueError(f"task must be 'source', 'target' or 'real', got {task!r}")
+        events = [e for e in data.events["test"] if e.event_class in classes]
+        backgrounds = data.backgrounds_in("test", scenes)
+        return {"eval": mixing.factorial_recipes(backgrounds, events, excerpts, eval_seed,
+                                                 clip_duration_s)}
     recipes = {}
     if train_clips > 0:
-        recipes["train"] = mixing.task_recipes(data, task, "train", "train", train_clips,
-                                               train_seed, clip_duration_s)
-    recipes["eval"] = mixing.task_recipes(data, task, "test", "eval", eval_clips, eval_seed,
-                                          clip_duration_s)
+        recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
+                                               train_clips, train_seed, clip_duration_s)
+    recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
+                                          eval_clips, eval_seed, clip_duration_s)
     if augment and "train" in recipes:
         recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
     return recipes

@@ -26,8 +26,8 @@ from typing import Dict, List
 import yaml
 
 from components.audio.audio_io import AudioDataError, duration_s, resolve_under_root
-from components.audio.records import (EVENT_CLASSES, BackgroundRecord, EventRecord, SourceData,
-                                normalise_scene)
+from components.audio.records import (BackgroundRecord, EventRecord, SourceData,
+                                     normalise_scene)
 
 SUBSET_FILES = {"train": "devtrain", "test": "devtest"}
 
@@ -90,8 +90,12 @@ def _event_author(entry: dict, sidecar_path: str) -> str:
     return "unknown"
 
 
-def read_dcase_source_data(data_root: str, event_classes=EVENT_CLASSES) -> SourceData:
-    """Read the DCASE 2017 Task 2 source data below ``data_root`` into typed records."""
+def read_dcase_source_data(data_root: str, event_classes=None) -> SourceData:
+    """Read the DCASE 2017 Task 2 source data below ``data_root`` into typed records.
+
+    ``event_classes``: the classes to read (default: every class the cv_setup YAML lists, i.e.
+    babycry, glassbreak and gunshot for the challenge's data).
+    """
     base = find_source_data_dir(data_root)
     bgs_dir = os.path.join(base, "bgs")
     scenes = read_scene_meta(os.path.join(bgs_dir, "meta.txt"))
@@ -123,7 +127,7 @@ def read_dcase_source_data(data_root: str, event_classes=EVENT_CLASSES) -> Sourc
         if not isinstance(by_class, dict):
             raise AudioDataError(f"{ev_yaml}: expected a mapping of class -> list of events")
         records_ev = []
-        for event_class in event_classes:
+        for event_class in (event_classes or sorted(by_class)):
             for index, entry in enumerate(by_class.get(event_class) or []):
                 if not isinstance(entry, dict) or "audio_filename" not in entry:
                     raise AudioDataError(f"{ev_yaml}: {event_class} entry {index} has no "

@@ -1,7 +1,9 @@
 """``tf.train.Example`` encoding of mixtures and reading them back as arrays.
 
-Features: ``mfcc`` (float list, frames x 20, row-major), ``label`` (int64), ``scene``,
-``location``, ``mixture_id`` (bytes) on every example; ``ebr_db``, ``event_onset_s``,
+Features: ``mfcc`` (float list, frames x 20, row-major), ``label`` (int64: any of the task's
+classes present), ``labels`` (int64 list: one 0/1 per class of the task, in the task's order;
+the multi-class source stage learns these), ``scene``, ``location``, ``mixture_id`` (bytes) on
+every example; ``ebr_db``, ``event_onset_s``,
 ``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present, so that
 slicing by ``ebr_db`` groups the positive clips by their EBR.
 """
@@ -17,6 +19,7 @@ from components.audio.mixing import Recipe
 
 MFCC_KEY = "mfcc"
 LABEL_KEY = "label"
+LABELS_KEY = "labels"
 
 
 def mixture_example(recipe: Recipe, coefficients: np.ndarray):
@@ -35,6 +38,7 @@ def mixture_example(recipe: Recipe, coefficients: np.ndarray):
     feature = {
         MFCC_KEY: floats(np.asarray(coefficients, dtype=np.float32).reshape(-1)),
         LABEL_KEY: ints([int(recipe.label)]),
+        LABELS_KEY: ints([int(v) for v in (recipe.labels or [recipe.label])]),
         "scene": text(recipe.bg_scene),
         "location": text(recipe.bg_location),
         "mixture_id": text(recipe.mixture_id),
@@ -62,17 +66,18 @@ def parse_spec(frames: int) -> Dict[str, object]:
             LABEL_KEY: tf.io.FixedLenFeature([1], tf.int64)}
 
 
-def load_split(examples_uri: str, split: str, frames: int
+def load_split(examples_uri: str, split: str, frames: int, n_classes: int = 0
                ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """All examples of a split of an Examples artifact; see :func:`load_examples`."""
-    return load_examples(split_files(examples_uri, split), frames)
+    return load_examples(split_files(examples_uri, split), frames, n_classes)
 
 
-def load_examples(file_patterns: List[str], frames: int
+def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
                   ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
-    """Examples from gzipped TFRecords as (mfcc [N, frames, 20], labels [N], metadata).
+    """Examples from gzipped TFRecords as (mfcc [N, frames, 20], labels, metadata).
 
-    Raises ValueError naming the file when an example's MFCC has the wrong length.
+    ``n_classes`` 0: labels are ``label`` [N]; else ``labels`` [N, n_classes] (multi-class).
+    Raises ValueError naming the file when an example's MFCC or labels have the wrong length.
     """
     import tensorflow as tf
     paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
@@ -88,7 +93,14 @@ def load_examples(file_patterns: List[str], frames: int
                 raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} has "
                                  f"{values.size} MFCC values; expected {frames} x 20")
             features.append(values.reshape(frames, 20))
-            labels.append(int(fmap[LABEL_KEY].int64_list.value[0]))
+            if n_classes:
+                values = list(fmap[LABELS_KEY].int64_list.value)
+                if len(values) != n_classes:
+                    raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} "
+                                     f"has {len(values)} class labels; expected {n_classes}")
+                labels.append(values)
+            else:
+                labels.append(int(fmap[LABEL_KEY].int64_list.value[0]))
             meta = {"scene": fmap["scene"].bytes_list.value[0].decode(),
                     "mixture_id": fmap["mixture_id"].bytes_list.value[0].decode(),
                     "ebr_db": (float(fmap["ebr_db"].float_list.value[0])

@@ -6,6 +6,14 @@ onset uniformly in [0, clip - event length], and EBRs from {-6, 0, 6} dB. When t
 than the 30 s background recording, the background excerpt's start is drawn last.
 Mixing: ``scale = 10**(ebr/20) / (rms(event) / rms(bg[onset:onset+len(event)]))`` and
 ``mixture = 0.2 * (bg + scale * event placed at onset)``, peak-normalised only if it clips.
+
+A task of several classes (multi-class source pre-training) draws the first class exactly as
+above and every further class ``k`` (in the task's class order) with its own
+``RandomState([seed, k])``: events with replacement, a permutation of presence flags (exactly
+``presence_rate`` of the clips hold that class, independently of the other classes), onsets and
+EBRs. A clip may so hold several events (each scaled against the background under it) or none;
+the recipe lists the first present event in its ``event_*`` fields, the others in
+``more_events``, and the task's ``classes`` with their 0/1 ``labels``.
 A recipe with an ``augmentation`` (training splits; components.audio.augmentation) also has its
 event reverberated/muffled before the scaling and the mixture shaped and levelled after it.
 """
@@ -23,6 +31,8 @@ from components.audio.records import BackgroundRecord, EventRecord, SourceData
 
 ANTI_CLIPPING_FACTOR = 0.2
 EBRS_DB = (-6.0, 0.0, 6.0)
+EVENT_KEYS = ("event_uri", "event_class", "event_author", "segment_start_s", "segment_end_s",
+              "event_onset_s", "event_duration_s", "ebr_db", "scale")
 
 
 @dataclasses.dataclass
@@ -49,6 +59,9 @@ class Recipe:
     ebr_db: Optional[float] = None
     scale: Optional[float] = None
     augmentation: Optional[dict] = None   # see components.audio.augmentation; None: as drawn
+    classes: Optional[List[str]] = None   # the task's classes, in order
+    labels: Optional[List[int]] = None    # 1 where that class is present in the clip
+    more_events: Optional[List[dict]] = None   # events after the first, same keys (EVENT_KEYS)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -109,6 +122,55 @@ def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[E
     return recipes
 
 
+def generate_task_recipes(backgrounds: Sequence[BackgroundRecord],
+                          events_by_class: Sequence[Tuple[str, Sequence[EventRecord]]],
+                          n_clips: int, seed: int, duration_s: float, task: str, split: str,
+                          presence_rate: float = 0.5, ebrs_db: Sequence[float] = EBRS_DB
+                          ) -> List[Recipe]:
+    """Recipes of a task of one or more classes ``[(class, its events), ...]`` (module doc).
+
+    With one class this is :func:`generate_recipes` exactly, plus ``classes`` and ``labels``.
+    """
+    if not events_by_class:
+        raise ValueError("a task needs at least one event class")
+    classes = [name for name, _ in events_by_class]
+    recipes = generate_recipes(backgrounds, events_by_class[0][1], n_clips, seed, duration_s,
+                               task, split, presence_rate, ebrs_db)
+    per_clip = [[_event_fields(r)] if r.label else [] for r in recipes]
+    for k, (name, events) in enumerate(events_by_class[1:], start=1):
+        if not events:
+            raise AudioDataError(f"no event recordings of class {name!r} for task {task!r}, "
+                                 f"split {split!r}")
+        rng = np.random.RandomState([int(seed), k])
+        n_present = int(round(n_clips * presence_rate))
+        event_ids = rng.choice(len(events), n_present)
+        flags = rng.permutation(np.hstack([np.ones(n_present), np.zeros(n_clips - n_present)])
+                                .astype(bool))
+        lengths = [min(events[i].length_s, duration_s) for i in event_ids]
+        onsets = [(duration_s - length) * rng.rand() for length in lengths]
+        ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=n_present)
+        for j, index in enumerate(np.flatnonzero(flags)):
+            ev = events[event_ids[j]]
+            per_clip[index].append({
+                "event_uri": ev.uri, "event_class": ev.event_class, "event_author": ev.author,
+                "segment_start_s": ev.segment[0], "segment_end_s": ev.segment[1],
+                "event_onset_s": float(onsets[j]), "event_duration_s": float(lengths[j]),
+                "ebr_db": float(ebrs[j]), "scale": None})
+    for recipe, present in zip(recipes, per_clip):
+        recipe.classes = list(classes)
+        recipe.labels = [int(any(e["event_class"] == name for e in present)) for name in classes]
+        recipe.label = int(bool(present))
+        if present:
+            for key in EVENT_KEYS:
+                setattr(recipe, key, present[0][key])
+            recipe.more_events = present[1:] or None
+    return recipes
+
+
+def _event_fields(recipe: Recipe) -> dict:
+    return {key: getattr(recipe, key) for key in EVENT_KEYS}
+
+
 def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
                       excerpts: int, seed: int, duration_s: float, task: str = "real",
                       split: str = "eval", ebrs_db: Sequence[float] = EBRS_DB) -> List[Recipe]:
@@ -122,6 +184,7 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
         raise ValueError(f"excerpts must be at least 1, got {excerpts}")
     _check_sources(backgrounds, events, duration_s, f"task {task!r}")
     rng = np.random.RandomState(seed)
+    classes = sorted({ev.event_class for ev in events})
     plan = []
     for bg in backgrounds:
         positives = [(bg, ev, float(ebr)) for ev in events for ebr in ebrs_db
@@ -135,6 +198,8 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
                         index=index, seed=int(seed), label=int(ev is not None),
                         duration_s=float(duration_s), bg_uri=bg.uri, bg_scene=bg.scene,
                         bg_location=bg.location, bg_offset_s=round(float(offset), 6))
+        recipe.classes = classes
+        recipe.labels = [int(ev is not None and ev.event_class == c) for c in classes]
         if ev is not None:
             length = min(ev.length_s, duration_s)
             recipe.event_uri, recipe.event_class, recipe.event_author = (
@@ -147,11 +212,17 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
     return recipes
 
 
-def task_recipes(data: SourceData, task: str, subset: str, split: str, n_clips: int, seed: int,
-                 duration_s: float) -> List[Recipe]:
-    """Recipes for ``task`` ('source'|'target') from the ``subset`` ('train'|'test') records."""
-    return generate_recipes(data.task_backgrounds(task, subset), data.task_events(task, subset),
-                            n_clips, seed, duration_s, task, split)
+def task_recipes(data: SourceData, task: str, classes: Sequence[str], scenes: Sequence[str],
+                 subset: str, split: str, n_clips: int, seed: int, duration_s: float
+                 ) -> List[Recipe]:
+    """Recipes for ``task`` (its ``classes`` over backgrounds of its ``scenes``) from the
+    ``subset`` ('train'|'test') records."""
+    backgrounds = data.backgrounds_in(subset, scenes)
+    if not backgrounds:
+        raise AudioDataError(f"no {subset} background recordings in the scenes of task {task!r} "
+                             f"({', '.join(scenes)}) in {data.data_root}")
+    return generate_task_recipes(backgrounds, [(c, data.events_of(subset, c)) for c in classes],
+                                 n_clips, seed, duration_s, task, split)
 
 
 def rms(signal: np.ndarray) -> float:
@@ -171,8 +242,15 @@ def event_scale(event: np.ndarray, bg_part: np.ndarray, ebr_db: float, bg_name: 
 def mix(background: np.ndarray, event: Optional[np.ndarray], onset: int, scale: float
         ) -> np.ndarray:
     """``0.2 * (background + scale * event at onset)``, peak-normalised only when it clips."""
+    return mix_events(background, [] if event is None else [(event, onset, scale)])
+
+
+def mix_events(background: np.ndarray, placed: Sequence[Tuple[np.ndarray, int, float]]
+               ) -> np.ndarray:
+    """``0.2 * (background + sum of scale * event at onset)``, peak-normalised only when it
+    clips; ``placed`` lists ``(event, onset, scale)``."""
     total = background.astype(np.float64).copy()
-    if event is not None:
+    for event, onset, scale in placed:
         if onset + len(event) > len(background):
             raise ValueError(f"event of {len(event)} samples at {onset} runs past the clip end "
                              f"({len(background)} samples)")
@@ -204,19 +282,30 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
     if not recipe.label:
         mixture = mix(bg, None, 0, 0.0)
         return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
-    event_file = load(recipe.event_uri)
-    event = event_file[int(recipe.segment_start_s * SAMPLE_RATE):
-                       int(recipe.segment_end_s * SAMPLE_RATE)]
-    event = event[:int(round(recipe.event_duration_s * SAMPLE_RATE))]
-    if len(event) == 0:
-        raise AudioDataError(f"{recipe.event_uri}: annotated segment is empty")
-    if aug:
-        event = augmentation.augment_event(event, aug)
-    onset = min(int(recipe.event_onset_s * SAMPLE_RATE), len(bg) - len(event))
-    scale = event_scale(event, bg[onset:onset + len(event)], recipe.ebr_db, recipe.bg_uri)
-    result.scale = scale
-    mixture = mix(bg, event, onset, scale)
+    placed = []
+    for fields in [_event_fields(recipe)] + list(recipe.more_events or []):
+        event = _event_audio(fields, load, aug)
+        onset = min(int(fields["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
+        scale = event_scale(event, bg[onset:onset + len(event)], fields["ebr_db"], recipe.bg_uri)
+        placed.append((event, onset, scale))
+    result.scale = placed[0][2]
+    if recipe.more_events:
+        result.more_events = [dict(fields, scale=scale) for fields, (_, _, scale)
+                              in zip(recipe.more_events, placed[1:])]
+    mixture = mix_events(bg, placed)
     return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
+
+
+def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict]
+                 ) -> np.ndarray:
+    """The annotated segment of one event of a recipe, cut to its drawn duration."""
+    event_file = load(fields["event_uri"])
+    event = event_file[int(fields["segment_start_s"] * SAMPLE_RATE):
+                       int(fields["segment_end_s"] * SAMPLE_RATE)]
+    event = event[:int(round(fields["event_duration_s"] * SAMPLE_RATE))]
+    if len(event) == 0:
+        raise AudioDataError(f"{fields['event_uri']}: annotated segment is empty")
+    return augmentation.augment_event(event, aug) if aug else event
 
 
 def audio_loader(data_root: str, corpus_seed: int) -> Callable[[str], np.ndarray]:

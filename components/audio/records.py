@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
-EVENT_CLASSES = ("babycry", "glassbreak")
+# The classes of the paper's tasks; DCASE 2017 Task 2 also has "gunshot". Other data (a CSV
+# manifest) may name any class.
+EVENT_CLASSES = ("babycry", "glassbreak", "gunshot")
 
 # The paper's source/target split of the 15 TUT Acoustic Scenes 2016 classes (section 3.3).
 # "tram" is used by neither task.
@@ -14,8 +16,11 @@ TARGET_SCENES = ("home", "library", "metro_station", "office", "park", "resident
                  "train")
 ALL_SCENES = SOURCE_SCENES + TARGET_SCENES + ("tram",)
 
-TASK_EVENT_CLASS = {"source": "babycry", "target": "glassbreak"}
-TASK_SCENES = {"source": SOURCE_SCENES, "target": TARGET_SCENES}
+# The paper's tasks: the defaults when a run names no classes.
+DEFAULT_TASK_CLASSES = {"source": ("babycry",), "target": ("glassbreak",)}
+# Scenes the paper gives each task; a task uses these when its data has them (see
+# components.audio.datasets.task_scenes).
+PAPER_TASK_SCENES = {"source": SOURCE_SCENES, "target": TARGET_SCENES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,15 +52,21 @@ class SourceData:
     backgrounds: Dict[str, List[BackgroundRecord]]   # subset ('train'|'test') -> records
     events: Dict[str, List[EventRecord]]             # subset -> records (all classes)
 
-    def task_backgrounds(self, task: str, subset: str) -> List[BackgroundRecord]:
-        """Backgrounds of ``subset`` whose scene belongs to ``task`` ('source' or 'target')."""
-        scenes = TASK_SCENES[task]
-        return [b for b in self.backgrounds[subset] if b.scene in scenes]
+    def backgrounds_in(self, subset: str, scenes: Sequence[str]) -> List[BackgroundRecord]:
+        """Backgrounds of ``subset`` ('train'|'test') whose scene is one of ``scenes``."""
+        return [b for b in self.backgrounds[subset] if b.scene in set(scenes)]
 
-    def task_events(self, task: str, subset: str) -> List[EventRecord]:
-        """Events of ``subset`` of the class that ``task`` tags."""
-        event_class = TASK_EVENT_CLASS[task]
+    def events_of(self, subset: str, event_class: str) -> List[EventRecord]:
+        """Events of ``subset`` of one class."""
         return [e for e in self.events[subset] if e.event_class == event_class]
+
+    def scenes(self) -> List[str]:
+        """Every scene with a background in either subset, sorted."""
+        return sorted({b.scene for records in self.backgrounds.values() for b in records})
+
+    def event_classes(self) -> List[str]:
+        """Every event class with an event in either subset, sorted."""
+        return sorted({e.event_class for records in self.events.values() for e in records})
 
 
 def normalise_scene(label: str) -> str:

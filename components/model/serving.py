@@ -1,12 +1,14 @@
 """Exporting the tagger as a SavedModel with three skew-free signatures, and loading it back.
 
 Signatures (each returns ``probability`` float32 [batch] and ``decision`` int64 [batch], the
-decision being ``probability >= threshold`` with the threshold stored in the model):
+decision being ``probability >= threshold`` with the threshold stored in the model; a multi-class
+source model returns [batch, classes] for both):
 
   serving_default   ``examples``: serialized tf.train.Example [batch] (TFMA, TF Serving classify)
   predict_mfcc      ``mfcc``: float32 [batch, frames, 20]
   model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
-                    ``clip_samples``, ``sample_rate``, ``frames``, ``threshold`` per row
+                    ``clip_samples``, ``sample_rate``, ``frames``, ``threshold`` and
+                    ``classes`` (the class names, comma-separated: the target class) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -35,8 +37,15 @@ def keras_model_path(serving_model_dir: str) -> str:
 
 
 def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s: float,
-                  decision_threshold: float = 0.5) -> None:
-    """Write the SavedModel with the three signatures, and the Keras copy beside it."""
+                  decision_threshold: float = 0.5, classes=("event",)) -> None:
+    """Write the SavedModel with its signatures, and the Keras copy beside it.
+
+    ``classes`` names the model's outputs in order (one for a target model).
+    """
+    classes = tuple(classes)
+    if len(classes) != tagger_outputs(network):
+        raise ValueError(f"{len(classes)} class names {classes} for a model with "
+                         f"{tagger_outputs(network)} outputs")
     samples = features.clip_samples(clip_duration_s)
     frames = features.n_frames(samples)
     mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
@@ -47,7 +56,9 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     archive.track(threshold)
 
     def answer(mfcc):
-        probability = tf.reshape(network(mfcc, training=False), [-1])
+        probability = network(mfcc, training=False)
+        if len(classes) == 1:
+            probability = tf.reshape(probability, [-1])
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64)}
 
@@ -68,13 +79,15 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     archive.add_endpoint("predict_waveform", from_waveform, input_signature=[
         tf.TensorSpec([None, None], tf.float32, name="waveform")])
     clip_samples = tf.constant(samples, tf.int64)
+    class_names = tf.constant(",".join(classes))
 
     def model_info(request):
         rows = tf.shape(request)[:1]
         return {"clip_samples": tf.fill(rows, clip_samples),
                 "sample_rate": tf.fill(rows, tf.constant(features.SAMPLE_RATE, tf.int64)),
                 "frames": tf.fill(rows, tf.constant(frames, tf.int64)),
-                "threshold": tf.fill(rows, tf.identity(threshold))}
+                "threshold": tf.fill(rows, tf.identity(threshold)),
+                "classes": tf.fill(rows, class_names)}
 
     archive.add_endpoint("model_info", model_info, input_signature=[
         tf.TensorSpec([None], tf.string, name="request")])
@@ -93,10 +106,20 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
     return keras.saving.load_model(path, compile=False)
 
 
+def tagger_outputs(network: keras.Model) -> int:
+    """Number of classes a Keras tagger outputs."""
+    return int(network.outputs[0].shape[-1])
+
+
 def model_info(saved_model) -> dict:
-    """Clip length, sample rate, frames and threshold stored in a loaded SavedModel."""
+    """Clip length, sample rate, frames, threshold and class names stored in a loaded
+    SavedModel (``classes`` is a list; models exported before it had one say ``[]``)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
-    return {k: v.numpy()[0].item() for k, v in outputs.items()}
+    info = {k: v.numpy()[0] for k, v in outputs.items()}
+    info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
+            for k, v in info.items()}
+    info.setdefault("classes", [])
+    return info
 
 
 def call_signature(saved_model, name: str, value) -> dict:

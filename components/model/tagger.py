@@ -7,16 +7,23 @@ standardisation of the MFCCs sits in front (its statistics come from the trainin
 stage that creates it and travel with the model). The LSTMs keep the cuDNN-eligible configuration
 (tanh, sigmoid gates, no recurrent dropout, no unroll, bias on), so a GPU runs the fused kernel.
 
+A source model may learn several classes at once (multi-class pre-training): its ``output`` is
+Dense(K, sigmoid), one unit per class, trained with the same binary cross-entropy on the clips'
+0/1 class labels. The target model always has one output.
+
 Methods (layer names in brackets):
   scratch           fresh network [normalize, lstm_1, lstm_2, output]
   pretrain_all      (a) every layer initialised from the source model, all trained
   pretrain_fix_low  (b) lstm_1 copied from the source and frozen; lstm_2 and output fresh
   parallel_low      (c) lstm_1_source copied and frozen beside a fresh trainable lstm_1,
                     concatenated before lstm_2; lstm_2 and output fresh
+With a multi-class source model, (a) copies normalize, lstm_1 and lstm_2 and leaves the one-unit
+output fresh (the source's K-unit output has no unit for the target class); (b) and (c) copy
+exactly what they copy from a one-class source.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import keras
 import numpy as np
@@ -34,6 +41,8 @@ COPIED_LAYERS: Dict[str, Dict[str, str]] = {
     "pretrain_fix_low": {"normalize": "normalize", "lstm_1": "lstm_1"},
     "parallel_low": {"normalize": "normalize", "lstm_1_source": "lstm_1"},
 }
+# Copied only when the source layer has the target layer's shapes (a one-class source).
+COPIED_IF_SAME_SHAPE = ("output",)
 FROZEN_LAYERS: Dict[str, Tuple[str, ...]] = {
     "scratch": (), "pretrain_all": (), "pretrain_fix_low": ("lstm_1",),
     "parallel_low": ("lstm_1_source",),
@@ -54,12 +63,15 @@ def lstm_layer(name: str, return_sequences: bool, seed: int) -> keras.layers.LST
         name=name)
 
 
-def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None
-                 ) -> keras.Model:
+def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
+                 n_classes: int = 1) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
+    ``n_classes`` sigmoid outputs (more than one: a multi-class source model).
     """
+    if n_classes < 1:
+        raise ValueError(f"n_classes must be at least 1, got {n_classes}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
     inputs = keras.Input(shape=(frames, N_MFCC), name="mfcc")
@@ -71,7 +83,7 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
     else:
         low = lstm_layer("lstm_1", True, seed + 20)(normalized)
     high = lstm_layer("lstm_2", False, seed + 30)(low)
-    outputs = keras.layers.Dense(1, activation="sigmoid", name="output",
+    outputs = keras.layers.Dense(n_classes, activation="sigmoid", name="output",
                                  kernel_initializer=keras.initializers.GlorotNormal(seed=seed + 40)
                                  )(high)
     return keras.Model(inputs, outputs, name=f"tagger_{method}")
@@ -82,13 +94,17 @@ def adapt_normalization(model: keras.Model, mfcc: np.ndarray) -> None:
     model.get_layer("normalize").adapt(np.asarray(mfcc, dtype=np.float32))
 
 
-def transfer_weights(target: keras.Model, source: Optional[keras.Model], method: str) -> None:
-    """Copy the method's layers from ``source`` into ``target`` and freeze the method's layers.
+def transfer_weights(target: keras.Model, source: Optional[keras.Model], method: str
+                     ) -> Tuple[str, ...]:
+    """Copy the method's layers from ``source`` into ``target`` and freeze the method's layers;
+    returns the names of the target layers copied.
 
     Raises TransferError naming the method and the layer when the source model is missing or a
-    layer is absent or has other shapes.
+    layer is absent or has other shapes (except ``output``, which stays fresh when the source
+    has another number of classes).
     """
     copies = COPIED_LAYERS[method]
+    copied: List[str] = []
     if copies and source is None:
         raise TransferError(f"method {method!r} needs a base (source) model, but none was given; "
                             f"it copies layers {sorted(set(copies.values()))}")
@@ -102,16 +118,26 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
         target_layer = target.get_layer(target_name)
         source_weights = source_layer.get_weights()
         target_shapes = [w.shape for w in target_layer.get_weights()]
+        if ([w.shape for w in source_weights] != target_shapes
+                and target_name in COPIED_IF_SAME_SHAPE):
+            continue
         if [w.shape for w in source_weights] != target_shapes:
             raise TransferError(f"method {method!r}: layer {source_name!r} of the base model has "
                                 f"weight shapes {[w.shape for w in source_weights]}; "
                                 f"layer {target_name!r} needs {target_shapes}")
         target_layer.set_weights(source_weights)
+        copied.append(target_name)
     for name in FROZEN_LAYERS[method]:
         target.get_layer(name).trainable = False
     if copies:
         # The standardisation statistics travel with the copied layers.
         target.get_layer("normalize").trainable = False
+    return tuple(copied)
+
+
+def n_outputs(model: keras.Model) -> int:
+    """Number of classes a tagger outputs."""
+    return int(model.get_layer("output").units)
 
 
 def compile_tagger(model: keras.Model, learning_rate: float = 0.001) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import keras
 import numpy as np
@@ -22,6 +22,7 @@ class StageConfig:
     seed: int = 0
     decision_threshold: float = 0.5
     validation_freq: int = 1     # evaluate the eval split every N epochs for the curves; 0: never
+    classes: Tuple[str, ...] = ("event",)   # one output each (several: multi-class source)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
@@ -29,6 +30,9 @@ class StageConfig:
         unknown = sorted(set(values) - names)
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}; expected {sorted(names)}")
+        values = dict(values)
+        if "classes" in values:
+            values["classes"] = tuple(values["classes"])
         return cls(**values)
 
 
@@ -55,14 +59,17 @@ def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.nd
                 label: str = "train") -> Dict:
     """Build the method's network, transfer from ``base_model``, train; return model and results.
 
-    Returns ``{"model", "history", "metrics", "seconds_per_epoch"}``; ``metrics`` holds the final
+    ``y_train``/``y_eval`` are [N] (one class) or [N, K] (``config.classes`` has K names).
+    Returns ``{"model", "history", "metrics", "seconds_per_epoch", "copied_layers"}``;
+    ``metrics`` holds the final
     loss/accuracy/AUC on the train and eval arrays.
     """
     keras.utils.set_random_seed(config.seed)
-    network = tagger.build_tagger(config.method, seed=config.seed)
+    network = tagger.build_tagger(config.method, seed=config.seed,
+                                  n_classes=len(config.classes))
     if config.method == "scratch":
         tagger.adapt_normalization(network, x_train)
-    tagger.transfer_weights(network, base_model, config.method)
+    copied = tagger.transfer_weights(network, base_model, config.method)
     tagger.compile_tagger(network, config.learning_rate)
     callbacks = [EpochProgress(label, config.epochs, every=max(1, config.epochs // 10))]
     if log_dir:
@@ -81,7 +88,8 @@ def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.nd
         metrics["eval"] = _evaluate(network, x_eval, y_eval, config.batch_size)
     return {"model": network, "history": {k: [float(v) for v in vs]
                                           for k, vs in history.history.items()},
-            "metrics": metrics, "seconds_per_epoch": seconds_per_epoch}
+            "metrics": metrics, "seconds_per_epoch": seconds_per_epoch,
+            "copied_layers": list(copied)}
 
 
 def _evaluate(network: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> Dict:

@@ -27,18 +27,30 @@ def MixtureExampleGen(
     num_shards: tfx.dsl.components.Parameter[int] = 2,
     excerpts: tfx.dsl.components.Parameter[int] = 1,
     augment: tfx.dsl.components.Parameter[int] = 0,
+    classes: tfx.dsl.components.Parameter[str] = "",
+    paired_data: tfx.dsl.components.Parameter[str] = "",
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
 
     ``task`` is ``source``, ``target`` or ``real`` (an eval split only: see
-    ``datasets.split_recipes``; ``excerpts`` is used by ``real`` alone).
+    ``datasets.split_recipes``; ``excerpts`` is used by ``real`` alone). ``classes``: the task's
+    classes, comma-separated (default: the paper's class of the task). ``paired_data``: the other
+    task's data, so that both tasks choose disjoint scenes (``datasets.task_scenes``).
     """
     source = datasets.load_source_data(data, corpus_seed)
+    class_list = datasets.parse_classes(classes) if classes else None
+    other = None
+    if paired_data:
+        other = source if paired_data == data else datasets.load_source_data(paired_data,
+                                                                             corpus_seed)
+    scenes, disjoint = datasets.task_scenes(task, source, other)
     recipes = datasets.split_recipes(source, task, train_clips, eval_clips, train_seed,
-                                     eval_seed, clip_duration_s, excerpts, bool(augment))
+                                     eval_seed, clip_duration_s, excerpts, bool(augment),
+                                     classes=class_list, scenes=scenes)
+    first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
-          f"of {clip_duration_s:g} s from {data}", flush=True)
+          f"of {clip_duration_s:g} s of {', '.join(first.classes)} from {data}", flush=True)
     with beam_pipeline as pipeline:
         for split, split_list in recipes.items():
             beam_mixtures.write_split(pipeline, split_list, examples.uri, split,
@@ -51,5 +63,6 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
+        "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
     examples.set_int_custom_property("frames", frames)

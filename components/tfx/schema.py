@@ -20,6 +20,13 @@ feature {{
   presence {{ min_fraction: 1.0 min_count: 1 }}
 }}
 feature {{
+  name: "labels"
+  type: INT
+  int_domain {{ min: 0 max: 1 is_categorical: true }}
+  value_count {{ min: 1 }}
+  presence {{ min_fraction: 1.0 min_count: 1 }}
+}}
+feature {{
   name: "scene"
   type: BYTES
   value_count {{ min: 1 max: 1 }}

@@ -25,16 +25,25 @@ def run_stage(fn_args, stage: str) -> None:
                                 "the Trainer's base_model channel, but none was given; it copies "
                                 f"layers {sorted(set(COPIED_LAYERS[config.method].values()))}")
         base_model = serving.load_keras_tagger(fn_args.base_model)
-    x_train, y_train, _ = examples.load_examples(fn_args.train_files, frames)
-    x_eval, y_eval, _ = examples.load_examples(fn_args.eval_files, frames)
+    if stage == "target" and len(config.classes) != 1:
+        raise ValueError(f"the target stage tags one class; got classes {config.classes}")
+    multi = len(config.classes) if len(config.classes) > 1 else 0
+    x_train, y_train, _ = examples.load_examples(fn_args.train_files, frames, multi)
+    x_eval, y_eval, _ = examples.load_examples(fn_args.eval_files, frames, multi)
     label = f"{stage}:{config.method}"
-    print(f"[{label}] training on {len(y_train)} clips ({int(y_train.sum())} positive), "
+    positives = (", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, y_train.sum(axis=0)))
+                 if multi else f"{int(y_train.sum())} {config.classes[0]}")
+    print(f"[{label}] training on {len(y_train)} clips ({positives}), "
           f"{config.epochs} epochs, batch {config.batch_size}", flush=True)
     result = training.train_stage(x_train, y_train, x_eval, y_eval, config, base_model,
                                   log_dir=fn_args.model_run_dir, label=label)
+    if base_model is not None:
+        print(f"[{label}] copied from the {serving.tagger_outputs(base_model)}-class source "
+              f"model: {', '.join(result['copied_layers'])}", flush=True)
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
-                          config.decision_threshold)
+                          config.decision_threshold, config.classes)
     summary = {"stage": stage, "method": config.method, "config": vars(config),
+               "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
                "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"]}
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
