@@ -4,7 +4,7 @@
     python -m pipeline synthesize --task target --output DIR [--train-clips 36] ...
     python -m pipeline export-corpus --output DIR
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
-    python -m pipeline experiment {table1,curve,budget} [--profile quick] [--seeds 3]
+    python -m pipeline experiment {table1,curve,budget,sources} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
 """
@@ -306,8 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(func=cmd_tag)
 
     ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")
-    ex.add_argument("which", choices=("table1", "curve", "budget"),
-                    help="budget: from scratch with longer training on the limited and full data")
+    ex.add_argument("which", choices=("table1", "curve", "budget", "sources"),
+                    help="budget: from scratch with longer training on the limited and full "
+                         "data; sources: methods (a)-(c) after single- vs multi-class source "
+                         "pre-training")
+    ex.add_argument("--variants", default="babycry;babycry,dogbark,speech,alarm,knock",
+                    help="sources: source class sets separated by ';' (default: one class vs "
+                         "the embedded corpus's five)")
     ex.add_argument("--limited-epochs", type=int, default=300)
     ex.add_argument("--full-epochs", type=int, default=150)
     _add_config_arguments(ex)

@@ -159,6 +159,7 @@ class Study:
         with open(os.path.join(run_dir, "model", "metrics.json")) as handle:
             metrics = json.load(handle)
         metrics["serving_model_dir"] = args.serving_model_dir
+        metrics.setdefault("copied_layers", None)
         metrics["wall_seconds"] = time.time() - start
         return metrics
 
@@ -313,6 +314,142 @@ def _write_table1(result: Dict, out_dir: str) -> None:
                         reference_key="paper")
 
 
+TRANSFER_ROWS = ("pretrain_all", "pretrain_fix_low", "parallel_low")
+
+
+def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
+                variants: List[str]) -> Dict:
+    """Methods (a), (b), (c) after pre-training on each source class set of ``variants`` (e.g.
+    one class vs five), over ``seeds`` seeds; for every seed all variants share the limited
+    target training set, the target test set and the real test set, and the from-scratch row is
+    trained once. Writes sources.{json,md,png}."""
+    import dataclasses as dc
+    studies = {v: Study(dc.replace(config, source_classes=v), out_dir) for v in variants}
+    first = studies[variants[0]]
+    started = time.time()
+    per_row: Dict[str, List[Dict]] = {"scratch_limited": []}
+    per_row.update({f"{v}|{row}": [] for v in variants for row in TRANSFER_ROWS})
+    for k in range(seeds):
+        seed = config.train_seed + 100 * k
+        model_seed = config.model_seed + 100 * k
+        print(f"[sources] seed {k + 1}/{seeds} (data seed {seed}, model seed {model_seed})",
+              flush=True)
+        limited = first.synthesize(f"target-limited-s{k}", "target", config.target_train_clips,
+                                   seed + 1)
+        trained = first.train(f"s{k}-scratch", "target", "scratch", limited, first.target_test(),
+                              model_seed + 1)
+        per_row["scratch_limited"].append(_row_run(first, trained, k, None))
+        for v_index, variant in enumerate(variants):
+            study = studies[variant]
+            study._test, study._test_arrays = first._test, first._test_arrays
+            study._real_arrays = first._real_arrays
+            source_dir = study.synthesize(f"source-v{v_index}-s{k}", "source",
+                                          config.source_train_clips, seed,
+                                          eval_clips=config.source_eval_clips)
+            source = study.train(f"s{k}-v{v_index}-source", "source", "scratch", source_dir,
+                                 source_dir, model_seed)
+            for row in TRANSFER_ROWS:
+                trained = study.train(f"s{k}-v{v_index}-{row}", "target", row, limited,
+                                      first.target_test(), model_seed + 1,
+                                      base_model=source["serving_model_dir"])
+                run = _row_run(study, trained, k, source)
+                per_row[f"{variant}|{row}"].append(run)
+                real = run["real"]
+                print(f"[sources] seed {k + 1}: {len(variant.split(','))}-class source, "
+                      f"{ROW_LABELS[row]:20s} {100 * run['accuracy']:.1f} % synthetic" + (
+                          f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, "
+                          f"false alarms {100 * real['false_alarms']:.1f} %)" if real else ""),
+                      flush=True)
+            first._real_arrays = first._real_arrays or study._real_arrays
+    rows = []
+    for key, runs in per_row.items():
+        variant, row = key.split("|") if "|" in key else ("", key)
+        summary = mean_ci([r["accuracy"] for r in runs])
+        rows.append({"row": row, "source_classes": variant,
+                     "name": ROW_LABELS[row] + (f" [{len(variant.split(','))}-class source]"
+                                                if variant else ""),
+                     "paper": PAPER_TABLE1[row], "accuracy": summary["mean"],
+                     "std": summary["std"], "ci95": summary["ci95"],
+                     "source_eval_accuracy": (mean_ci([r["source_eval_accuracy"] for r in runs])
+                                              ["mean"] if variant else None),
+                     "real": _real_summary(runs), "runs": runs})
+    timings: Dict[str, List[float]] = {}
+    for study in studies.values():
+        for stage, values in study.timings.items():
+            timings.setdefault(stage, []).extend(values)
+    result = {"experiment": "sources", "profile": config.profile, "seeds": seeds,
+              "variants": variants, "config": dataclasses.asdict(config), "rows": rows,
+              "real_audio": config.real_audio_data or None,
+              "stage_seconds": {k: mean_ci(v) for k, v in timings.items()},
+              "wall_seconds": time.time() - started}
+    _write_sources(result, out_dir)
+    return result
+
+
+def _row_run(study: "Study", trained: Dict, seed_index: int, source: Optional[Dict]) -> Dict:
+    """One trained target model measured on the synthetic and (if any) the real test set."""
+    breakdown = study.test_breakdown(trained["serving_model_dir"])
+    breakdown.update({"seed": seed_index, "run": trained["serving_model_dir"],
+                      "train_accuracy": trained["metrics"]["train"]["accuracy"],
+                      "wall_seconds": trained["wall_seconds"],
+                      "copied_layers": trained.get("copied_layers"),
+                      "source_eval_accuracy": (source["metrics"]["eval"]["accuracy"]
+                                               if source else None),
+                      "real": study.real_breakdown(trained["serving_model_dir"])})
+    return breakdown
+
+
+def _write_sources(result: Dict, out_dir: str) -> None:
+    with open(os.path.join(out_dir, "sources.json"), "w") as handle:
+        json.dump(result, handle, indent=2)
+    has_real = any(r.get("real") for r in result["rows"])
+    scenes = []
+    if has_real:
+        first_real = next(r["real"] for r in result["rows"] if r.get("real"))
+        scenes = sorted(k.split(":", 1)[1] for k in first_real if k.startswith("false_alarms:"))
+    lines = [f"# Single-class vs multi-class source pre-training ({result['profile']} profile, "
+             f"{result['seeds']} seeds)", "",
+             "Source class sets: " + "; ".join(f"`{v}`" for v in result["variants"]) + ". "
+             "Every variant of a seed uses the same limited target training set and the same "
+             "test sets; mean and 95 % t-interval over seeds. Synthetic: the embedded corpus's "
+             "fixed target test set (not evidence about real audio on its own)." + (
+                 f" Real: the real-recordings set `{result['real_audio']}`." if has_real else
+                 " No real-recordings set was given: synthetic figures only."), "",
+             "| method | source accuracy % | synthetic % | 95 % CI | " + (
+                 "real % | 95 % CI | AUC | FA % | " + " | ".join(f"FA {s}" for s in scenes)
+                 + " |" if has_real else ""),
+             "| --- |" + " --- |" * (3 + (4 + len(scenes) if has_real else 0))]
+    for r in result["rows"]:
+        src = "-" if r["source_eval_accuracy"] is None else f"{100 * r['source_eval_accuracy']:.1f}"
+        line = (f"| {r['name']} | {src} | {100 * r['accuracy']:.1f} | ±{100 * r['ci95']:.1f} |")
+        q = r.get("real")
+        if q:
+            line += (f" {100 * q['accuracy']:.1f} | ±{100 * q['accuracy_ci95']:.1f} | "
+                     f"{q['auc']:.3f} | {100 * q['false_alarms']:.1f} | "
+                     + " | ".join(f"{100 * q['false_alarms:' + s]:.1f}" for s in scenes) + " |")
+        lines.append(line)
+    lines += ["", "Source accuracy: the source model's binary accuracy on its own test set "
+              "(averaged over its classes). FA: false alarms, the share of event-free real "
+              "excerpts tagged as the target class, overall and per real background.", "",
+              "| stage | mean s | runs |", "| --- | --- | --- |"]
+    for stage, t in result["stage_seconds"].items():
+        lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
+    lines += ["", f"Wall time: {result['wall_seconds']:.0f} s.", "", "![sources](sources.png)", ""]
+    with open(os.path.join(out_dir, "sources.md"), "w") as handle:
+        handle.write("\n".join(lines))
+    groups = [ROW_LABELS[row] for row in TRANSFER_ROWS]
+    series = {}
+    for variant in result["variants"]:
+        label = f"{len(variant.split(','))}-class source"
+        by_row = {r["row"]: r for r in result["rows"] if r["source_classes"] == variant}
+        series[f"{label}: synthetic"] = [by_row[row]["accuracy"] for row in TRANSFER_ROWS]
+        if has_real:
+            series[f"{label}: real"] = [by_row[row]["real"]["accuracy"] for row in TRANSFER_ROWS]
+    plots.grouped_bars(groups, series, os.path.join(out_dir, "sources.png"),
+                       f"Source pre-training: one vs several classes ({result['profile']}, "
+                       f"{result['seeds']} seeds)", "accuracy %")
+
+
 def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
               sizes=DEFAULT_CURVE_SIZES) -> Dict:
     """Accuracy of (c) and from-scratch against target training clips; curve.{json,png}."""
@@ -389,7 +526,11 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
 def main(args, config: PipelineConfig) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join(config.output_dir, "experiments", f"{args.which}-{config.profile}-{stamp}")
-    if args.which == "table1":
+    if args.which == "sources":
+        variants = [v.strip() for v in args.variants.split(";") if v.strip()]
+        run_sources(config, args.seeds, out, variants)
+        print(open(os.path.join(out, "sources.md")).read())
+    elif args.which == "table1":
         rows = args.rows.split(",") if args.rows else None
         result = run_table1(config, args.seeds, out, args.full_clips, rows)
         print(open(os.path.join(out, "table1.md")).read())

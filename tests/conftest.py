@@ -155,3 +155,31 @@ def real_fixture_set(tmp_path_factory):
     files = build_fixture_packages(base / "cache")
     real_audio.build_real_audio(str(base / "set"), str(base / "cache"), files, log=lambda m: None)
     return base / "set", files
+
+
+# ----------------------------------------------------------------------------- own-sound fixture
+
+def write_own_sound_manifest(root, event_class="doorbell", scenes=("kitchen", "garage")):
+    """A manifest folder of a class and scenes the project has never heard of: two-tone chimes
+    over noise backgrounds (3 s), two train and one test recording of each, free scene names."""
+    rng = np.random.default_rng(11)
+    t = np.arange(int(0.8 * SR)) / SR
+    bg_rows, ev_rows = ["path,scene,location,subset"], [
+        "path,class,author,segment_start_s,segment_end_s,subset"]
+    for k, (subset, scene) in enumerate([("train", scenes[0]), ("train", scenes[1]),
+                                         ("test", scenes[0]), ("test", scenes[1])]):
+        tilt = np.cumsum(rng.standard_normal(3 * SR)) * 0.002 + 0.05 * rng.standard_normal(3 * SR)
+        write_wav(os.path.join(root, "bgs", f"bg{k}.wav"), 0.5 * tilt / np.max(np.abs(tilt)))
+        bg_rows.append(f"bgs/bg{k}.wav,{scene},{scene}-{subset}-{k},{subset}")
+    for k, subset in enumerate(("train", "train", "test", "test")):
+        f0 = 600 + 150 * k
+        chime = np.concatenate([np.sin(2 * np.pi * f0 * t), np.sin(2 * np.pi * 0.8 * f0 * t)])
+        chime *= np.exp(-np.arange(len(chime)) / (0.5 * SR))
+        write_wav(os.path.join(root, "events", f"{event_class}{k}.wav"),
+                  np.concatenate([np.zeros(SR // 10), 0.6 * chime, np.zeros(SR // 10)]))
+        ev_rows.append(f"events/{event_class}{k}.wav,{event_class},author{k},0.1,1.7,{subset}")
+    with open(os.path.join(root, "backgrounds.csv"), "w") as handle:
+        handle.write("\n".join(bg_rows) + "\n")
+    with open(os.path.join(root, "events.csv"), "w") as handle:
+        handle.write("\n".join(ev_rows) + "\n")
+    return str(root)

@@ -34,6 +34,7 @@ def compiled(tmp_path_factory):
     assert compiler.main(["compile", "--profile", "paper", "--image", "registry.example/tagger:1",
                           "--pipeline-root", "gs://bucket/root", "--serving-dir", "gs://bucket/serving",
                           "--data", "gs://bucket/dcase2017", "--output", str(out),
+                          "--source-classes", "babycry,gunshot", "--target-class", "glassbreak",
                           "--real-audio", "gs://bucket/real_audio",
                           "--beam-arg=--runner=DataflowRunner", "--beam-arg=--region=europe-west4"]) == 0
     with open(out) as handle:
@@ -51,6 +52,9 @@ def test_kubeflow_spec_parses_and_holds_every_component(compiled):
     for node in ("RealExampleGen", "TransferRealEvaluator", "ScratchRealEvaluator",
                  "RealAudioGate"):
         assert node in tasks, node
+    # the compile flags name the tasks: the source ExampleGen gets both source classes
+    assert "babycry,gunshot" in json.dumps(compiled["pipelineSpec"]["root"]["dag"]["tasks"]
+                                           ["SourceExampleGen"])
 
 
 def test_kubeflow_spec_requests_gpus_for_trainers_and_names_the_image(compiled):
@@ -92,7 +96,7 @@ def pushed_model(tmp_path_factory):
     x[y == 1, 10:20, 1] += 4
     network = training.train_stage(x, y, None, None, training.StageConfig(epochs=1, batch_size=8))["model"]
     base = tmp_path_factory.mktemp("serving") / "glassbreak_tagger"
-    serving.export_tagger(network, str(base / "1700000000"), CLIP_S)
+    serving.export_tagger(network, str(base / "1700000000"), CLIP_S, classes=("glassbreak",))
     return str(base)
 
 
@@ -148,6 +152,7 @@ def test_tag_with_model_matches_predict_waveform(capsys, pushed_model, audio_fil
     assert len(expected) == (2 if kind == "stereo48k" else 3)
     assert [r["start_s"] for r in rows] == [round(s, 3) for s in starts]
     np.testing.assert_allclose([r["probability"] for r in rows], expected, atol=1e-5)
+    assert {r["class"] for r in rows} == {"glassbreak"}   # the model's model_info names it
 
 
 def test_windows_of_long_audio_are_never_padded_and_short_audio_is_one_window():

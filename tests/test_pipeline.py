@@ -26,7 +26,8 @@ def _latest(output_dir):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, real_fixture_set):
     """First run, a rerun with the same inputs, a run with a new seed and an unreachable
-    accuracy threshold, and one with an unreachable real-audio threshold, in one pipeline root;
+    accuracy threshold, and one with an unreachable real-audio threshold and a two-class source
+    task (multi-class pre-training), in one pipeline root;
     every run evaluates on the real-audio set built from the fixture packages."""
     out = tmp_path_factory.mktemp("e2e")
     real = ("--set", f"real_audio={real_fixture_set[0]}", "--set", "real_excerpts=1")
@@ -37,7 +38,8 @@ def runs(tmp_path_factory, real_fixture_set):
     results["rerun"] = _latest(out)[1]
     assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.01") == 0
     results["strict"] = _latest(out)[1]
-    assert _run(out, *real, "--seed", "6", "--set", "real_accuracy_threshold=1.01") == 0
+    assert _run(out, *real, "--seed", "6", "--set", "real_accuracy_threshold=1.01",
+                "--source-classes", "babycry,dogbark") == 0
     results["strict_real"] = _latest(out)[1]
     return out, results
 
@@ -60,6 +62,7 @@ def test_every_component_succeeds_and_the_pushed_model_answers(runs):
     assert os.path.dirname(path) == os.path.join(str(out), "serving", "glassbreak_tagger")
     loaded = tf.saved_model.load(path)
     info = serving.model_info(loaded)
+    assert info["classes"] == ["glassbreak"]
     wave = np.zeros((1, info["clip_samples"]), np.float32)
     wave[0, ::97] = 0.3
     by_wave = serving.call_signature(loaded, "predict_waveform", wave)
@@ -121,6 +124,20 @@ def test_a_real_audio_threshold_blocks_the_push_and_says_why(runs):
     assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
     _, report = _report(out, run)
     assert report["pushed"] is False and "real_accuracy_threshold" in report["real"]["gate_reason"]
+
+
+def test_a_two_class_source_model_has_two_outputs_and_the_transfer_copies_its_low_layer(runs):
+    _, results = runs
+    run = results["strict_real"]
+    generation = json.loads(run.output("SourceExampleGen", "examples").properties["generation"])
+    assert generation["classes"] == ["babycry", "dogbark"]
+    source_uri = run.output("SourceTrainer", "model").uri
+    source = tf.saved_model.load(os.path.join(source_uri, "Format-Serving"))
+    assert serving.model_info(source)["classes"] == ["babycry", "dogbark"]
+    with open(os.path.join(run.output("TransferTrainer", "model").uri, "metrics.json")) as handle:
+        transfer = json.load(handle)
+    assert transfer["classes"] == ["glassbreak"]
+    assert sorted(transfer["copied_layers"]) == ["lstm_1_source", "normalize"]
 
 
 def test_rerun_with_the_same_inputs_reuses_cached_components(runs):
