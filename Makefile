@@ -7,7 +7,7 @@ RUN_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv run test bench bench-data bench-train bench-serve corpus real-audio clean
+.PHONY: venv run test bench bench-data bench-train bench-serve corpus real-audio own-sound sources clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -39,6 +39,18 @@ bench-serve: venv
 
 real-audio: venv
 	$(PY) -m pipeline real-audio --output build/real_audio
+
+# "Your own sound" on real recordings: source = the embedded corpus (baby cry), target = real
+# glass breaks and ambiences (openclonk-data files train, the others test); report under
+# build/own-sound/reports/.
+own-sound: venv
+	$(PY) -m pipeline real-audio --output build/real_audio --fewshot-output build/real_fewshot
+	$(PY) -m pipeline run --profile $(PROFILE) --target-data build/real_fewshot \
+		--target-class glassbreak --set real_audio=off --output-dir build/own-sound $(RUN_ARGS)
+
+# Single- vs multi-class source pre-training, methods (a)-(c), 5 seeds (about 80 min on 2 cores).
+sources: venv
+	$(PY) -m pipeline experiment sources --profile $(PROFILE) --seeds 5 --out build/experiments/sources
 
 corpus: venv
 	$(PY) -m pipeline export-corpus --output build/embedded_corpus

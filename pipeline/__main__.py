@@ -7,6 +7,7 @@
     python -m pipeline experiment {table1,curve,budget,sources} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
+                                  [--fewshot-output build/real_fewshot]
 """
 from __future__ import annotations
 
@@ -159,6 +160,16 @@ def cmd_real_audio(args) -> int:
     print(f"Real-audio set: {kinds.count('event')} events, {kinds.count('background')} "
           f"backgrounds in {args.output} (manifest backgrounds.csv + events.csv, "
           f"ATTRIBUTION.md) in {time.time() - start:.0f} s")
+    if args.fewshot_output:
+        try:
+            split = real_audio.write_fewshot_set(args.output, args.fewshot_output)
+        except real_audio.RealAudioUnavailable as err:
+            print(f"real-audio: {err}", file=sys.stderr, flush=True)
+            return 2
+        train = sorted(p for p, subset in split["subsets"].items() if subset == "train")
+        print(f"Few-shot target folder {args.fewshot_output}: train = files of "
+              f"{', '.join(split['train_packages'])} ({len(train)} files), test = the other "
+              f"{len(split['subsets']) - len(train)} files")
     return 0
 
 
@@ -338,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     real.add_argument("--output", default=configs.REAL_AUDIO_DIR)
     real.add_argument("--cache", default=configs.REAL_AUDIO_CACHE_DIR,
                       help="where the downloaded packages are kept")
+    real.add_argument("--fewshot-output", default=None,
+                      help="also write a target-task folder of the set for a few-shot run on "
+                           "real recordings (openclonk-data files train, the others test)")
     real.set_defaults(func=cmd_real_audio)
     return parser
 

@@ -120,3 +120,22 @@ def test_factorial_design_covers_every_event_ebr_and_background_and_is_seeded(re
     assert [r.bg_offset_s for r in other] != [r.bg_offset_s for r in recipes]
     audio, final = mixing.render(positives[0], mixing.audio_loader(data.data_root, 0))
     assert len(audio) == 2 * SR and final.scale > 0 and np.all(np.isfinite(audio))
+
+
+def test_the_fewshot_folder_splits_the_set_by_package_and_serves_as_a_target_task(
+        real_fixture_set, tmp_path):
+    folder, _ = real_fixture_set
+    out = tmp_path / "fewshot"
+    real_audio.write_fewshot_set(str(folder), str(out), train_packages=("fixture-group",))
+    events = {r["path"]: r["subset"] for r in _rows(out / "events.csv")}
+    backgrounds = {r["path"]: r["subset"] for r in _rows(out / "backgrounds.csv")}
+    assert events == {"audio/fixture_break.wav": "test", "audio/fixture_shatter.wav": "train"}
+    assert backgrounds == {"audio/fixture_hum.wav": "test", "audio/fixture_birds.wav": "train",
+                           "audio/fixture_street.wav": "test"}
+    assert (out / "ATTRIBUTION.md").read_text() == (folder / "ATTRIBUTION.md").read_text()
+    tasks = datasets.resolve_tasks("embedded", "babycry", str(out), "glassbreak", 2017)
+    assert set(tasks["target"].scenes) == {"birdsong", "hum", "street"}
+    assert tasks["target"].scenes_disjoint
+    with pytest.raises(real_audio.RealAudioUnavailable, match="no event for the test subset"):
+        real_audio.write_fewshot_set(str(folder), str(tmp_path / "bad"),
+                                     train_packages=("fixture-group", "fixture-sounds"))

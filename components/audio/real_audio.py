@@ -414,22 +414,73 @@ def build_real_audio(output_dir: str, cache_dir: str,
     return description
 
 
-def write_manifest(directory: str, rows: List[Dict]) -> None:
-    """``backgrounds.csv`` and ``events.csv`` in the project's manifest layout (all ``test``)."""
+# The few-shot split of the real set (``write_fewshot_set``): the files of these packages train,
+# the others test, so the test recordings come from other sources and recording chains.
+FEWSHOT_TRAIN_PACKAGES = ("openclonk-data",)
+
+
+def write_fewshot_set(real_dir: str, output_dir: str,
+                      train_packages: Sequence[str] = FEWSHOT_TRAIN_PACKAGES) -> Dict:
+    """A target-task folder made of the real set for a few-shot run on real recordings.
+
+    The files of ``train_packages`` become ``train`` rows, all others ``test`` rows (events and
+    backgrounds alike); the WAVs are hard-linked (copied across file systems) into
+    ``output_dir/audio``, with the manifest, ATTRIBUTION.md and fewshot.json. Raises
+    RealAudioUnavailable when ``real_dir`` holds no built set or a subset ends up empty.
+    """
+    info = os.path.join(real_dir, "real_audio.json")
+    if not os.path.exists(info):
+        raise RealAudioUnavailable(f"{real_dir}: no real-audio set (real_audio.json); build it "
+                                   "with 'python -m pipeline real-audio'")
+    with open(info, "r", encoding="utf-8") as handle:
+        rows = json.load(handle)["files"]
+    subsets = {row["path"]: ("train" if row["package"] in train_packages else "test")
+               for row in rows}
+    for kind in ("event", "background"):
+        for subset in ("train", "test"):
+            if not any(row["kind"] == kind and subsets[row["path"]] == subset for row in rows):
+                raise RealAudioUnavailable(f"train packages {list(train_packages)}: no {kind} "
+                                           f"for the {subset} subset of {real_dir}")
+    staging = os.path.abspath(output_dir).rstrip("/") + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(os.path.join(staging, "audio"))
+    for row in rows:
+        source, target = os.path.join(real_dir, row["path"]), os.path.join(staging, row["path"])
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    write_manifest(staging, rows, subsets)
+    shutil.copyfile(os.path.join(real_dir, "ATTRIBUTION.md"),
+                    os.path.join(staging, "ATTRIBUTION.md"))
+    description = {"from": os.path.abspath(real_dir), "train_packages": list(train_packages),
+                   "subsets": subsets}
+    with open(os.path.join(staging, "fewshot.json"), "w", encoding="utf-8") as handle:
+        json.dump(description, handle, indent=2, sort_keys=True)
+    shutil.rmtree(output_dir, ignore_errors=True)
+    os.replace(staging, output_dir)
+    return description
+
+
+def write_manifest(directory: str, rows: List[Dict],
+                   subsets: Optional[Dict[str, str]] = None) -> None:
+    """``backgrounds.csv`` and ``events.csv`` in the project's manifest layout; every row is
+    ``test`` unless ``subsets`` (path -> 'train'|'test') says otherwise."""
+    subsets = subsets or {}
     with open(os.path.join(directory, "backgrounds.csv"), "w", newline="", encoding="utf-8") as h:
         writer = csv.writer(h)
         writer.writerow(["path", "scene", "location", "subset"])
         for row in rows:
             if row["kind"] == "background":
                 writer.writerow([row["path"], row["label"], os.path.basename(row["path"])[:-4],
-                                 "test"])
+                                 subsets.get(row["path"], "test")])
     with open(os.path.join(directory, "events.csv"), "w", newline="", encoding="utf-8") as h:
         writer = csv.writer(h)
         writer.writerow(["path", "class", "author", "segment_start_s", "segment_end_s", "subset"])
         for row in rows:
             if row["kind"] == "event":
                 writer.writerow([row["path"], row["label"], row["author"], 0.0, row["duration_s"],
-                                 "test"])
+                                 subsets.get(row["path"], "test")])
 
 
 def write_attribution(path: str, rows: List[Dict]) -> None:
