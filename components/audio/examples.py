@@ -4,8 +4,9 @@ Features: ``mfcc`` (float list, frames x 20, row-major), ``label`` (int64: any o
 classes present), ``labels`` (int64 list: one 0/1 per class of the task, in the task's order;
 the multi-class source stage learns these), ``scene``, ``location``, ``mixture_id`` (bytes) on
 every example; ``ebr_db``, ``event_onset_s``,
-``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present, so that
-slicing by ``ebr_db`` groups the positive clips by their EBR.
+``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present (those of
+the recipe's first event when a multi-class clip holds several), so that slicing by ``ebr_db``
+groups the positive clips by their EBR.
 """
 from __future__ import annotations
 
