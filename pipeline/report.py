@@ -205,7 +205,8 @@ def render_markdown(report: Dict) -> str:
     for name, model in report["models"].items():
         lines.append(f"| {name} | " + " | ".join(
             _pct(model["slices"].get(s, {}).get("binary_accuracy")) for s in scenes) + " |")
-    lines += _real_markdown(report.get("real") or {"evaluated": False, "why": "not recorded"})
+    lines += _real_markdown(report.get("real") or {"evaluated": False, "why": "not recorded"},
+                            report.get("target_data", "embedded"))
     lines += ["", "## Gate and push", "",
               f"- blessed: **{'yes' if report['blessed'] else 'no'}** - {report.get('blessing_reason', '')}",
               f"- pushed: {'yes' if report['pushed'] else 'no'}"]
@@ -217,8 +218,12 @@ def render_markdown(report: Dict) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
-def _real_markdown(real: Dict) -> List[str]:
+def _real_markdown(real: Dict, target_data: str = "embedded") -> List[str]:
     lines = ["", "## On real recordings", ""]
+    if not real["evaluated"] and target_data != "embedded":
+        return lines + [f"No separate real-audio set ({real['why']}). The target test set above "
+                        f"is mixed from the test recordings of `{target_data}`: if those are "
+                        "real recordings, its figures are the real-audio evidence."]
     if not real["evaluated"]:
         return lines + [f"Not evaluated: {real['why']}. Nothing in this report then says how "
                         "the model does on real audio."]
