@@ -63,19 +63,31 @@ def lstm_layer(name: str, return_sequences: bool, seed: int) -> keras.layers.LST
         name=name)
 
 
+@keras.saving.register_keras_serializable(package="fewshot")
+class ClipMeanSubtraction(keras.layers.Layer):
+    """Subtract each clip's mean over time from every MFCC coefficient (cepstral mean
+    normalisation): a steady background colour or recording channel becomes zero."""
+
+    def call(self, inputs):
+        return inputs - keras.ops.mean(inputs, axis=1, keepdims=True)
+
+
 def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
-                 n_classes: int = 1) -> keras.Model:
+                 n_classes: int = 1, clip_mean: bool = False) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
-    ``n_classes`` sigmoid outputs (more than one: a multi-class source model).
+    ``n_classes`` sigmoid outputs (more than one: a multi-class source model). ``clip_mean``
+    puts :class:`ClipMeanSubtraction` (layer ``clip_mean``) before the standardisation (not in
+    the paper; an option measured against real recordings).
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
     inputs = keras.Input(shape=(frames, N_MFCC), name="mfcc")
-    normalized = keras.layers.Normalization(axis=-1, name="normalize")(inputs)
+    features = ClipMeanSubtraction(name="clip_mean")(inputs) if clip_mean else inputs
+    normalized = keras.layers.Normalization(axis=-1, name="normalize")(features)
     if method == "parallel_low":
         fixed = lstm_layer("lstm_1_source", True, seed + 10)(normalized)
         fresh = lstm_layer("lstm_1", True, seed + 20)(normalized)
@@ -108,6 +120,10 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
     if copies and source is None:
         raise TransferError(f"method {method!r} needs a base (source) model, but none was given; "
                             f"it copies layers {sorted(set(copies.values()))}")
+    if copies and has_clip_mean(source) != has_clip_mean(target):
+        raise TransferError(f"method {method!r}: the base model was trained with clip_mean="
+                            f"{int(has_clip_mean(source))}, this stage has clip_mean="
+                            f"{int(has_clip_mean(target))}; both stages need the same setting")
     for target_name, source_name in copies.items():
         try:
             source_layer = source.get_layer(source_name)
@@ -133,6 +149,11 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
         # The standardisation statistics travel with the copied layers.
         target.get_layer("normalize").trainable = False
     return tuple(copied)
+
+
+def has_clip_mean(model: keras.Model) -> bool:
+    """True when the tagger subtracts each clip's mean before standardising."""
+    return any(layer.name == "clip_mean" for layer in model.layers)
 
 
 def n_outputs(model: keras.Model) -> int:
