@@ -95,11 +95,8 @@ def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[E
     n_present = int(round(n_clips * presence_rate))
     event_ids = rng.choice(len(events), n_present)
     bg_ids = rng.choice(len(backgrounds), n_clips)
-    flags = rng.permutation(np.hstack([np.ones(n_present), np.zeros(n_clips - n_present)])
-                            .astype(bool))
-    lengths = [min(events[i].length_s, duration_s) for i in event_ids]
-    onsets = [(duration_s - length) * rng.rand() for length in lengths]
-    ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=n_present)
+    flags = _presence_flags(rng, n_clips, n_present)
+    lengths, onsets, ebrs = _placements(rng, events, event_ids, duration_s, ebrs_db)
     bg_offsets = [(backgrounds[i].duration_s - duration_s) * rng.rand()
                   if backgrounds[i].duration_s > duration_s else 0.0 for i in bg_ids]
     recipes, k = [], 0
@@ -120,6 +117,21 @@ def generate_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[E
             k += 1
         recipes.append(recipe)
     return recipes
+
+
+def _presence_flags(rng: np.random.RandomState, n_clips: int, n_present: int) -> np.ndarray:
+    """A random permutation of ``n_present`` True and ``n_clips - n_present`` False."""
+    return rng.permutation(np.hstack([np.ones(n_present), np.zeros(n_clips - n_present)])
+                           .astype(bool))
+
+
+def _placements(rng: np.random.RandomState, events: Sequence[EventRecord], event_ids,
+                duration_s: float, ebrs_db: Sequence[float]):
+    """Lengths (cut to the clip), onsets and EBRs of the drawn events, in the reference order."""
+    lengths = [min(events[i].length_s, duration_s) for i in event_ids]
+    onsets = [(duration_s - length) * rng.rand() for length in lengths]
+    ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=len(event_ids))
+    return lengths, onsets, ebrs
 
 
 def generate_task_recipes(backgrounds: Sequence[BackgroundRecord],
@@ -144,11 +156,8 @@ def generate_task_recipes(backgrounds: Sequence[BackgroundRecord],
         rng = np.random.RandomState([int(seed), k])
         n_present = int(round(n_clips * presence_rate))
         event_ids = rng.choice(len(events), n_present)
-        flags = rng.permutation(np.hstack([np.ones(n_present), np.zeros(n_clips - n_present)])
-                                .astype(bool))
-        lengths = [min(events[i].length_s, duration_s) for i in event_ids]
-        onsets = [(duration_s - length) * rng.rand() for length in lengths]
-        ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=n_present)
+        flags = _presence_flags(rng, n_clips, n_present)
+        lengths, onsets, ebrs = _placements(rng, events, event_ids, duration_s, ebrs_db)
         for j, index in enumerate(np.flatnonzero(flags)):
             ev = events[event_ids[j]]
             per_clip[index].append({
