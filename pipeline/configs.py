@@ -64,9 +64,9 @@ class PipelineConfig:
     real_seed: int = 3000                  # draws the real mixtures' excerpts and onsets
     real_accuracy_threshold: float = 0.0   # > 0: pushing also needs this accuracy on real audio
     # locations
-    pipeline_name: str = "fewshot-sound-tagging"
+    pipeline_name: str = ""                # default: fewshot-<target_class> (pipeline_id)
     output_dir: str = os.path.join(REPO_ROOT, "build")
-    pipeline_root_dir: str = ""            # default: <output_dir>/tfx/<pipeline_name>
+    pipeline_root_dir: str = ""            # default: <output_dir>/tfx/<pipeline_id>
     serving_base_dir: str = ""             # default: <output_dir>/serving
     model_name: str = ""                   # default: <target_class>_tagger
     schema_path: str = ""                  # default: schemas/<profile>/schema.pbtxt
@@ -80,6 +80,12 @@ class PipelineConfig:
     @property
     def frames(self) -> int:
         return n_frames(clip_samples(self.clip_duration_s))
+
+    @property
+    def pipeline_id(self) -> str:
+        """The TFX pipeline name: one per target class, so that a model is only ever judged
+        against the blessed models of its own task (LatestBlessedModelResolver)."""
+        return self.pipeline_name or f"fewshot-{self.target_class}"
 
     @property
     def serving_model_name(self) -> str:
@@ -100,11 +106,11 @@ class PipelineConfig:
 
     @property
     def pipeline_root(self) -> str:
-        return self.pipeline_root_dir or os.path.join(self.output_dir, "tfx", self.pipeline_name)
+        return self.pipeline_root_dir or os.path.join(self.output_dir, "tfx", self.pipeline_id)
 
     @property
     def metadata_path(self) -> str:
-        return os.path.join(self.output_dir, "tfx", self.pipeline_name, "metadata.sqlite")
+        return os.path.join(self.output_dir, "tfx", self.pipeline_id, "metadata.sqlite")
 
     @property
     def serving_dir(self) -> str:

@@ -168,7 +168,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
                                      scratch_trainer, baseline_resolver, transfer_evaluator,
                                      scratch_evaluator, gain, pusher] + real_nodes)
     return tfx.dsl.Pipeline(
-        pipeline_name=config.pipeline_name, pipeline_root=config.pipeline_root,
+        pipeline_name=config.pipeline_id, pipeline_root=config.pipeline_root,
         components=components, enable_cache=True,
         metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
             config.metadata_path),

@@ -45,8 +45,8 @@ def _blessing_reason(evaluation_uri: str, blessed: bool, config: PipelineConfig)
 def build_report(config: PipelineConfig, run_id: Optional[str] = None,
                  wall_seconds: Optional[float] = None) -> Dict:
     """Collect the report of a run (default: the latest) as a JSON-able dict."""
-    run = mlmd_reader.read_run(config.metadata_path, config.pipeline_name, run_id)
-    report: Dict = {"run_id": run.run_id, "pipeline": config.pipeline_name,
+    run = mlmd_reader.read_run(config.metadata_path, config.pipeline_id, run_id)
+    report: Dict = {"run_id": run.run_id, "pipeline": config.pipeline_id,
                     "profile": config.profile, "metadata": config.metadata_path,
                     "wall_seconds": wall_seconds,
                     "components": {n: r.state for n, r in run.nodes.items()}}

@@ -20,7 +20,7 @@ def _run(output_dir, *extra):
 
 def _latest(output_dir):
     config = configs.get_config("smoke", output_dir=str(output_dir))
-    return config, mlmd_reader.read_run(config.metadata_path, config.pipeline_name)
+    return config, mlmd_reader.read_run(config.metadata_path, config.pipeline_id)
 
 
 @pytest.fixture(scope="module")

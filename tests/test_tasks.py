@@ -155,7 +155,7 @@ def test_own_sound_from_its_own_folder_runs_end_to_end_and_the_model_names_its_c
                      "--target-class", "doorbell"])
     assert code == 0
     config = configs.get_config("smoke", output_dir=str(out), target_class="doorbell")
-    run = mlmd_reader.read_run(config.metadata_path, config.pipeline_name)
+    run = mlmd_reader.read_run(config.metadata_path, config.pipeline_id)
     assert {r.state for r in run.nodes.values()} == {"COMPLETE"}
     pushed = run.output("Pusher", "pushed_model").properties["pushed_destination"]
     assert os.path.dirname(pushed) == os.path.join(str(out), "serving", "doorbell_tagger")
