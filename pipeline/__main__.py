@@ -334,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default=None, help="output folder (default <output>/experiments/...)")
     ex.add_argument("--rows", default=None,
                     help="table1: comma-separated rows (default all): scratch_limited, "
-                         "pretrain_all, pretrain_fix_low, parallel_low, scratch_full")
+                         "pretrain_all, pretrain_fix_low, parallel_low, scratch_full; "
+                         "sources: the transfer methods (default all three)")
     ex.set_defaults(func=cmd_experiment)
 
     bench = sub.add_parser("bench", help="data, training and serving benchmarks -> one JSON")

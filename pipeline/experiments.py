@@ -318,17 +318,23 @@ TRANSFER_ROWS = ("pretrain_all", "pretrain_fix_low", "parallel_low")
 
 
 def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
-                variants: List[str]) -> Dict:
-    """Methods (a), (b), (c) after pre-training on each source class set of ``variants`` (e.g.
-    one class vs five), over ``seeds`` seeds; for every seed all variants share the limited
-    target training set, the target test set and the real test set, and the from-scratch row is
-    trained once. Writes sources.{json,md,png}."""
+                variants: List[str], methods: Optional[List[str]] = None) -> Dict:
+    """Methods (a), (b), (c) (or ``methods``) after pre-training on each source class set of
+    ``variants`` (e.g. one class vs five), over ``seeds`` seeds; for every seed all variants
+    share the limited target training set, the target test set and the real test set, and the
+    from-scratch row is trained once. Writes sources.{json,md,png}."""
     import dataclasses as dc
+    methods = list(methods or TRANSFER_ROWS)
+    unknown = sorted(set(methods) - set(TRANSFER_ROWS))
+    if unknown:
+        raise ValueError(f"--rows: unknown method(s) {unknown}; expected some of {TRANSFER_ROWS}")
+    if len(variants) < 1:
+        raise ValueError("--variants: expected at least one source class set")
     studies = {v: Study(dc.replace(config, source_classes=v), out_dir) for v in variants}
     first = studies[variants[0]]
     started = time.time()
     per_row: Dict[str, List[Dict]] = {"scratch_limited": []}
-    per_row.update({f"{v}|{row}": [] for v in variants for row in TRANSFER_ROWS})
+    per_row.update({f"{v}|{row}": [] for v in variants for row in methods})
     for k in range(seeds):
         seed = config.train_seed + 100 * k
         model_seed = config.model_seed + 100 * k
@@ -348,7 +354,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
                                           eval_clips=config.source_eval_clips)
             source = study.train(f"s{k}-v{v_index}-source", "source", "scratch", source_dir,
                                  source_dir, model_seed)
-            for row in TRANSFER_ROWS:
+            for row in methods:
                 trained = study.train(f"s{k}-v{v_index}-{row}", "target", row, limited,
                                       first.target_test(), model_seed + 1,
                                       base_model=source["serving_model_dir"])
@@ -378,7 +384,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
         for stage, values in study.timings.items():
             timings.setdefault(stage, []).extend(values)
     result = {"experiment": "sources", "profile": config.profile, "seeds": seeds,
-              "variants": variants, "config": dataclasses.asdict(config), "rows": rows,
+              "variants": variants, "methods": methods, "config": dataclasses.asdict(config), "rows": rows,
               "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in timings.items()},
               "wall_seconds": time.time() - started}
@@ -437,14 +443,15 @@ def _write_sources(result: Dict, out_dir: str) -> None:
     lines += ["", f"Wall time: {result['wall_seconds']:.0f} s.", "", "![sources](sources.png)", ""]
     with open(os.path.join(out_dir, "sources.md"), "w") as handle:
         handle.write("\n".join(lines))
-    groups = [ROW_LABELS[row] for row in TRANSFER_ROWS]
+    methods = result["methods"]
+    groups = [ROW_LABELS[row] for row in methods]
     series = {}
     for variant in result["variants"]:
         label = f"{len(variant.split(','))}-class source"
         by_row = {r["row"]: r for r in result["rows"] if r["source_classes"] == variant}
-        series[f"{label}: synthetic"] = [by_row[row]["accuracy"] for row in TRANSFER_ROWS]
+        series[f"{label}: synthetic"] = [by_row[row]["accuracy"] for row in methods]
         if has_real:
-            series[f"{label}: real"] = [by_row[row]["real"]["accuracy"] for row in TRANSFER_ROWS]
+            series[f"{label}: real"] = [by_row[row]["real"]["accuracy"] for row in methods]
     plots.grouped_bars(groups, series, os.path.join(out_dir, "sources.png"),
                        f"Source pre-training: one vs several classes ({result['profile']}, "
                        f"{result['seeds']} seeds)", "accuracy %")
@@ -528,7 +535,8 @@ def main(args, config: PipelineConfig) -> int:
     out = args.out or os.path.join(config.output_dir, "experiments", f"{args.which}-{config.profile}-{stamp}")
     if args.which == "sources":
         variants = [v.strip() for v in args.variants.split(";") if v.strip()]
-        run_sources(config, args.seeds, out, variants)
+        run_sources(config, args.seeds, out, variants,
+                    args.rows.split(",") if args.rows else None)
         print(open(os.path.join(out, "sources.md")).read())
     elif args.which == "table1":
         rows = args.rows.split(",") if args.rows else None

@@ -81,3 +81,26 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
     for run in result.values():
         assert os.path.exists(os.path.join(run["run"], "saved_model.pb"))
         assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
+
+
+def test_sources_compares_class_sets_on_the_same_target_data(tmp_path):
+    out = tmp_path / "exp"
+    assert cli.main(["experiment", "sources", "--profile", "smoke", "--seeds", "1",
+                     "--set", "real_audio=off", "--variants", "babycry;babycry,dogbark",
+                     "--rows", "parallel_low", "--output-dir", str(tmp_path),
+                     "--out", str(out)]) == 0
+    result = json.loads((out / "sources.json").read_text())
+    rows = {(r["source_classes"], r["row"]): r for r in result["rows"]}
+    assert set(rows) == {("", "scratch_limited"), ("babycry", "parallel_low"),
+                         ("babycry,dogbark", "parallel_low")}
+    one, two = rows[("babycry", "parallel_low")], rows[("babycry,dogbark", "parallel_low")]
+    for row, classes in ((one, ["babycry"]), (two, ["babycry", "dogbark"])):
+        run = row["runs"][0]
+        assert sorted(run["copied_layers"]) == ["lstm_1_source", "normalize"]
+        source_dir = run["run"].replace("parallel_low", "source")
+        assert _metrics_of(source_dir)["classes"] == classes
+    # both variants trained their target model on the same limited target data
+    assert _metrics_of(one["runs"][0]["run"])["metrics"]["train"]["examples"] == \
+        _metrics_of(two["runs"][0]["run"])["metrics"]["train"]["examples"]
+    assert len(list((out / "data").glob("target-limited-*"))) == 1
+    assert (out / "sources.png").stat().st_size > 0 and "2-class source" in (out / "sources.md").read_text()
