@@ -179,6 +179,17 @@ class Study:
         return result
 
 
+def class_aucs(serving_model_dir: str, examples_dir: str, frames: int,
+               classes: List[str]) -> Dict[str, float]:
+    """ROC AUC of each output of a (multi-class) source model on an Examples folder's eval split."""
+    x, y, _ = examples.load_split(examples_dir, "eval", frames,
+                                  len(classes) if len(classes) > 1 else 0)
+    scores = predict(serving_model_dir, x)["probability"]
+    if len(classes) == 1:
+        return {classes[0]: roc_auc(y, scores)}
+    return {name: roc_auc(y[:, k], scores[:, k]) for k, name in enumerate(classes)}
+
+
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     """Area under the ROC curve (rank statistic; ties count one half)."""
     from scipy.stats import rankdata
@@ -354,6 +365,11 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
                                           eval_clips=config.source_eval_clips)
             source = study.train(f"s{k}-v{v_index}-source", "source", "scratch", source_dir,
                                  source_dir, model_seed)
+            source["class_auc"] = class_aucs(source["serving_model_dir"], source_dir,
+                                             config.frames, variant.split(","))
+            print(f"[sources] seed {k + 1}: source model AUC per class on its test set: "
+                  + ", ".join(f"{c} {a:.3f}" for c, a in source["class_auc"].items()),
+                  flush=True)
             for row in methods:
                 trained = study.train(f"s{k}-v{v_index}-{row}", "target", row, limited,
                                       first.target_test(), model_seed + 1,
@@ -401,6 +417,7 @@ def _row_run(study: "Study", trained: Dict, seed_index: int, source: Optional[Di
                       "copied_layers": trained.get("copied_layers"),
                       "source_eval_accuracy": (source["metrics"]["eval"]["accuracy"]
                                                if source else None),
+                      "source_class_auc": source.get("class_auc") if source else None,
                       "real": study.real_breakdown(trained["serving_model_dir"])})
     return breakdown
 
@@ -434,6 +451,13 @@ def _write_sources(result: Dict, out_dir: str) -> None:
                      f"{q['auc']:.3f} | {100 * q['false_alarms']:.1f} | "
                      + " | ".join(f"{100 * q['false_alarms:' + s]:.1f}" for s in scenes) + " |")
         lines.append(line)
+    lines += ["", "Source model ROC AUC per class on its own test set (mean over seeds):", ""]
+    for variant in result["variants"]:
+        runs = next(r["runs"] for r in result["rows"] if r["source_classes"] == variant)
+        aucs = [run["source_class_auc"] for run in runs if run.get("source_class_auc")]
+        if aucs:
+            lines.append(f"- `{variant}`: " + ", ".join(
+                f"{c} {np.mean([a[c] for a in aucs]):.3f}" for c in aucs[0]))
     lines += ["", "Source accuracy: the source model's binary accuracy on its own test set "
               "(averaged over its classes). FA: false alarms, the share of event-free real "
               "excerpts tagged as the target class, overall and per real background.", "",

@@ -99,6 +99,7 @@ def test_sources_compares_class_sets_on_the_same_target_data(tmp_path):
         assert sorted(run["copied_layers"]) == ["lstm_1_source", "normalize"]
         source_dir = run["run"].replace("parallel_low", "source")
         assert _metrics_of(source_dir)["classes"] == classes
+        assert set(run["source_class_auc"]) == set(classes)
     # both variants trained their target model on the same limited target data
     assert _metrics_of(one["runs"][0]["run"])["metrics"]["train"]["examples"] == \
         _metrics_of(two["runs"][0]["run"])["metrics"]["train"]["examples"]
