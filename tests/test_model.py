@@ -202,3 +202,19 @@ def test_target_trainer_writes_model_metrics_and_tensorboard_logs(tmp_path, expo
     assert os.path.exists(os.path.join(root, "metrics.json"))
     assert os.path.exists(os.path.join(args.model_run_dir, "learning_curves.png"))
     assert any("events.out.tfevents" in f for _, _, fs in os.walk(args.model_run_dir) for f in fs)
+
+
+def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 30, 20)).astype(np.float32)
+    y = np.arange(8) % 2
+    result = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=4, clip_mean=True))
+    model = result["model"]
+    assert tagger.has_clip_mean(model)
+    offset = x + rng.standard_normal((1, 1, 20)).astype(np.float32) * 5.0   # a channel colour
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(offset, verbose=0),
+                               atol=1e-5)
+    with pytest.raises(tagger.TransferError, match="clip_mean=1, this stage has clip_mean=0"):
+        training.train_stage(x, y, None, None, training.StageConfig(
+            method="parallel_low", epochs=1, batch_size=4), model)
