@@ -139,12 +139,32 @@ def resolve_real_audio(config):
         except real_audio.RealAudioUnavailable as err:
             print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
             return dataclasses.replace(config, real_audio="off")
+    if _shares_files(config.target_data, folder) or _shares_files(config.source_data, folder):
+        print(f"Real-audio evaluation skipped: the task data is made of the files of {folder} "
+              "(it would score the model on its own training recordings)", file=sys.stderr,
+              flush=True)
+        return dataclasses.replace(config, real_audio="off")
     classes = datasets.load_source_data(folder, config.corpus_seed).event_classes()
     if config.target_class not in classes:
         print(f"Real-audio evaluation skipped: {folder} has no {config.target_class!r} "
               f"recordings (its classes: {', '.join(classes)})", file=sys.stderr, flush=True)
         return dataclasses.replace(config, real_audio="off")
     return dataclasses.replace(config, real_audio=folder)
+
+
+def _shares_files(data: str, real_folder: str) -> bool:
+    """True when ``data`` is the real-audio set itself or a few-shot folder written from it."""
+    import json
+    if data == "embedded" or not os.path.isdir(data):
+        return False
+    if os.path.realpath(data) == os.path.realpath(real_folder):
+        return True
+    split = os.path.join(data, "fewshot.json")
+    if not os.path.exists(split):
+        return False
+    with open(split, "r", encoding="utf-8") as handle:
+        made_from = json.load(handle).get("from", "")
+    return os.path.realpath(made_from) == os.path.realpath(real_folder)
 
 
 def cmd_real_audio(args) -> int:

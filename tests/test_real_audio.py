@@ -139,3 +139,17 @@ def test_the_fewshot_folder_splits_the_set_by_package_and_serves_as_a_target_tas
     with pytest.raises(real_audio.RealAudioUnavailable, match="no event for the test subset"):
         real_audio.write_fewshot_set(str(folder), str(tmp_path / "bad"),
                                      train_packages=("fixture-group", "fixture-sounds"))
+
+
+def test_a_run_whose_target_is_made_of_the_real_set_skips_the_real_evaluation(
+        real_fixture_set, tmp_path, capsys):
+    from pipeline import __main__ as cli
+    from pipeline import configs
+    folder, _ = real_fixture_set
+    fewshot = tmp_path / "fewshot"
+    real_audio.write_fewshot_set(str(folder), str(fewshot), train_packages=("fixture-group",))
+    config = configs.get_config("smoke", target_data=str(fewshot), real_audio=str(folder))
+    assert cli.resolve_real_audio(config).real_audio == "off"
+    assert "own training recordings" in capsys.readouterr().err
+    other = configs.get_config("smoke", real_audio=str(folder))
+    assert cli.resolve_real_audio(other).real_audio == str(folder)
