@@ -1,4 +1,4 @@
-"""Experiments: table1 and curve on the smoke profile with 2 seeds, from fresh training runs."""
+"""Experiments: table1, curve, budget and sources on the smoke profile, from fresh training runs."""
 import json
 import os
 import time
@@ -8,8 +8,8 @@ import pytest
 from pipeline import __main__ as cli
 
 
-def _run(tmp_path, *argv, real_audio="off"):
-    assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", "2",
+def _run(tmp_path, *argv, real_audio="off", seeds=2):
+    assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", str(seeds),
                      "--set", f"real_audio={real_audio}", "--set", "real_excerpts=1",
                      "--output-dir", str(tmp_path), "--out", str(tmp_path / "exp")]) == 0
     return tmp_path / "exp"
@@ -22,12 +22,13 @@ def _metrics_of(run_dir):
 
 def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_fixture_set):
     started = time.time()
-    out = _run(tmp_path, "table1", "--full-clips", "16", real_audio=str(real_fixture_set[0]))
+    out = _run(tmp_path, "table1", "--full-clips", "16", "--rows",
+               "scratch_full,parallel_low,scratch_limited", real_audio=str(real_fixture_set[0]))
     result = json.loads((out / "table1.json").read_text())
     assert (out / "table1.png").stat().st_size > 0
     markdown = (out / "table1.md").read_text()
-    assert [r["row"] for r in result["rows"]] == ["scratch_limited", "pretrain_all",
-                                                   "pretrain_fix_low", "parallel_low",
+    # the rows asked for, in the paper's order (the other two methods train the same way)
+    assert [r["row"] for r in result["rows"]] == ["scratch_limited", "parallel_low",
                                                    "scratch_full"]
     for row in result["rows"]:
         assert row["paper"] and f"{row['paper']:.1f}" in markdown
@@ -58,7 +59,7 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_f
 
 
 def test_curve_covers_both_methods_and_every_size(tmp_path):
-    out = _run(tmp_path, "curve", "--sizes", "2,4")
+    out = _run(tmp_path, "curve", "--sizes", "2,4", seeds=1)
     result = json.loads((out / "curve.json").read_text())
     assert (out / "curve.png").stat().st_size > 0
     for method in ("scratch", "parallel_low"):
@@ -66,7 +67,7 @@ def test_curve_covers_both_methods_and_every_size(tmp_path):
         assert series["sizes"] == [2, 4] and len(series["mean"]) == 2
         for size in ("2", "4"):
             runs = series["runs"][size]
-            assert [r["seed"] for r in runs] == [0, 1]
+            assert [r["seed"] for r in runs] == [0]
             assert all(os.path.exists(os.path.join(r["run"], "saved_model.pb")) for r in runs)
 
 
