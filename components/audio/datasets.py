@@ -48,9 +48,6 @@ class TaskSpec:
     scenes: Tuple[str, ...]
     scenes_disjoint: bool = True   # no scene of this task is a scene of the other task
 
-    def to_dict(self) -> Dict:
-        return dataclasses.asdict(self)
-
 
 def _paper_or_all(task: str, data_scenes: Sequence[str]) -> List[str]:
     paper = [s for s in data_scenes if s in PAPER_TASK_SCENES.get(task, ())]

@@ -4,10 +4,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Sequence, Tuple
 
-# The classes of the paper's tasks; DCASE 2017 Task 2 also has "gunshot". Other data (a CSV
-# manifest) may name any class.
-EVENT_CLASSES = ("babycry", "glassbreak", "gunshot")
-
 # The paper's source/target split of the 15 TUT Acoustic Scenes 2016 classes (section 3.3).
 # "tram" is used by neither task.
 SOURCE_SCENES = ("beach", "bus", "cafe/restaurant", "car", "city_center", "forest_path",
