@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from components.audio import examples as example_codec
 from components.audio import features
+from components.model import tagger
 
 KERAS_DIR = "Format-Keras"
 KERAS_FILE = "tagger.keras"
@@ -43,9 +44,9 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     ``classes`` names the model's outputs in order (one for a target model).
     """
     classes = tuple(classes)
-    if len(classes) != tagger_outputs(network):
+    if len(classes) != tagger.n_outputs(network):
         raise ValueError(f"{len(classes)} class names {classes} for a model with "
-                         f"{tagger_outputs(network)} outputs")
+                         f"{tagger.n_outputs(network)} outputs")
     samples = features.clip_samples(clip_duration_s)
     frames = features.n_frames(samples)
     mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
@@ -104,11 +105,6 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
         raise FileNotFoundError(f"{path}: no Keras model beside the base model's SavedModel "
                                 f"{serving_model_dir}")
     return keras.saving.load_model(path, compile=False)
-
-
-def tagger_outputs(network: keras.Model) -> int:
-    """Number of classes a Keras tagger outputs."""
-    return int(network.outputs[0].shape[-1])
 
 
 def model_info(saved_model) -> dict:

@@ -9,7 +9,7 @@ import os
 
 from components.audio import examples, features
 from components.model import plots, serving, training
-from components.model.tagger import COPIED_LAYERS, TransferError
+from components.model.tagger import COPIED_LAYERS, TransferError, n_outputs
 
 
 def run_stage(fn_args, stage: str) -> None:
@@ -38,7 +38,7 @@ def run_stage(fn_args, stage: str) -> None:
     result = training.train_stage(x_train, y_train, x_eval, y_eval, config, base_model,
                                   log_dir=fn_args.model_run_dir, label=label)
     if base_model is not None:
-        print(f"[{label}] copied from the {serving.tagger_outputs(base_model)}-class source "
+        print(f"[{label}] copied from the {n_outputs(base_model)}-class source "
               f"model: {', '.join(result['copied_layers'])}", flush=True)
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
                           config.decision_threshold, config.classes)
