@@ -107,6 +107,39 @@ def test_pretrain_all_starts_from_exactly_the_source_weights(source_model):
             assert np.array_equal(got, want), name
 
 
+@pytest.fixture(scope="module")
+def mfcc_scaled_source():
+    x, y = _learnable_set(16, 2)
+    x = x * 40.0 + 120.0
+    return x, training.train_stage(x, y, None, None, training.StageConfig(epochs=1, batch_size=8),
+                                   label="source")["model"]
+
+
+@pytest.mark.parametrize("method, copied_low", [
+    ("pretrain_all", "lstm_1"), ("pretrain_fix_low", "lstm_1"), ("parallel_low", "lstm_1_source")])
+def test_copied_low_level_computes_what_it_computed_in_the_source(method, copied_low, tmp_path,
+                                                                  mfcc_scaled_source):
+    # MFCC-like scale (far from standard normal), so a standardisation that is stored but not
+    # used (Keras' Normalization after set_weights) would show.
+    x, source = mfcc_scaled_source
+    network = tagger.build_tagger(method, seed=3)
+    tagger.transfer_weights(network, source, method)
+
+    def output_of(model, name):
+        return np.asarray(keras.Model(model.input, model.get_layer(name).output)(x[:4]))
+    np.testing.assert_allclose(output_of(network, "normalize"), output_of(source, "normalize"),
+                               atol=1e-5)
+    np.testing.assert_allclose(output_of(network, copied_low), output_of(source, "lstm_1"),
+                               atol=1e-5)
+    if method != "parallel_low":
+        return
+    # the Keras copy a later stage loads computes what the trained network computes
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(network, path, CLIP_S)
+    reloaded = serving.load_keras_tagger(path)
+    np.testing.assert_allclose(np.asarray(reloaded(x[:4])), np.asarray(network(x[:4])), atol=1e-5)
+
+
 @pytest.mark.parametrize("method, frozen, trainable", [
     ("pretrain_fix_low", "lstm_1", ["lstm_2", "output"]),
     ("parallel_low", "lstm_1_source", ["lstm_1", "lstm_2", "output"]),

@@ -141,7 +141,7 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
             raise TransferError(f"method {method!r}: layer {source_name!r} of the base model has "
                                 f"weight shapes {[w.shape for w in source_weights]}; "
                                 f"layer {target_name!r} needs {target_shapes}")
-        target_layer.set_weights(source_weights)
+        set_layer_weights(target_layer, source_weights)
         copied.append(target_name)
     for name in FROZEN_LAYERS[method]:
         target.get_layer(name).trainable = False
@@ -149,6 +149,18 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
         # The standardisation statistics travel with the copied layers.
         target.get_layer("normalize").trainable = False
     return tuple(copied)
+
+
+def set_layer_weights(layer: keras.layers.Layer, weights: List[np.ndarray]) -> None:
+    """``layer.set_weights`` that also takes effect for a Normalization layer.
+
+    Keras 3's Normalization computes with mean and variance tensors derived from its variables
+    by ``finalize_state`` (which ``adapt`` and loading call, but ``set_weights`` does not): without
+    it the copied statistics would be stored, saved and reloaded, yet never used in training.
+    """
+    layer.set_weights(weights)
+    if isinstance(layer, keras.layers.Normalization):
+        layer.finalize_state()
 
 
 def has_clip_mean(model: keras.Model) -> bool:
