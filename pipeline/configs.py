@@ -51,6 +51,11 @@ class PipelineConfig:
     decision_threshold: float = 0.5
     clip_mean: int = 0                     # 1: subtract each clip's mean MFCC before the
                                            # standardisation (both stages; not in the paper)
+    standardize: int = 0                   # 1: standardise each MFCC coefficient with the
+                                           # training data's mean/variance in models trained
+                                           # from scratch (not in the paper, which feeds the
+                                           # MFCCs as they are; transfer models always use
+                                           # their source model's statistics)
     validation_freq: int = 10
     # evaluation gate
     accuracy_threshold: float = 0.6        # absolute lower bound on test accuracy
@@ -129,7 +134,7 @@ class PipelineConfig:
         """The Trainer ``custom_config`` of one stage (see components.model.training.StageConfig)."""
         classes = self.source_class_list if stage == "source" else [self.target_class]
         return {"method": method, "batch_size": self.batch_size, "classes": classes,
-                "clip_mean": bool(self.clip_mean),
+                "clip_mean": bool(self.clip_mean), "standardize": bool(self.standardize),
                 "epochs": self.source_epochs if stage == "source" else self.target_epochs,
                 "learning_rate": self.learning_rate,
                 "seed": self.model_seed + (0 if stage == "source" else 1),

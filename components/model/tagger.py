@@ -3,8 +3,9 @@
 Base network (Diment & Virtanen 2017, section 2): LSTM(100, tanh) -> LSTM(100, tanh) ->
 Dense(1, sigmoid), 10 % dropout on the LSTM inputs and none recurrent, Glorot-normal
 initialisation, binary cross-entropy, RMSprop (lr 0.001). A non-trainable per-coefficient
-standardisation of the MFCCs sits in front (its statistics come from the training data of the
-stage that creates it and travel with the model). The LSTMs keep the cuDNN-eligible configuration
+standardisation layer (``normalize``) sits in front: the identity unless a model trained from
+scratch is told to standardise (``StageConfig.standardize``, not in the paper, which feeds the
+MFCCs as they are); its statistics travel with the model into every transfer method. The LSTMs keep the cuDNN-eligible configuration
 (tanh, sigmoid gates, no recurrent dropout, no unroll, bias on), so a GPU runs the fused kernel.
 
 A source model may learn several classes at once (multi-class pre-training): its ``output`` is

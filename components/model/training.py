@@ -24,6 +24,8 @@ class StageConfig:
     validation_freq: int = 1     # evaluate the eval split every N epochs for the curves; 0: never
     classes: Tuple[str, ...] = ("event",)   # one output each (several: multi-class source)
     clip_mean: bool = False      # subtract each clip's mean MFCC first (not in the paper)
+    standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
+                                 # ``normalize`` layer (not in the paper); off: identity
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
@@ -68,7 +70,7 @@ def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.nd
     keras.utils.set_random_seed(config.seed)
     network = tagger.build_tagger(config.method, seed=config.seed,
                                   n_classes=len(config.classes), clip_mean=config.clip_mean)
-    if config.method == "scratch":
+    if config.method == "scratch" and config.standardize:
         tagger.adapt_normalization(network, x_train)
     copied = tagger.transfer_weights(network, base_model, config.method)
     tagger.compile_tagger(network, config.learning_rate)
