@@ -4,7 +4,7 @@
     python -m pipeline synthesize --task target --output DIR [--train-clips 36] ...
     python -m pipeline export-corpus --output DIR
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
-    python -m pipeline experiment {table1,curve,budget,sources} [--profile quick] [--seeds 3]
+    python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
                                   [--fewshot-output build/real_fewshot]
@@ -334,6 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --server: the served model's name (<target class>_tagger)")
     tag.add_argument("--json", action="store_true", help="print JSON instead of a table")
     tag.add_argument("--timeout-s", type=float, default=30.0)
+    events = tag.add_argument_group("events (onsets and offsets; components/model/localize.py)")
+    events.add_argument("--events", action="store_true",
+                        help="write onsets/offsets per file instead of per-window probabilities")
+    events.add_argument("--events-dir", default=".",
+                        help="where events.csv (DCASE event list) and events.json go")
+    events.add_argument("--event-threshold", type=float, default=None,
+                        help="default: the model's decision threshold")
+    events.add_argument("--median-s", type=float, default=0.25, help="median filter length")
+    events.add_argument("--min-event-s", type=float, default=0.1, help="shorter events dropped")
+    events.add_argument("--min-gap-s", type=float, default=1.0, help="shorter gaps joined")
     tag.set_defaults(func=cmd_tag)
 
     ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")

@@ -4,8 +4,15 @@ Any format libsndfile reads (WAV of any bit depth, FLAC, OGG, MP3) is converted 
 mean) at 44.1 kHz (soxr resampling) and cut into consecutive windows of the model's clip length;
 when the length does not divide evenly the last window is aligned to the end of the audio, and a
 file shorter than one clip is zero-padded by the model. Each window's probability and decision
-is reported with its start time and the class the model tags (its ``model_info``). A bad file is reported on one line and the other files are still tagged; the
-exit code is non-zero when any file failed.
+is reported with its start time and the class the model tags (its ``model_info``). A bad file
+is reported on one line and the other files are still tagged; the exit code is non-zero when any
+file failed.
+
+``--events``: onsets and offsets instead of windows (``components.model.localize``). The file is
+streamed (blocks of half a clip, resampled on the fly), in windows of the model's clip length
+every half clip, through the ``localize_waveform`` signature, so memory stays bounded for
+recordings of any length; events are written as a DCASE event list (tab-separated ``filename
+onset offset event_label``, ``events.csv``) and as ``events.json`` in ``--events-dir``.
 """
 from __future__ import annotations
 
@@ -14,12 +21,14 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from typing import Dict, List, Sequence
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
 SAMPLE_RATE = 44100
 REQUEST_WINDOWS = 16   # windows per REST request
+HOP_LENGTH = 512       # MFCC hop (components.audio.features.HOP_LENGTH)
+PROGRESS_MIN_S = 300.0  # files longer than this show progress on stderr
 
 
 class TagError(RuntimeError):
@@ -40,10 +49,58 @@ def read_audio(path: str) -> np.ndarray:
     if audio.shape[0] == 0:
         raise TagError(f"{path}: contains no samples")
     mono = audio.mean(axis=1)
+    if not np.isfinite(mono).all():
+        raise TagError(f"{path}: contains NaN or infinite samples")
     if rate != SAMPLE_RATE:
         import librosa
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE)
     return mono.astype(np.float32)
+
+
+def _open_audio(path: str):
+    import soundfile
+    if not os.path.exists(path):
+        raise TagError(f"{path}: file does not exist")
+    if os.path.getsize(path) == 0:
+        raise TagError(f"{path}: file is empty")
+    try:
+        handle = soundfile.SoundFile(path)
+    except Exception as err:
+        raise TagError(f"{path}: not a readable audio file ({str(err).splitlines()[0]})") from err
+    if handle.frames == 0:
+        handle.close()
+        raise TagError(f"{path}: contains no samples")
+    return handle
+
+
+def stream_audio(path: str, block_s: float = 1.5) -> Iterator[np.ndarray]:
+    """Mono float32 44.1 kHz blocks of about ``block_s`` seconds, read and resampled one block
+    at a time (bounded memory for any file length)."""
+    handle = _open_audio(path)
+    with handle:
+        resampler = None
+        if handle.samplerate != SAMPLE_RATE:
+            import soxr
+            resampler = soxr.ResampleStream(handle.samplerate, SAMPLE_RATE, 1, dtype="float32",
+                                            quality="HQ")
+        block = max(1, int(block_s * handle.samplerate))
+        while True:
+            try:
+                data = handle.read(block, dtype="float32", always_2d=True)
+            except Exception as err:
+                raise TagError(f"{path}: decoding failed at "
+                               f"{handle.tell() / handle.samplerate:.1f} s "
+                               f"({str(err).splitlines()[0]})") from err
+            last = len(data) < block
+            mono = data.mean(axis=1) if len(data) else np.zeros(0, np.float32)
+            if not np.isfinite(mono).all():
+                raise TagError(f"{path}: contains NaN or infinite samples")
+            if resampler is not None:
+                mono = resampler.resample_chunk(mono, last=last)
+            if len(mono):
+                yield np.asarray(mono, np.float32)
+            if last:
+                return
 
 
 def window_starts(n_samples: int, clip_samples: int) -> List[int]:
@@ -92,11 +149,21 @@ class LocalModel:
         self._model = tf.saved_model.load(path)
         info = serving.model_info(self._model)
         self.clip_samples = int(info["clip_samples"])
+        self.threshold = float(info["threshold"])
         self.event_class = ",".join(info["classes"]) or "event"
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         from components.model import serving
         return serving.call_signature(self._model, "predict_waveform", batch)
+
+    def localize(self, batch: np.ndarray) -> np.ndarray:
+        """Running probability per frame, [batch, frames]."""
+        from components.model import serving
+        if "localize_waveform" not in self._model.signatures:
+            raise TagError(f"{self.path}: this model has no localize_waveform signature "
+                           "(exported before --events existed); re-run the pipeline")
+        return serving.call_signature(self._model, "localize_waveform",
+                                      batch)["frame_probability"]
 
 
 class ServingClient:
@@ -107,6 +174,7 @@ class ServingClient:
         self._timeout = timeout_s
         info = _rows(self._post({"signature_name": "model_info", "instances": [""]}))[0]
         self.clip_samples = int(info["clip_samples"])
+        self.threshold = float(info.get("threshold", 0.5))
         self.event_class = str(info.get("classes") or "event")
 
     def _post(self, body: Dict) -> Dict:
@@ -121,6 +189,16 @@ class ServingClient:
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise TagError(f"{self.url}: server unreachable ({reason})") from err
+
+    def localize(self, batch: np.ndarray) -> np.ndarray:
+        """Running probability per frame through the ``localize_waveform`` signature."""
+        rows = _rows(self._post({"signature_name": "localize_waveform",
+                                 "instances": batch.tolist()}))
+        try:
+            return np.asarray([r["frame_probability"] for r in rows], np.float32)
+        except (KeyError, ValueError) as err:
+            raise TagError(f"{self.url}: the localize_waveform answer has no frame_probability "
+                           f"rows ({str(rows[:1])[:200]})") from err
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         rows = _rows(self._post(predict_request(batch)))
@@ -152,6 +230,116 @@ def tag_file(path: str, model) -> List[Dict]:
     return rows
 
 
+def localize_file(path: str, model, rule, progress: bool = True
+                  ) -> Tuple[List[Tuple[float, float]], float]:
+    """Events (onset_s, offset_s) in one file and its duration, streaming (see module doc)."""
+    from components.model import localize
+    clip = model.clip_samples
+    frames = 1 + clip // HOP_LENGTH
+    hop_frames = max(1, (clip // 2) // HOP_LENGTH)
+    hop = hop_frames * HOP_LENGTH
+    frame_period = HOP_LENGTH / SAMPLE_RATE
+    tracker = localize.EventTracker(rule, frame_period)
+    stream = stream_audio(path)
+    buffer, buffer_start, total = np.zeros(0, np.float32), 0, None
+    pending: List[Tuple[int, int, np.ndarray]] = []
+    shown = 0.0
+
+    def flush():
+        if not pending:
+            return
+        running = model.localize(pad_batch([w for _, _, w in pending], clip))
+        for (index, start, _), probability in zip(pending, running):
+            smoothed = localize.smooth(probability, rule, 1.0 / frame_period)
+            judged = localize.judged_frames(index, frames, hop_frames)
+            times = start / SAMPLE_RATE + localize.frame_times(frames)[judged]
+            values = smoothed[judged]
+            if total is not None:
+                keep = times < total / SAMPLE_RATE
+                times, values = times[keep], values[keep]
+            tracker.feed(times, values)
+        pending.clear()
+
+    index = 0
+    while True:
+        start = index * hop
+        while total is None and buffer_start + len(buffer) < start + clip:
+            block = next(stream, None)
+            if block is None:
+                total = buffer_start + len(buffer)
+            else:
+                buffer = np.concatenate([buffer, block])
+        if index > 0 and total is not None and start + (frames - hop_frames) * HOP_LENGTH >= total:
+            break
+        window = buffer[start - buffer_start:start - buffer_start + clip]
+        pending.append((index, start, window.copy()))
+        drop = min(len(buffer), start + hop - buffer_start)
+        buffer, buffer_start = buffer[drop:], buffer_start + drop
+        if len(pending) == REQUEST_WINDOWS:
+            flush()
+            seconds = start / SAMPLE_RATE
+            if progress and seconds >= PROGRESS_MIN_S and seconds - shown >= PROGRESS_MIN_S:
+                shown = seconds
+                print(f"[tag] {path}: {seconds / 60:.0f} min read", file=sys.stderr, flush=True)
+        index += 1
+    flush()
+    return tracker.finish(), total / SAMPLE_RATE
+
+
+def event_rows(path: str, events, event_class: str) -> List[Dict]:
+    """JSON-able rows of one file's events."""
+    return [{"file": path, "onset_s": round(on, 3), "offset_s": round(off, 3),
+             "class": event_class} for on, off in events]
+
+
+def write_event_lists(rows: List[Dict], directory: str) -> Tuple[str, str]:
+    """``events.csv`` (DCASE event list: tab-separated filename, onset, offset, label) and
+    ``events.json`` in ``directory``."""
+    os.makedirs(directory, exist_ok=True)
+    csv_path, json_path = (os.path.join(directory, "events.csv"),
+                           os.path.join(directory, "events.json"))
+    with open(csv_path, "w", encoding="utf-8") as handle:
+        for r in rows:
+            handle.write(f"{r['file']}\t{r['onset_s']:.3f}\t{r['offset_s']:.3f}\t{r['class']}\n")
+    with open(json_path, "w", encoding="utf-8") as handle:
+        json.dump(rows, handle, indent=2)
+    return csv_path, json_path
+
+
+def main_events(args, model) -> int:
+    """``tag --events``: stream every file, write the event lists, print them."""
+    from components.model import localize
+    try:
+        rule = localize.EventRule(threshold=model.threshold if args.event_threshold is None
+                                  else args.event_threshold,
+                                  median_s=args.median_s, min_event_s=args.min_event_s,
+                                  min_gap_s=args.min_gap_s)
+    except ValueError as err:
+        print(f"error: --events: {err}", file=sys.stderr)
+        return 2
+    rows, failures = [], 0
+    for path in args.files:
+        try:
+            events, duration = localize_file(path, model, rule)
+        except TagError as err:
+            failures += 1
+            print(f"error: {err}", file=sys.stderr)
+            continue
+        print(f"[tag] {path}: {len(events)} {model.event_class} event(s) in {duration:.1f} s",
+              file=sys.stderr, flush=True)
+        rows.extend(event_rows(path, events, model.event_class))
+    csv_path, json_path = write_event_lists(rows, args.events_dir)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        width = max([len(r["file"]) for r in rows] + [4])
+        print(f"{'file':<{width}}  {'onset_s':>8}  {'offset_s':>8}  class")
+        for r in rows:
+            print(f"{r['file']:<{width}}  {r['onset_s']:>8.2f}  {r['offset_s']:>8.2f}  {r['class']}")
+    print(f"[tag] events written to {csv_path} and {json_path}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def main(args) -> int:
     try:
         model = (LocalModel(args.model) if args.model
@@ -159,6 +347,8 @@ def main(args) -> int:
     except TagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if getattr(args, "events", False):
+        return main_events(args, model)
     results, failures = [], 0
     for path in args.files:
         try:

@@ -95,6 +95,23 @@ def test_three_signatures_agree(exported):
                                ["probability"], by_wave["probability"], atol=1e-6)
 
 
+def test_localize_gives_one_running_probability_per_frame_ending_at_the_clip_probability(exported):
+    loaded = tf.saved_model.load(exported)
+    y = (0.2 * np.random.default_rng(4).standard_normal((2, features.clip_samples(CLIP_S)))
+         ).astype(np.float32)
+    clip = serving.call_signature(loaded, "predict_waveform", y)
+    frames = serving.call_signature(loaded, "localize_waveform", y)
+    assert frames["frame_probability"].shape == (2, FRAMES)
+    assert frames["frame_time_s"].shape == (2, FRAMES)
+    np.testing.assert_allclose(frames["frame_time_s"][0, :3], [0.0, 512 / 44100, 1024 / 44100],
+                               rtol=1e-6)
+    # the documented relation: the last frame's running probability is the clip probability
+    np.testing.assert_allclose(frames["frame_probability"][:, -1], clip["probability"], atol=1e-5)
+    np.testing.assert_array_equal(frames["decision"], clip["decision"])
+    by_mfcc = serving.call_signature(loaded, "localize_mfcc", np.stack([features.mfcc(w) for w in y]))
+    np.testing.assert_allclose(by_mfcc["frame_probability"], frames["frame_probability"], atol=1e-4)
+
+
 def _weights(model, name):
     return [w.copy() for w in model.get_layer(name).get_weights()]
 
@@ -221,7 +238,8 @@ def test_target_trainer_with_mismatched_base_model_names_the_missing_layer(tmp_p
     other = keras.Model(inputs, outputs)
     other.get_layer("normalize").adapt(np.zeros((2, 5, 20), np.float32) + 1)
     base_dir = str(tmp_path / "base" / "Format-Serving")
-    serving.export_tagger(other, base_dir, CLIP_S)
+    os.makedirs(os.path.dirname(serving.keras_model_path(base_dir)))
+    other.save(serving.keras_model_path(base_dir))   # the Keras copy is what a Trainer reads
     with pytest.raises(tagger.TransferError) as err:
         trainer_target.run_fn(_fn_args(tmp_path, base_model=base_dir))
     assert "parallel_low" in str(err.value) and "'lstm_1'" in str(err.value)
@@ -251,3 +269,16 @@ def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():
     with pytest.raises(tagger.TransferError, match="clip_mean=1, this stage has clip_mean=0"):
         training.train_stage(x, y, None, None, training.StageConfig(
             method="parallel_low", epochs=1, batch_size=4), model)
+
+
+def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on():
+    x, y = _learnable_set(8, 4)
+    x = x * 40.0 + 120.0
+    normalize = {}
+    for standardize in (False, True):
+        model = training.train_stage(x, y, None, None, training.StageConfig(
+            epochs=1, batch_size=4, standardize=standardize), label="s")["model"]
+        normalize[standardize] = np.asarray(
+            keras.Model(model.input, model.get_layer("normalize").output)(x[:2]))
+    np.testing.assert_allclose(normalize[False], x[:2], atol=1e-4)    # MFCCs as they are
+    assert abs(float(normalize[True].mean())) < 0.5 and 0.5 < float(normalize[True].std()) < 2

@@ -105,6 +105,10 @@ def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
             meta = {"scene": fmap["scene"].bytes_list.value[0].decode(),
                     "mixture_id": fmap["mixture_id"].bytes_list.value[0].decode(),
                     "ebr_db": (float(fmap["ebr_db"].float_list.value[0])
-                               if "ebr_db" in fmap else None)}
+                               if "ebr_db" in fmap else None),
+                    "event_onset_s": (float(fmap["event_onset_s"].float_list.value[0])
+                                      if "event_onset_s" in fmap else None),
+                    "event_duration_s": (float(fmap["event_duration_s"].float_list.value[0])
+                                         if "event_duration_s" in fmap else None)}
             metadata.append(meta)
     return np.stack(features), np.asarray(labels, dtype=np.int64), metadata

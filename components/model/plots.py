@@ -123,3 +123,45 @@ def spectrograms(items: Sequence[tuple], path: str, sample_rate: int = 44100) ->
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def event_timelines(items: Sequence[dict], path: str, threshold: float,
+                    frame_period: float) -> None:
+    """Per test clip: a mel spectrogram (cepstrally smoothed: rebuilt from the 20 MFCCs) and
+    under it the running probability, the threshold, the true events (green) and the detected
+    events (red). ``items``: dicts with title, mfcc [frames, 20], running [frames],
+    reference [(on, off)], detected [(on, off)]."""
+    import librosa
+    import numpy as np
+    plt = _pyplot()
+    fig, axes = plt.subplots(2, len(items), figsize=(4.2 * len(items), 4.4), squeeze=False,
+                             gridspec_kw={"height_ratios": [2, 1.3]}, sharex="col")
+    for col, item in enumerate(items):
+        mfcc = np.asarray(item["mfcc"], np.float64)
+        seconds = len(mfcc) * frame_period
+        log_mel = librosa.feature.inverse.mfcc_to_mel(mfcc.T, n_mels=64)
+        top, bottom = axes[0, col], axes[1, col]
+        top.imshow(librosa.power_to_db(log_mel, ref=np.max), origin="lower", aspect="auto",
+                   extent=[0, seconds, 0, 64], cmap="magma")
+        top.set_title(item["title"], fontsize=8)
+        top.set_yticks([])
+        times = np.arange(len(item["running"])) * frame_period
+        bottom.plot(times, item["running"], color="black", linewidth=1, label="running p")
+        bottom.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+        for on, off in item["reference"]:
+            bottom.axvspan(on, off, ymin=0.0, ymax=0.12, color="tab:green", alpha=0.8)
+            top.axvline(on, color="tab:green", linewidth=1)
+        for on, off in item["detected"]:
+            bottom.axvspan(on, min(off, seconds), ymin=0.14, ymax=0.26, color="tab:red",
+                           alpha=0.8)
+            top.axvline(on, color="tab:red", linewidth=1, linestyle="--")
+        bottom.set_ylim(0, 1)
+        bottom.set_xlim(0, seconds)
+        bottom.set_xlabel("s", fontsize=8)
+        if col == 0:
+            bottom.set_ylabel("probability", fontsize=8)
+    fig.suptitle("green: true event (onset line), red: detected (dashed onset); "
+                 "spectrogram rebuilt from the MFCCs", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

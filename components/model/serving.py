@@ -1,4 +1,4 @@
-"""Exporting the tagger as a SavedModel with three skew-free signatures, and loading it back.
+"""Exporting the tagger as a SavedModel with skew-free signatures, and loading it back.
 
 Signatures (each returns ``probability`` float32 [batch] and ``decision`` int64 [batch], the
 decision being ``probability >= threshold`` with the threshold stored in the model; a multi-class
@@ -12,6 +12,12 @@ source model returns [batch, classes] for both):
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
+  localize_waveform ``waveform`` as ``predict_waveform``; also returns ``frame_probability``
+                    float32 [batch, frames] (the running probability at every MFCC frame, see
+                    ``components.model.localize``; its last frame equals ``probability``) and
+                    ``frame_time_s`` float32 [batch, frames] (each frame's centre, seconds from
+                    the clip's start)
+  localize_mfcc     the same from ``mfcc`` [batch, frames, 20]
 
 Next to the SavedModel (``Format-Serving``) the Keras model is saved as ``Format-Keras/tagger.keras``
 so a later Trainer can copy its layers by name.
@@ -26,7 +32,7 @@ import tensorflow as tf
 
 from components.audio import examples as example_codec
 from components.audio import features
-from components.model import tagger
+from components.model import localize, tagger
 
 KERAS_DIR = "Format-Keras"
 KERAS_FILE = "tagger.keras"
@@ -52,8 +58,11 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
     threshold = tf.Variable(float(decision_threshold), trainable=False, name="decision_threshold",
                             dtype=tf.float32)
+    every_frame = localize.frame_tagger(network)
+    times = tf.constant(localize.frame_times(frames), tf.float32)
     archive = keras.export.ExportArchive()
     archive.track(network)
+    archive.track(every_frame)
     archive.track(threshold)
 
     def answer(mfcc):
@@ -63,15 +72,28 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64)}
 
+    def localize_answer(mfcc):
+        running = every_frame(mfcc, training=False)
+        if len(classes) == 1:
+            running = running[..., 0]
+        probability = running[:, -1]
+        return {"probability": probability,
+                "decision": tf.cast(probability >= threshold, tf.int64),
+                "frame_probability": running,
+                "frame_time_s": tf.tile(times[None], [tf.shape(mfcc)[0], 1])}
+
     def from_examples(serialized):
         parsed = tf.io.parse_example(serialized, example_codec.parse_spec(frames))
         return answer(tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, features.N_MFCC]))
 
-    def from_waveform(waveform):
+    def clip_mfcc(waveform):
         waveform = waveform[:, :samples]
         waveform = tf.pad(waveform, [[0, 0], [0, samples - tf.shape(waveform)[1]]])
         waveform = tf.ensure_shape(waveform, [None, samples])
-        return answer(features.mfcc_tf(waveform, mel))
+        return features.mfcc_tf(waveform, mel)
+
+    def from_waveform(waveform):
+        return answer(clip_mfcc(waveform))
 
     archive.add_endpoint("serving_default", from_examples,
                          input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
@@ -79,6 +101,11 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         tf.TensorSpec([None, frames, features.N_MFCC], tf.float32, name="mfcc")])
     archive.add_endpoint("predict_waveform", from_waveform, input_signature=[
         tf.TensorSpec([None, None], tf.float32, name="waveform")])
+    archive.add_endpoint("localize_waveform", lambda w: localize_answer(clip_mfcc(w)),
+                         input_signature=[tf.TensorSpec([None, None], tf.float32,
+                                                        name="waveform")])
+    archive.add_endpoint("localize_mfcc", localize_answer, input_signature=[
+        tf.TensorSpec([None, frames, features.N_MFCC], tf.float32, name="mfcc")])
     clip_samples = tf.constant(samples, tf.int64)
     class_names = tf.constant(",".join(classes))
 

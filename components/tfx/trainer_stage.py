@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from components.audio import examples, features
-from components.model import plots, serving, training
+from components.model import event_metrics, localize, plots, serving, training
 from components.model.tagger import COPIED_LAYERS, TransferError, n_outputs
 
 
@@ -29,7 +29,7 @@ def run_stage(fn_args, stage: str) -> None:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
     x_train, y_train, _ = examples.load_examples(fn_args.train_files, frames, multi)
-    x_eval, y_eval, _ = examples.load_examples(fn_args.eval_files, frames, multi)
+    x_eval, y_eval, eval_meta = examples.load_examples(fn_args.eval_files, frames, multi)
     label = f"{stage}:{config.method}"
     positives = (", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, y_train.sum(axis=0)))
                  if multi else f"{int(y_train.sum())} {config.classes[0]}")
@@ -47,8 +47,19 @@ def run_stage(fn_args, stage: str) -> None:
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
                "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"]}
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
+    timelines = None
+    if stage == "target":
+        rule = localize.EventRule(threshold=config.decision_threshold)
+        summary["events"], running = localize.clip_event_scores(
+            result["model"], x_eval, eval_meta, rule, config.classes[0])
+        timelines = localize.example_timelines(x_eval, running, eval_meta, rule)
+        print(f"[{label}] events on the eval split (DCASE 2017 Task 2 scoring, onset, 500 ms "
+              f"collar): {event_metrics.summary_line(summary['events']['overall'])}", flush=True)
     for folder in (model_root, fn_args.model_run_dir):
         training.write_json(os.path.join(folder, "metrics.json"), summary)
+    if timelines and not model_root.startswith("gs://"):
+        plots.event_timelines(timelines, os.path.join(model_root, "events.png"),
+                              config.decision_threshold, localize.frame_times(2)[1])
     if not fn_args.model_run_dir.startswith("gs://"):
         plots.learning_curves(result["history"], os.path.join(fn_args.model_run_dir,
                                                               "learning_curves.png"),

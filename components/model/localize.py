@@ -1,0 +1,193 @@
+"""When in the clip: frame-level event probabilities from the clip-level tagger, and events.
+
+The paper's network reads the MFCC frames in order with two LSTMs and answers once, from the
+last step of the upper LSTM. The same output layer applied to *every* step of the upper LSTM gives
+a running probability: at frame t, the tagger's answer had the clip ended at frame t, i.e. the
+evidence that an event occurred in the frames read so far. Nothing is retrained and the paper's
+clip-level answers are unchanged: **the last frame's running probability is the clip
+probability** (exactly; the test checks it). Because an LSTM trained on weak labels must
+remember an event until the end of the clip, the running probability rises at an event and
+stays up after it: it locates *onsets* (what DCASE 2017 Task 2 scores), not offsets.
+
+Post-processing (:func:`detect_events`, parameters in :class:`EventRule`):
+  1. the first ``warmup_s`` of a window are given the running probability reached at
+     ``warmup_s`` (an LSTM that has read a few frames has no evidence yet; its first outputs
+     hover around 0.5 whatever the audio);
+  2. a median filter over ``median_s``;
+  3. frames at or above ``threshold`` (the model's decision threshold) are active;
+  4. active runs separated by less than ``min_gap_s`` are joined, runs shorter than
+     ``min_event_s`` are dropped;
+  5. each run is an event from its first to its last frame. Offsets are where the running
+     probability falls again (often the end of the window): not a measurement of the event's end.
+The rule's values were chosen before any measurement, not tuned on a test set.
+
+Long recordings are read in windows of the model's clip length with hop = half a clip; every
+frame is judged by one window, the one that has read at least ``hop`` of audio before it (the
+first window judges its whole length): :func:`judged_frames`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import List, Tuple
+
+import keras
+import numpy as np
+
+from components.audio import features
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRule:
+    """Post-processing of running probabilities into events (see the module docstring)."""
+    threshold: float = 0.5
+    warmup_s: float = 0.1
+    median_s: float = 0.25
+    min_event_s: float = 0.1
+    min_gap_s: float = 1.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.threshold <= 1.0 or np.isnan(self.threshold):
+            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        for name in ("warmup_s", "median_s", "min_event_s", "min_gap_s"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+
+
+def frame_tagger(network: keras.Model) -> keras.Model:
+    """A model giving the tagger's running probability at every frame, [batch, frames, classes].
+
+    Shares every weight with ``network`` (the upper LSTM is a twin with ``return_sequences``,
+    holding the same weight values).
+    """
+    upper = network.get_layer("lstm_2")
+    config = upper.get_config()
+    config["return_sequences"] = True
+    config["name"] = "lstm_2_steps"
+    every_step = keras.layers.LSTM.from_config(config)
+    outputs = network.get_layer("output")(every_step(upper.input))
+    model = keras.Model(network.input, outputs, name=f"{network.name}_frames")
+    every_step.set_weights(upper.get_weights())
+    return model
+
+
+def frame_times(n_frames: int, hop_length: int = features.HOP_LENGTH,
+                sr: int = features.SAMPLE_RATE) -> np.ndarray:
+    """Time in seconds of each MFCC frame's centre (librosa's centred frames)."""
+    return np.arange(n_frames, dtype=np.float64) * hop_length / sr
+
+
+def _median_filter(values: np.ndarray, width: int) -> np.ndarray:
+    """Running median over an odd ``width`` with edge values repeated."""
+    if width <= 1 or len(values) == 0:
+        return values
+    half = width // 2
+    padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    return np.median(windows, axis=1)
+
+
+def smooth(probability: np.ndarray, rule: EventRule, frame_rate: float,
+           warmup: bool = True) -> np.ndarray:
+    """Steps 1 and 2 of the rule on one window's running probability [frames]."""
+    values = np.asarray(probability, dtype=np.float64).copy()
+    warm = int(round(rule.warmup_s * frame_rate))
+    if warmup and 0 < warm < len(values):
+        values[:warm] = values[warm]
+    width = int(round(rule.median_s * frame_rate)) | 1
+    return _median_filter(values, width)
+
+
+class EventTracker:
+    """Steps 3-5 of the rule, fed frame by frame in order (bounded memory for any length):
+    ``feed(times, smoothed)`` for consecutive frames, then ``finish()``; events closed so far
+    are taken with ``pop_events()``."""
+
+    def __init__(self, rule: EventRule, frame_period: float):
+        self._rule, self._period = rule, frame_period
+        self._open: List[float] = []       # [onset, offset] of the event being built
+        self._closed: List[Tuple[float, float]] = []
+
+    def feed(self, times: np.ndarray, smoothed: np.ndarray) -> None:
+        for time, value in zip(np.asarray(times, float), np.asarray(smoothed, float)):
+            if value < self._rule.threshold:
+                if self._open and time - self._open[1] >= self._rule.min_gap_s:
+                    self._close()
+                continue
+            if self._open and time - self._open[1] < self._rule.min_gap_s:
+                self._open[1] = time + self._period
+            else:
+                self._close()
+                self._open = [time, time + self._period]
+
+    def _close(self) -> None:
+        if self._open and self._open[1] - self._open[0] >= self._rule.min_event_s:
+            self._closed.append((round(self._open[0], 4), round(self._open[1], 4)))
+        self._open = []
+
+    def pop_events(self) -> List[Tuple[float, float]]:
+        events, self._closed = self._closed, []
+        return events
+
+    def finish(self) -> List[Tuple[float, float]]:
+        self._close()
+        return self.pop_events()
+
+
+def detect_events(probability: np.ndarray, rule: EventRule, start_s: float = 0.0,
+                  hop_length: int = features.HOP_LENGTH, sr: int = features.SAMPLE_RATE
+                  ) -> List[Tuple[float, float]]:
+    """Events (onset_s, offset_s) in one window's running probability [frames]."""
+    frame_period = hop_length / sr
+    smoothed = smooth(probability, rule, 1.0 / frame_period)
+    tracker = EventTracker(rule, frame_period)
+    tracker.feed(start_s + frame_times(len(smoothed), hop_length, sr), smoothed)
+    return tracker.finish()
+
+
+def judged_frames(window_index: int, frames_per_window: int, hop_frames: int) -> slice:
+    """The frames of window ``window_index`` that it judges in a stream of windows of
+    ``frames_per_window`` frames every ``hop_frames`` frames: the first window all of its
+    frames up to where the second takes over; every later one the ``hop_frames`` frames after
+    its first ``frames_per_window - hop_frames`` (so each judged frame has that much context)."""
+    context = frames_per_window - hop_frames
+    if window_index == 0:
+        return slice(0, frames_per_window)
+    return slice(context, frames_per_window)
+
+
+def clip_event_scores(network: keras.Model, mfcc: np.ndarray, metadata, rule: EventRule,
+                      label: str, batch_size: int = 64):
+    """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples
+    (``examples.load_examples`` arrays): returns (scores, running probabilities [clips, frames]).
+    """
+    from components.model import event_metrics
+    running = frame_tagger(network).predict(mfcc, batch_size=batch_size, verbose=0)[..., 0]
+    scores = event_metrics.score_clips(running, metadata, rule, label, detect_events)
+    scores["rule"] = dataclasses.asdict(rule)
+    return scores, running
+
+
+def example_timelines(mfcc: np.ndarray, running: np.ndarray, metadata, rule: EventRule,
+                      count: int = 4) -> List[dict]:
+    """Items for ``plots.event_timelines``: the first ``count`` clips with an event, one per EBR
+    where possible, and the first clip without one."""
+    from components.model import event_metrics
+    references = event_metrics.clip_references(metadata)
+    chosen, ebrs = [], set()
+    for index, meta in enumerate(metadata):
+        if meta.get("event_onset_s") is not None and meta["ebr_db"] not in ebrs:
+            chosen.append(index)
+            ebrs.add(meta["ebr_db"])
+        if len(chosen) == count - 1:
+            break
+    chosen += [i for i, m in enumerate(metadata) if m.get("event_onset_s") is None][:1]
+    items = []
+    for index in chosen:
+        meta = metadata[index]
+        ebr = "no event" if meta.get("event_onset_s") is None else f"EBR {meta['ebr_db']:+g} dB"
+        items.append({"title": f"{meta['mixture_id']} ({meta['scene']}, {ebr})",
+                      "mfcc": mfcc[index], "running": running[index],
+                      "reference": references[meta["mixture_id"]],
+                      "detected": detect_events(running[index], rule)})
+    return items
