@@ -347,10 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(func=cmd_tag)
 
     ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")
-    ex.add_argument("which", choices=("table1", "curve", "budget", "sources"),
+    ex.add_argument("which", choices=("table1", "curve", "budget", "sources", "events"),
                     help="budget: from scratch with longer training on the limited and full "
                          "data; sources: methods (a)-(c) after single- vs multi-class source "
-                         "pre-training")
+                         "pre-training; events: event onsets scored like DCASE 2017 Task 2")
+    ex.add_argument("--runs-from", default=None,
+                    help="events: score the models of a finished 'experiment table1' output "
+                         "folder instead of training")
     ex.add_argument("--variants", default="babycry;babycry,dogbark,speech,alarm,knock",
                     help="sources: source class sets separated by ';' (default: one class vs "
                          "the embedded corpus's five)")

@@ -57,6 +57,25 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_f
     assert seed0 != seed1, "different seeds must draw different training data"
     assert _metrics_of(first[0]["run"])["config"]["seed"] != _metrics_of(first[1]["run"])["config"]["seed"]
 
+    # experiment events scores the same models (no training) on both test sets
+    assert cli.main(["experiment", "events", "--profile", "smoke", "--seeds", "2",
+                     "--set", f"real_audio={real_fixture_set[0]}", "--set", "real_excerpts=1",
+                     "--output-dir", str(tmp_path), "--runs-from", str(out),
+                     "--out", str(tmp_path / "events")]) == 0
+    events = json.loads((tmp_path / "events" / "events.json").read_text())
+    assert (tmp_path / "events" / "events.png").stat().st_size > 0
+    assert "DCASE 2017 Task 2" in (tmp_path / "events" / "events.md").read_text()
+    assert events["sets"] == ["synthetic", "real"]
+    for row in ("parallel_low", "scratch_limited"):
+        runs = events["rows"][row]["runs"]
+        assert [r["seed"] for r in runs] == [0, 1]
+        for run in runs:
+            # the exported localize_mfcc signature scores as the Trainer's Keras model did
+            trainer = _metrics_of(run["run"])["events"]["overall"]
+            assert run["synthetic"]["overall"] == pytest.approx(trainer, nan_ok=True)
+            assert set(run["synthetic"]["per_ebr"]) == {"-6", "0", "6"}
+            assert run["real"]["overall"]["reference_events"] > 0
+
 
 def test_curve_covers_both_methods_and_every_size(tmp_path):
     out = _run(tmp_path, "curve", "--sizes", "2,4", seeds=1)

@@ -71,6 +71,8 @@ def test_every_component_succeeds_and_the_pushed_model_answers(runs):
                                   np.zeros((1, info["frames"], 20), np.float32))
     assert by_wave["probability"].shape == (1,) and mfcc["decision"].shape == (1,)
     assert "serving_default" in loaded.signatures
+    frames = serving.call_signature(loaded, "localize_waveform", wave)
+    assert frames["frame_probability"].shape == (1, info["frames"])
 
 
 def test_report_accuracies_equal_what_tfma_wrote(runs):
@@ -80,7 +82,14 @@ def test_report_accuracies_equal_what_tfma_wrote(runs):
     folder, report = _report(out, first)
     assert report["run_id"] == first.run_id
     assert os.path.exists(os.path.join(folder, "report.png"))
-    assert "Gain of transfer over scratch" in open(os.path.join(folder, "report.md")).read()
+    text = open(os.path.join(folder, "report.md")).read()
+    assert "Gain of transfer over scratch" in text
+    # event onsets: the Trainers' DCASE-style scores on the test set, and the timeline plot
+    assert "## Where in the clip: event onsets" in text
+    assert os.path.getsize(os.path.join(folder, "events.png")) > 0
+    for name in ("transfer", "scratch"):
+        events = report["models"][name]["events"]["overall"]
+        assert events["reference_events"] > 0 and events["files"] > events["reference_events"]
     for name, evaluator in (("transfer", "TransferEvaluator"), ("scratch", "ScratchEvaluator")):
         result = tfma.load_eval_result(first.output(evaluator, "evaluation").uri)
         overall = [m for key, m in result.slicing_metrics if not key][0]
