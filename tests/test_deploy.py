@@ -178,6 +178,15 @@ def test_rest_body_is_what_tf_serving_predict_expects(pushed_model, audio_files)
     from_body = signature(**{input_name: tensor})
     np.testing.assert_allclose(from_body["probability"].numpy(),
                                local.predict(batch)["probability"], atol=1e-6)
+    # --events sends the same rows to localize_waveform; the row format needs every output to
+    # have the batch as its first dimension (TF Serving answers one dict per instance)
+    localize_body = {"signature_name": "localize_waveform", "instances": body["instances"]}
+    frames = loaded.signatures[localize_body["signature_name"]](
+        waveform=tf.constant(np.asarray(localize_body["instances"], np.float32)))
+    assert {k: v.shape[0] for k, v in frames.items()} == {
+        k: len(batch) for k in ("probability", "decision", "frame_probability", "frame_time_s")}
+    np.testing.assert_allclose(frames["frame_probability"].numpy(), local.localize(batch),
+                               atol=1e-6)
     info_body = {"signature_name": "model_info", "instances": [""]}
     info = loaded.signatures["model_info"](request=tf.constant(info_body["instances"]))
     assert int(info["clip_samples"][0]) == local.clip_samples
