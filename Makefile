@@ -7,7 +7,7 @@ RUN_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv run test bench bench-data bench-train bench-serve corpus real-audio own-sound sources clean
+.PHONY: venv run test bench bench-data bench-train bench-serve corpus real-audio own-sound sources events clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -51,6 +51,10 @@ own-sound: venv
 # Single- vs multi-class source pre-training, methods (a)-(c), 5 seeds (about 80 min on 2 cores).
 sources: venv
 	$(PY) -m pipeline experiment sources --profile $(PROFILE) --seeds 5 --out build/experiments/sources
+
+# Event onsets of transfer (c) and scratch, DCASE 2017 Task 2 scoring, 5 seeds (about 60 min).
+events: venv
+	$(PY) -m pipeline experiment events --profile $(PROFILE) --seeds 5 --out build/experiments/events
 
 corpus: venv
 	$(PY) -m pipeline export-corpus --output build/embedded_corpus

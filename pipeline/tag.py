@@ -283,7 +283,8 @@ def localize_file(path: str, model, rule, progress: bool = True
                 print(f"[tag] {path}: {seconds / 60:.0f} min read", file=sys.stderr, flush=True)
         index += 1
     flush()
-    return tracker.finish(), total / SAMPLE_RATE
+    duration = total / SAMPLE_RATE
+    return [(on, min(off, round(duration, 4))) for on, off in tracker.finish()], duration
 
 
 def event_rows(path: str, events, event_class: str) -> List[Dict]:
