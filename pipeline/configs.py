@@ -3,7 +3,7 @@
 The ``paper`` profile is the paper's protocol exactly (30 s clips, 1800 source clips, 36 target
 clips, 500 test clips, 300 epochs per stage) and is meant for a GPU. ``quick`` is the default of
 ``make run``: shorter clips and fewer epochs so the whole DAG finishes in about ten minutes on two
-CPU cores while still showing the transfer effect (measured figures: docs/results.md). ``smoke`` is
+CPU cores (measured figures, and what they show of the transfer effect: docs/results.md). ``smoke`` is
 seconds-scale, for tests.
 """
 from __future__ import annotations

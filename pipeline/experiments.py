@@ -484,11 +484,9 @@ def _write_sources(result: Dict, out_dir: str) -> None:
 EVENT_ROWS = ("parallel_low", "scratch_limited")
 
 
-def running_probabilities(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64
+def running_probabilities(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 64
                           ) -> np.ndarray:
-    """The exported model's ``localize_mfcc`` running probability per frame, [clips, frames]."""
-    import tensorflow as tf
-    loaded = tf.saved_model.load(serving_model_dir)
+    """A loaded SavedModel's ``localize_mfcc`` running probability per frame, [clips, frames]."""
     if "localize_mfcc" not in loaded.signatures:
         raise ValueError(f"{serving_model_dir}: no localize_mfcc signature (exported before "
                          "events existed); train it again")
@@ -502,6 +500,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     on the synthetic target test set and, where there is one, the real-recordings set; the
     models are trained here (``seeds`` seeds, as Table 1 does) or taken from the finished
     ``experiment table1`` output ``runs_from``. Writes events.{json,md,png}."""
+    import tensorflow as tf
     from components.model import event_metrics, localize
     study = Study(config, runs_from or out_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -523,8 +522,9 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
                 raise ValueError(f"--runs-from {runs_from}: no model {model_dir}; run "
                                  f"'experiment table1' with at least {seeds} seed(s) first")
             scored = {"seed": k, "run": model_dir}
+            loaded = tf.saved_model.load(model_dir)
             for name, (x, _, meta) in sets.items():
-                running = running_probabilities(model_dir, x)
+                running = running_probabilities(loaded, x, model_dir)
                 scored[name] = event_metrics.score_clips(running, meta, rule, label,
                                                          localize.detect_events)
                 if k == 0 and row == "parallel_low":

@@ -37,17 +37,13 @@ class TagError(RuntimeError):
 
 def read_audio(path: str) -> np.ndarray:
     """Mono float32 at 44.1 kHz from any libsndfile format."""
-    import soundfile
-    if not os.path.exists(path):
-        raise TagError(f"{path}: file does not exist")
-    if os.path.getsize(path) == 0:
-        raise TagError(f"{path}: file is empty")
-    try:
-        audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except Exception as err:
-        raise TagError(f"{path}: not a readable audio file ({str(err).splitlines()[0]})") from err
-    if audio.shape[0] == 0:
-        raise TagError(f"{path}: contains no samples")
+    with _open_audio(path) as handle:
+        rate = handle.samplerate
+        try:
+            audio = handle.read(dtype="float32", always_2d=True)
+        except Exception as err:
+            raise TagError(f"{path}: not a readable audio file "
+                           f"({str(err).splitlines()[0]})") from err
     mono = audio.mean(axis=1)
     if not np.isfinite(mono).all():
         raise TagError(f"{path}: contains NaN or infinite samples")
@@ -307,6 +303,17 @@ def write_event_lists(rows: List[Dict], directory: str) -> Tuple[str, str]:
     return csv_path, json_path
 
 
+def _print_rows(rows: List[Dict], as_json: bool, columns) -> None:
+    """Rows as JSON, or as a table: the file, then ``columns`` of (title, width, cell(row))."""
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    width = max([len(r["file"]) for r in rows] + [4])
+    print("  ".join([f"{'file':<{width}}"] + [f"{title:>{w}}" for title, w, _ in columns]))
+    for r in rows:
+        print("  ".join([f"{r['file']:<{width}}"] + [f"{cell(r):>{w}}" for _, w, cell in columns]))
+
+
 def main_events(args, model) -> int:
     """``tag --events``: stream every file, write the event lists, print them."""
     from components.model import localize
@@ -330,13 +337,9 @@ def main_events(args, model) -> int:
               file=sys.stderr, flush=True)
         rows.extend(event_rows(path, events, model.event_class))
     csv_path, json_path = write_event_lists(rows, args.events_dir)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        width = max([len(r["file"]) for r in rows] + [4])
-        print(f"{'file':<{width}}  {'onset_s':>8}  {'offset_s':>8}  class")
-        for r in rows:
-            print(f"{r['file']:<{width}}  {r['onset_s']:>8.2f}  {r['offset_s']:>8.2f}  {r['class']}")
+    _print_rows(rows, args.json, [("onset_s", 8, lambda r: f"{r['onset_s']:.2f}"),
+                                  ("offset_s", 8, lambda r: f"{r['offset_s']:.2f}"),
+                                  ("class", 0, lambda r: r["class"])])
     print(f"[tag] events written to {csv_path} and {json_path}", file=sys.stderr)
     return 1 if failures else 0
 
@@ -357,12 +360,8 @@ def main(args) -> int:
         except TagError as err:
             failures += 1
             print(f"error: {err}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        width = max([len(r["file"]) for r in results] + [4])
-        print(f"{'file':<{width}}  {'start_s':>8}  {'probability':>11}  decision")
-        for r in results:
-            print(f"{r['file']:<{width}}  {r['start_s']:>8.2f}  {r['probability']:>11.4f}  "
-                  f"{r['class'] if r['decision'] else '-'}")
+    _print_rows(results, args.json, [
+        ("start_s", 8, lambda r: f"{r['start_s']:.2f}"),
+        ("probability", 11, lambda r: f"{r['probability']:.4f}"),
+        ("decision", 0, lambda r: r["class"] if r["decision"] else "-")])
     return 1 if failures else 0

@@ -162,14 +162,16 @@ def clip_event_scores(network: keras.Model, mfcc: np.ndarray, metadata, rule: Ev
     (``examples.load_examples`` arrays): returns (scores, running probabilities [clips, frames]).
     """
     from components.model import event_metrics
-    running = frame_tagger(network).predict(mfcc, batch_size=batch_size, verbose=0)[..., 0]
+    every_frame = frame_tagger(network)
+    running = np.concatenate([np.asarray(every_frame(mfcc[i:i + batch_size], training=False))
+                              for i in range(0, len(mfcc), batch_size)])[..., 0]
     scores = event_metrics.score_clips(running, metadata, rule, label, detect_events)
     scores["rule"] = dataclasses.asdict(rule)
     return scores, running
 
 
 def example_timelines(mfcc: np.ndarray, running: np.ndarray, metadata, rule: EventRule,
-                      count: int = 4) -> List[dict]:
+                      count: int = 3) -> List[dict]:
     """Items for ``plots.event_timelines``: the first ``count`` clips with an event, one per EBR
     where possible, and the first clip without one."""
     from components.model import event_metrics
