@@ -9,7 +9,7 @@ is reported on one line and the other files are still tagged; the exit code is n
 file failed.
 
 ``--events``: onsets and offsets instead of windows (``components.model.localize``). The file is
-streamed (blocks of half a clip, resampled on the fly), in windows of the model's clip length
+streamed (blocks of 1.5 s, resampled on the fly), in windows of the model's clip length
 every half clip, through the ``localize_waveform`` signature, so memory stays bounded for
 recordings of any length; events are written as a DCASE event list (tab-separated ``filename
 onset offset event_label``, ``events.csv``) and as ``events.json`` in ``--events-dir``.
