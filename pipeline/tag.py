@@ -25,9 +25,10 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
+from components.audio.features import HOP_LENGTH, n_frames
+
 SAMPLE_RATE = 44100
 REQUEST_WINDOWS = 16   # windows per REST request
-HOP_LENGTH = 512       # MFCC hop (components.audio.features.HOP_LENGTH)
 PROGRESS_MIN_S = 300.0  # files longer than this show progress on stderr
 
 
@@ -231,7 +232,7 @@ def localize_file(path: str, model, rule, progress: bool = True
     """Events (onset_s, offset_s) in one file and its duration, streaming (see module doc)."""
     from components.model import localize
     clip = model.clip_samples
-    frames = 1 + clip // HOP_LENGTH
+    frames = n_frames(clip)
     hop_frames = max(1, (clip // 2) // HOP_LENGTH)
     hop = hop_frames * HOP_LENGTH
     frame_period = HOP_LENGTH / SAMPLE_RATE
