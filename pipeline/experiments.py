@@ -548,7 +548,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
         handle.write(_events_markdown(result))
     if timelines:
         plots.event_timelines(timelines, os.path.join(out_dir, "events.png"), rule.threshold,
-                              float(localize.frame_times(2)[1]))
+                              localize.FRAME_PERIOD_S)
     return result
 
 

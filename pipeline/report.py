@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from typing import Dict, List, Optional
 
 from components.model import plots
@@ -320,7 +321,6 @@ def write_report(report: Dict, directory: str) -> str:
     transfer = report["models"].get("transfer") or {}
     timeline = os.path.join(transfer.get("model_uri", ""), "events.png")
     if transfer.get("events") and os.path.exists(timeline):
-        import shutil
         shutil.copyfile(timeline, os.path.join(directory, "events.png"))
     path = os.path.join(directory, "report.md")
     with open(path, "w", encoding="utf-8") as handle:

@@ -235,7 +235,8 @@ def localize_file(path: str, model, rule, progress: bool = True
     frames = n_frames(clip)
     hop_frames = max(1, (clip // 2) // HOP_LENGTH)
     hop = hop_frames * HOP_LENGTH
-    frame_period = HOP_LENGTH / SAMPLE_RATE
+    frame_period = localize.FRAME_PERIOD_S
+    window_times = localize.frame_times(frames)
     tracker = localize.EventTracker(rule, frame_period)
     stream = stream_audio(path)
     buffer, buffer_start, total = np.zeros(0, np.float32), 0, None
@@ -249,7 +250,7 @@ def localize_file(path: str, model, rule, progress: bool = True
         for (index, start, _), probability in zip(pending, running):
             smoothed = localize.smooth(probability, rule, 1.0 / frame_period)
             judged = localize.judged_frames(index, frames, hop_frames)
-            times = start / SAMPLE_RATE + localize.frame_times(frames)[judged]
+            times = start / SAMPLE_RATE + window_times[judged]
             values = smoothed[judged]
             if total is not None:
                 keep = times < total / SAMPLE_RATE

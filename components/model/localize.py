@@ -34,6 +34,9 @@ import keras
 import numpy as np
 
 from components.audio import features
+from components.model import event_metrics
+
+FRAME_PERIOD_S = features.HOP_LENGTH / features.SAMPLE_RATE   # seconds between MFCC frames
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,12 +90,11 @@ def _median_filter(values: np.ndarray, width: int) -> np.ndarray:
     return np.median(windows, axis=1)
 
 
-def smooth(probability: np.ndarray, rule: EventRule, frame_rate: float,
-           warmup: bool = True) -> np.ndarray:
+def smooth(probability: np.ndarray, rule: EventRule, frame_rate: float) -> np.ndarray:
     """Steps 1 and 2 of the rule on one window's running probability [frames]."""
     values = np.asarray(probability, dtype=np.float64).copy()
     warm = int(round(rule.warmup_s * frame_rate))
-    if warmup and 0 < warm < len(values):
+    if 0 < warm < len(values):
         values[:warm] = values[warm]
     width = int(round(rule.median_s * frame_rate)) | 1
     return _median_filter(values, width)
@@ -161,7 +163,6 @@ def clip_event_scores(network: keras.Model, mfcc: np.ndarray, metadata, rule: Ev
     """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples
     (``examples.load_examples`` arrays): returns (scores, running probabilities [clips, frames]).
     """
-    from components.model import event_metrics
     every_frame = frame_tagger(network)
     running = np.concatenate([np.asarray(every_frame(mfcc[i:i + batch_size], training=False))
                               for i in range(0, len(mfcc), batch_size)])[..., 0]
@@ -174,7 +175,6 @@ def example_timelines(mfcc: np.ndarray, running: np.ndarray, metadata, rule: Eve
                       count: int = 3) -> List[dict]:
     """Items for ``plots.event_timelines``: the first ``count`` clips with an event, one per EBR
     where possible, and the first clip without one."""
-    from components.model import event_metrics
     references = event_metrics.clip_references(metadata)
     chosen, ebrs = [], set()
     for index, meta in enumerate(metadata):

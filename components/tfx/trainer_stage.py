@@ -59,7 +59,7 @@ def run_stage(fn_args, stage: str) -> None:
         training.write_json(os.path.join(folder, "metrics.json"), summary)
     if timelines and not model_root.startswith("gs://"):
         plots.event_timelines(timelines, os.path.join(model_root, "events.png"),
-                              config.decision_threshold, localize.frame_times(2)[1])
+                              config.decision_threshold, localize.FRAME_PERIOD_S)
     if not fn_args.model_run_dir.startswith("gs://"):
         plots.learning_curves(result["history"], os.path.join(fn_args.model_run_dir,
                                                               "learning_curves.png"),
