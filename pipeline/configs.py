@@ -1,7 +1,11 @@
-"""One configuration object per profile (smoke, quick, paper), overridable from the command line.
+"""One configuration object per profile (smoke, quick, paper, paper_cpu), overridable from the
+command line.
 
 The ``paper`` profile is the paper's protocol exactly (30 s clips, 1800 source clips, 36 target
-clips, 500 test clips, 300 epochs per stage) and is meant for a GPU. ``quick`` is the default of
+clips, 500 test clips, 300 epochs per stage, the paper's LSTM network) and is meant for a GPU.
+``paper_cpu`` is the same protocol (same clips, counts and epochs) with the convolutional front
+end (``front_end=conv``, 16x fewer LSTM steps) and a source batch of 128, so that it runs on two
+CPU cores in under an hour (docs/results.md). ``quick`` is the default of
 ``make run``: shorter clips and fewer epochs so the whole DAG finishes in about ten minutes on two
 CPU cores (measured figures, and what they show of the transfer effect: docs/results.md). ``smoke`` is
 seconds-scale, for tests.
@@ -43,10 +47,14 @@ class PipelineConfig:
                                            # (off: measured no better on real recordings)
     # models
     method: str = "parallel_low"
+    front_end: str = "lstm"                # 'lstm': the paper's network; 'conv': Conv1D +
+                                           # pooling (16x fewer steps) before the same LSTMs
     source_epochs: int = 300
     target_epochs: int = 300
-    batch_size: int = 32
+    batch_size: int = 32                   # the target stage's (and the source's, see below)
+    source_batch_size: int = 0             # > 0: the source stage's batch size instead
     learning_rate: float = 0.001
+    shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
     clip_mean: int = 0                     # 1: subtract each clip's mean MFCC before the

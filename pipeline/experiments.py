@@ -138,11 +138,21 @@ class Study:
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
         return result
 
+    def schema_path(self) -> str:
+        """The examples' schema for this study's clip length (written once under its folder)."""
+        from components.tfx import schema
+        path = os.path.join(self.out, "schema", "schema.pbtxt")
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                handle.write(schema.schema_text(self.config.frames, self.config.clip_duration_s))
+        return path
+
     def train(self, name: str, stage: str, method: str, train_dir: str, eval_dir: str,
               seed: int, base_model: Optional[str] = None, epochs: Optional[int] = None) -> Dict:
         """Run the Trainer's run_fn; return its metrics.json plus the model path."""
         from tfx.components.trainer.fn_args_utils import FnArgs
-        from components.tfx import trainer_source, trainer_target
+        from components.tfx import trainer_source, trainer_stage, trainer_target
         run_dir = os.path.join(self.out, "runs", name)
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed
@@ -152,7 +162,8 @@ class Study:
                       eval_files=[os.path.join(eval_dir, "Split-eval", "*")],
                       serving_model_dir=os.path.join(run_dir, "model", "Format-Serving"),
                       model_run_dir=os.path.join(run_dir, "logs"), base_model=base_model,
-                      custom_config=custom)
+                      custom_config=custom, schema_path=self.schema_path(),
+                      data_accessor=trainer_stage.local_data_accessor())
         start = time.time()
         (trainer_source if stage == "source" else trainer_target).run_fn(args)
         self._timed(f"train_{stage}", start)

@@ -104,18 +104,18 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     target_examples = target[0].outputs["examples"]
 
     source_trainer = tfx.components.Trainer(
-        run_fn=SOURCE_RUN_FN, examples=source_examples,
+        run_fn=SOURCE_RUN_FN, examples=source_examples, schema=schema,
         custom_config=config.stage_config("source", "scratch"),
     ).with_id("SourceTrainer")
     source_trainer.add_upstream_node(source[3])
     transfer_trainer = tfx.components.Trainer(
-        run_fn=TARGET_RUN_FN, examples=target_examples,
+        run_fn=TARGET_RUN_FN, examples=target_examples, schema=schema,
         base_model=source_trainer.outputs["model"],
         custom_config=config.stage_config("target", config.method),
     ).with_id("TransferTrainer")
     transfer_trainer.add_upstream_node(target[3])
     scratch_trainer = tfx.components.Trainer(
-        run_fn=TARGET_RUN_FN, examples=target_examples,
+        run_fn=TARGET_RUN_FN, examples=target_examples, schema=schema,
         custom_config=config.stage_config("target", "scratch"),
     ).with_id("ScratchTrainer")
     scratch_trainer.add_upstream_node(target[3])

@@ -10,7 +10,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.audio import corpus, examples, features, mixing
 from components.model import tagger, serving, training
-from components.tfx import trainer_target
+from components.tfx import schema, trainer_stage, trainer_target
 from components.audio.audio_io import SAMPLE_RATE
 from components.audio.records import TARGET_SCENES
 
@@ -218,12 +218,33 @@ def _fn_args(tmp_path, base_model=None):
                     recipe.ebr_db, recipe.event_onset_s, recipe.event_duration_s = 0.0, 0.1, 0.2
                     recipe.event_author = "a"
                     writer.write(examples.mixture_example(recipe, xi).SerializeToString())
+    schema_path = tmp_path / "schema.pbtxt"
+    schema_path.write_text(schema.schema_text(FRAMES, CLIP_S))
     config = {"method": "parallel_low", "epochs": 1, "batch_size": 4, "clip_duration_s": CLIP_S}
     return FnArgs(train_files=[str(examples_dir / "Split-train" / "*")],
                   eval_files=[str(examples_dir / "Split-eval" / "*")],
                   serving_model_dir=str(tmp_path / "model" / "Format-Serving"),
                   model_run_dir=str(tmp_path / "run"), base_model=base_model,
-                  custom_config=config)
+                  custom_config=config, schema_path=str(schema_path),
+                  data_accessor=trainer_stage.local_data_accessor())
+
+
+def test_streamed_batches_are_the_examples_read_straight_from_the_tfrecords(tmp_path):
+    args = _fn_args(tmp_path)
+    x, y, _ = examples.load_examples(args.train_files, FRAMES)
+    config = training.StageConfig(batch_size=3, seed=5)
+    in_order = list(trainer_stage.stream_batches(args, args.train_files, FRAMES, 0, config,
+                                                 shuffle=False))
+    assert [len(b[1]) for b in in_order] == [3, 1]
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in in_order]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in in_order]), y)
+    shuffled = trainer_stage.stream_batches(args, args.train_files, FRAMES, 0, config,
+                                            shuffle=True)
+    first, second = ([np.concatenate([b[0] for b in shuffled])] for _ in range(2))
+    order = [int(np.argmin(np.abs(x - clip).sum(axis=(1, 2)))) for clip in first[0]]
+    assert sorted(order) == list(range(len(y)))            # every example once per pass
+    assert order != list(range(len(y)))                     # in another order
+    assert not np.array_equal(first[0], second[0])          # reshuffled each pass
 
 
 def test_target_trainer_without_base_model_names_the_method(tmp_path):
@@ -279,3 +300,41 @@ def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_s
                  for standardize, m in ((False, default), (True, model))}
     np.testing.assert_allclose(normalize[False], x[:2], atol=1e-4)    # MFCCs as they are
     assert abs(float(normalize[True].mean())) < 0.5 and 0.5 < float(normalize[True].std()) < 2
+
+
+def test_conv_front_end_trains_every_method_exports_every_signature_and_warm_starts(tmp_path):
+    x, y = _learnable_set(8, 6)
+    source = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=4, front_end="conv"))["model"]
+    low = ["conv_1", "conv_2", "lstm_1"]
+    expected_copies = {"scratch": [], "pretrain_all": ["normalize"] + low + ["lstm_2", "output"],
+                       "pretrain_fix_low": ["normalize"] + low,
+                       "parallel_low": ["normalize"] + [f"{n}_source" for n in low]}
+    wave = np.random.default_rng(0).uniform(-0.3, 0.3, (2, features.clip_samples(CLIP_S)))
+    for method, copies in expected_copies.items():
+        result = training.train_stage(x, y, None, None, training.StageConfig(
+            method=method, epochs=1, batch_size=4, front_end="conv"), source)
+        model = result["model"]
+        assert tagger.front_end_of(model) == "conv"
+        assert sorted(result["copied_layers"]) == sorted(copies)
+        for frozen in tagger.frozen_layers(method, "conv"):
+            assert not model.get_layer(frozen).trainable
+            source_name = tagger.copied_layers(method, "conv")[frozen]
+            for got, want in zip(model.get_layer(frozen).get_weights(),
+                                 source.get_layer(source_name).get_weights()):
+                np.testing.assert_array_equal(got, want)
+        path = str(tmp_path / method / "Format-Serving")
+        serving.export_tagger(model, path, CLIP_S)
+        loaded = tf.saved_model.load(path)
+        assert set(loaded.signatures) == {"serving_default", "predict_mfcc", "predict_waveform",
+                                          "localize_waveform", "localize_mfcc", "model_info"}
+        clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
+        frames = serving.call_signature(loaded, "localize_waveform", wave.astype(np.float32))
+        assert frames["frame_probability"].shape == (2, FRAMES)
+        # the running probability's last frame is the clip probability (pooled steps repeated)
+        np.testing.assert_allclose(frames["frame_probability"][:, -1], clip["probability"],
+                                   atol=1e-6)
+        assert serving.load_keras_tagger(path).count_params() == model.count_params()
+    with pytest.raises(tagger.TransferError, match="front_end='conv'.*front_end='lstm'"):
+        training.train_stage(x, y, None, None, training.StageConfig(
+            method="parallel_low", epochs=1, batch_size=4, front_end="lstm"), source)

@@ -138,8 +138,8 @@ def test_a_multi_class_source_has_one_output_per_class_and_the_methods_copy_its_
         model = result["model"]
         assert sorted(result["copied_layers"]) == sorted(copied)
         assert model.output_shape == (None, 1)
-        for frozen in tagger.FROZEN_LAYERS[method]:
-            source_name = tagger.COPIED_LAYERS[method][frozen]
+        for frozen in tagger.frozen_layers(method):
+            source_name = tagger.copied_layers(method)[frozen]
             for got, want in zip(model.get_layer(frozen).get_weights(),
                                  base.get_layer(source_name).get_weights()):
                 np.testing.assert_array_equal(got, want)

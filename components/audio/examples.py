@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 
@@ -80,11 +80,38 @@ def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
     ``n_classes`` 0: labels are ``label`` [N]; else ``labels`` [N, n_classes] (multi-class).
     Raises ValueError naming the file when an example's MFCC or labels have the wrong length.
     """
+    batches = list(iter_batches(file_patterns, frames, n_classes, batch_size=256))
+    return (np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches]),
+            [meta for b in batches for meta in b[2]])
+
+
+def iter_batches(file_patterns: List[str], frames: int, n_classes: int = 0,
+                 batch_size: int = 64) -> Iterator[Tuple[np.ndarray, np.ndarray, List[dict]]]:
+    """The examples of :func:`load_examples` in file order, ``batch_size`` at a time (bounded
+    memory for any number of examples)."""
+    batch: List[Tuple[np.ndarray, object, dict]] = []
+    for item in iter_examples(file_patterns, frames, n_classes):
+        batch.append(item)
+        if len(batch) == batch_size:
+            yield _stack(batch)
+            batch = []
+    if batch:
+        yield _stack(batch)
+
+
+def _stack(batch):
+    return (np.stack([b[0] for b in batch]), np.asarray([b[1] for b in batch], dtype=np.int64),
+            [b[2] for b in batch])
+
+
+def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0
+                  ) -> Iterator[Tuple[np.ndarray, object, dict]]:
+    """One (mfcc [frames, 20], label or labels, metadata) per example, read straight from the
+    gzipped TFRecords in sorted file order; see :func:`load_examples`."""
     import tensorflow as tf
     paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
     if not paths:
         raise FileNotFoundError(f"no TFRecord files match {file_patterns}")
-    features, labels, metadata = [], [], []
     for path in paths:
         for record in tf.data.TFRecordDataset(path, compression_type="GZIP"):
             example = tf.train.Example.FromString(record.numpy())
@@ -93,15 +120,13 @@ def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
             if values.size != frames * 20:
                 raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} has "
                                  f"{values.size} MFCC values; expected {frames} x 20")
-            features.append(values.reshape(frames, 20))
             if n_classes:
-                values = list(fmap[LABELS_KEY].int64_list.value)
-                if len(values) != n_classes:
+                label = list(fmap[LABELS_KEY].int64_list.value)
+                if len(label) != n_classes:
                     raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} "
-                                     f"has {len(values)} class labels; expected {n_classes}")
-                labels.append(values)
+                                     f"has {len(label)} class labels; expected {n_classes}")
             else:
-                labels.append(int(fmap[LABEL_KEY].int64_list.value[0]))
+                label = int(fmap[LABEL_KEY].int64_list.value[0])
             meta = {"scene": fmap["scene"].bytes_list.value[0].decode(),
                     "mixture_id": fmap["mixture_id"].bytes_list.value[0].decode(),
                     "ebr_db": (float(fmap["ebr_db"].float_list.value[0])
@@ -110,5 +135,4 @@ def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
                                       if "event_onset_s" in fmap else None),
                     "event_duration_s": (float(fmap["event_duration_s"].float_list.value[0])
                                          if "event_duration_s" in fmap else None)}
-            metadata.append(meta)
-    return np.stack(features), np.asarray(labels, dtype=np.int64), metadata
+            yield values.reshape(frames, 20), label, meta

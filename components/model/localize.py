@@ -34,7 +34,7 @@ import keras
 import numpy as np
 
 from components.audio import features
-from components.model import event_metrics
+from components.model import event_metrics, tagger
 
 FRAME_PERIOD_S = features.HOP_LENGTH / features.SAMPLE_RATE   # seconds between MFCC frames
 
@@ -57,11 +57,31 @@ class EventRule:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value}")
 
 
+@keras.saving.register_keras_serializable(package="fewshot")
+class RepeatSteps(keras.layers.Layer):
+    """Each of the upper LSTM's steps repeated ``factor`` times, cut to the input's frames:
+    with the ``conv`` front end one step stands for ``factor`` MFCC frames."""
+
+    def __init__(self, factor: int, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, steps, frames_like):
+        repeated = keras.ops.repeat(steps, self.factor, axis=1)
+        return repeated[:, :keras.ops.shape(frames_like)[1]]
+
+    def get_config(self):
+        return super().get_config() | {"factor": self.factor}
+
+
 def frame_tagger(network: keras.Model) -> keras.Model:
-    """A model giving the tagger's running probability at every frame, [batch, frames, classes].
+    """A model giving the tagger's running probability at every MFCC frame,
+    [batch, frames, classes].
 
     Shares every weight with ``network`` (the upper LSTM is a twin with ``return_sequences``,
-    holding the same weight values).
+    holding the same weight values). With the ``conv`` front end the LSTMs run on pooled steps
+    of ``tagger.time_reduction`` frames; each frame gets the value of the step it belongs to,
+    so the last frame still holds the clip probability.
     """
     upper = network.get_layer("lstm_2")
     config = upper.get_config()
@@ -69,6 +89,9 @@ def frame_tagger(network: keras.Model) -> keras.Model:
     config["name"] = "lstm_2_steps"
     every_step = keras.layers.LSTM.from_config(config)
     outputs = network.get_layer("output")(every_step(upper.input))
+    factor = tagger.time_reduction(tagger.front_end_of(network))
+    if factor > 1:
+        outputs = RepeatSteps(factor, name="repeat_steps")(outputs, network.input)
     model = keras.Model(network.input, outputs, name=f"{network.name}_frames")
     every_step.set_weights(upper.get_weights())
     return model
@@ -158,24 +181,27 @@ def judged_frames(window_index: int, frames_per_window: int, hop_frames: int) ->
     return slice(context, frames_per_window)
 
 
-def clip_event_scores(network: keras.Model, mfcc: np.ndarray, metadata, rule: EventRule,
-                      label: str, batch_size: int = 64):
-    """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples
-    (``examples.load_examples`` arrays): returns (scores, running probabilities [clips, frames]).
+def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str):
+    """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples.
+
+    ``batches`` yields (mfcc, labels, metadata) as ``examples.iter_batches`` does (streamed:
+    only the running probabilities are kept). Returns (scores, running probabilities
+    [clips, frames], metadata in the same order).
     """
     every_frame = frame_tagger(network)
-    running = np.concatenate([np.asarray(every_frame(mfcc[i:i + batch_size], training=False))
-                              for i in range(0, len(mfcc), batch_size)])[..., 0]
+    running, metadata = [], []
+    for mfcc, _, meta in batches:
+        running.append(np.asarray(every_frame(mfcc, training=False))[..., 0])
+        metadata += meta
+    running = np.concatenate(running)
     scores = event_metrics.score_clips(running, metadata, rule, label, detect_events)
     scores["rule"] = dataclasses.asdict(rule)
-    return scores, running
+    return scores, running, metadata
 
 
-def example_timelines(mfcc: np.ndarray, running: np.ndarray, metadata, rule: EventRule,
-                      count: int = 3) -> List[dict]:
-    """Items for ``plots.event_timelines``: the first ``count`` clips with an event, one per EBR
-    where possible, and the first clip without one."""
-    references = event_metrics.clip_references(metadata)
+def timeline_indices(metadata, count: int = 3) -> List[int]:
+    """The clips :func:`example_timelines` draws: the first ``count - 1`` clips with an event,
+    one per EBR where possible, and the first clip without one."""
     chosen, ebrs = [], set()
     for index, meta in enumerate(metadata):
         if meta.get("event_onset_s") is not None and meta["ebr_db"] not in ebrs:
@@ -183,13 +209,20 @@ def example_timelines(mfcc: np.ndarray, running: np.ndarray, metadata, rule: Eve
             ebrs.add(meta["ebr_db"])
         if len(chosen) == count - 1:
             break
-    chosen += [i for i, m in enumerate(metadata) if m.get("event_onset_s") is None][:1]
+    return chosen + [i for i, m in enumerate(metadata) if m.get("event_onset_s") is None][:1]
+
+
+def example_timelines(mfcc_of, running: np.ndarray, metadata, rule: EventRule,
+                      count: int = 3) -> List[dict]:
+    """Items for ``plots.event_timelines`` for the clips of :func:`timeline_indices`;
+    ``mfcc_of`` maps a clip's index to its MFCC matrix (an array [clips, frames, 20] or a dict)."""
+    references = event_metrics.clip_references(metadata)
     items = []
-    for index in chosen:
+    for index in timeline_indices(metadata, count):
         meta = metadata[index]
         ebr = "no event" if meta.get("event_onset_s") is None else f"EBR {meta['ebr_db']:+g} dB"
         items.append({"title": f"{meta['mixture_id']} ({meta['scene']}, {ebr})",
-                      "mfcc": mfcc[index], "running": running[index],
+                      "mfcc": mfcc_of[index], "running": running[index],
                       "reference": references[meta["mixture_id"]],
                       "detected": detect_events(running[index], rule)})
     return items

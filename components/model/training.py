@@ -1,4 +1,8 @@
-"""Training one stage of the tagger on arrays (pure Keras; the Trainer modules wrap it)."""
+"""Training one stage of the tagger (pure Keras and tf.data; the Trainer modules wrap it).
+
+:func:`train_on_batches` trains from ``tf.data`` datasets of ``(mfcc, labels)`` batches, so a
+Trainer streams its TFRecords and never holds a split in memory; :func:`train_stage` is the same
+on in-memory arrays (tests, benchmarks)."""
 from __future__ import annotations
 
 import dataclasses
@@ -26,6 +30,8 @@ class StageConfig:
     clip_mean: bool = False      # subtract each clip's mean MFCC first (not in the paper)
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
+    front_end: str = "lstm"      # 'lstm' (the paper's network) or 'conv' (see tagger)
+    shuffle_buffer: int = 256    # clips held for shuffling a streamed training set
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
@@ -56,49 +62,71 @@ class EpochProgress(keras.callbacks.Callback):
               f"({time.time() - self._start:.0f} s)", flush=True)
 
 
+def array_batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = False,
+                  seed: int = 0):
+    """In-memory arrays as a ``tf.data`` dataset of ``(mfcc, labels)`` batches (float32
+    labels), reshuffled every epoch when ``shuffle``."""
+    import tensorflow as tf
+    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32),
+                                                  np.asarray(y, np.float32)))
+    if shuffle:
+        dataset = dataset.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size)
+
+
 def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.ndarray],
                 y_eval: Optional[np.ndarray], config: StageConfig,
                 base_model: Optional[keras.Model] = None, log_dir: Optional[str] = None,
                 label: str = "train") -> Dict:
+    """:func:`train_on_batches` on arrays: ``y_train``/``y_eval`` are [N] (one class) or
+    [N, K] (``config.classes`` has K names)."""
+    train = array_batches(x_train, y_train, config.batch_size, True, config.seed)
+    evaluation = (array_batches(x_eval, y_eval, config.batch_size)
+                  if x_eval is not None else None)
+    return train_on_batches(train, evaluation, config, base_model, log_dir, label)
+
+
+def train_on_batches(train, evaluation, config: StageConfig,
+                     base_model: Optional[keras.Model] = None, log_dir: Optional[str] = None,
+                     label: str = "train") -> Dict:
     """Build the method's network, transfer from ``base_model``, train; return model and results.
 
-    ``y_train``/``y_eval`` are [N] (one class) or [N, K] (``config.classes`` has K names).
+    ``train`` and ``evaluation`` (or None) are ``tf.data`` datasets of ``(mfcc [B, frames, 20],
+    labels [B] or [B, K])`` batches, read once per epoch (``train`` shuffled by its maker).
     Returns ``{"model", "history", "metrics", "seconds_per_epoch", "copied_layers"}``;
-    ``metrics`` holds the final
-    loss/accuracy/AUC on the train and eval arrays.
+    ``metrics`` holds the final loss/accuracy/AUC on the train and eval sets.
     """
     keras.utils.set_random_seed(config.seed)
     network = tagger.build_tagger(config.method, seed=config.seed,
-                                  n_classes=len(config.classes), clip_mean=config.clip_mean)
+                                  n_classes=len(config.classes), clip_mean=config.clip_mean,
+                                  front_end=config.front_end)
     if config.method == "scratch" and config.standardize:
-        tagger.adapt_normalization(network, x_train)
+        # streamed: Normalization.adapt accumulates mean and variance batch by batch
+        network.get_layer("normalize").adapt(train.map(lambda x, y: x))
     copied = tagger.transfer_weights(network, base_model, config.method)
     tagger.compile_tagger(network, config.learning_rate)
     callbacks = [EpochProgress(label, config.epochs, every=max(1, config.epochs // 10))]
     if log_dir:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
-    validation = None
-    if x_eval is not None and config.validation_freq > 0:
-        validation = (x_eval, y_eval.astype(np.float32))
+    validation = evaluation if config.validation_freq > 0 else None
     start = time.time()
-    history = network.fit(x_train, y_train.astype(np.float32), epochs=config.epochs,
-                          batch_size=config.batch_size, shuffle=True, verbose=0,
-                          validation_data=validation,
+    history = network.fit(train, epochs=config.epochs, verbose=0, validation_data=validation,
                           validation_freq=max(1, config.validation_freq), callbacks=callbacks)
     seconds_per_epoch = (time.time() - start) / max(1, config.epochs)
-    metrics = {"train": _evaluate(network, x_train, y_train, config.batch_size)}
-    if x_eval is not None:
-        metrics["eval"] = _evaluate(network, x_eval, y_eval, config.batch_size)
+    metrics = {"train": _evaluate(network, train)}
+    if evaluation is not None:
+        metrics["eval"] = _evaluate(network, evaluation)
     return {"model": network, "history": {k: [float(v) for v in vs]
                                           for k, vs in history.history.items()},
             "metrics": metrics, "seconds_per_epoch": seconds_per_epoch,
             "copied_layers": list(copied)}
 
 
-def _evaluate(network: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> Dict:
-    values = network.evaluate(x, y.astype(np.float32), batch_size=batch_size, verbose=0,
-                              return_dict=True)
-    return {k: float(v) for k, v in values.items()} | {"examples": int(len(y))}
+def _evaluate(network: keras.Model, batches) -> Dict:
+    import tensorflow as tf
+    values = network.evaluate(batches, verbose=0, return_dict=True)
+    examples = int(batches.reduce(0, lambda n, batch: n + tf.shape(batch[1])[0]))
+    return {k: float(v) for k, v in values.items()} | {"examples": examples}
 
 
 def write_json(path: str, payload: Dict) -> None:

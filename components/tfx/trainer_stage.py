@@ -1,15 +1,79 @@
-"""What both Trainer modules do: read examples, train one stage, export, write metrics and plots.
+"""What both Trainer modules do: stream examples, train one stage, export, write metrics and plots.
 
 Thin TFX glue over ``components.model.training`` and ``components.model.serving``; ``custom_config`` carries
-the stage's settings (see ``StageConfig``) plus ``clip_duration_s``.
+the stage's settings (see ``StageConfig``) plus ``clip_duration_s``. The training and eval splits
+are read through the Trainer's ``fn_args.data_accessor`` (``tf_dataset_factory`` with the
+schema): shuffled, batched and prefetched by tf.data, never held in memory as a whole.
 """
 from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from components.audio import examples, features
 from components.model import event_metrics, localize, plots, serving, training
-from components.model.tagger import COPIED_LAYERS, TransferError, n_outputs
+from components.model.tagger import TransferError, copied_layers, n_outputs, needs_base_model
+
+# The features a Trainer reads (the rest of the schema is metadata for slicing and events).
+TRAINING_FEATURES = (examples.MFCC_KEY, examples.LABEL_KEY, examples.LABELS_KEY)
+
+
+def training_schema(schema_path: str):
+    """The schema at ``schema_path`` cut to :data:`TRAINING_FEATURES`, where a feature with a
+    fixed number of values (``mfcc``, ``label``) gets that ``shape`` so that TFXIO parses it as
+    a dense tensor (a ``value_count`` alone gives a sparse one)."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    from tfx.utils import io_utils
+    if not schema_path:
+        raise ValueError("the Trainer needs a schema (Trainer(schema=...)) to stream its examples")
+    schema = io_utils.parse_pbtxt_file(schema_path, schema_pb2.Schema())
+    kept = [f for f in schema.feature if f.name in TRAINING_FEATURES]
+    for feature in kept:
+        count = feature.value_count
+        if count.min and count.min == count.max:
+            feature.ClearField("value_count")
+            feature.shape.dim.add().size = count.min
+    del schema.feature[:]
+    schema.feature.extend(kept)
+    return schema
+
+
+def stream_batches(fn_args, files, frames: int, n_classes: int, config: training.StageConfig,
+                   shuffle: bool):
+    """``(mfcc [B, frames, 20], labels [B] or [B, K])`` batches of ``files`` through the
+    Trainer's data accessor; one pass per iteration, reshuffled each pass when ``shuffle``."""
+    import tensorflow as tf
+    from tfx_bsl.public import tfxio
+    options = tfxio.TensorFlowDatasetOptions(
+        batch_size=config.batch_size, shuffle=shuffle, shuffle_seed=config.seed,
+        shuffle_buffer_size=config.shuffle_buffer, num_epochs=1)
+    dataset = fn_args.data_accessor.tf_dataset_factory(
+        files, options, training_schema(fn_args.schema_path))
+
+    def pair(parsed):
+        mfcc = tf.reshape(parsed[examples.MFCC_KEY], [-1, frames, features.N_MFCC])
+        if n_classes:
+            labels = tf.sparse.to_dense(parsed[examples.LABELS_KEY])
+            labels = tf.ensure_shape(labels, [None, n_classes])
+        else:
+            labels = tf.reshape(parsed[examples.LABEL_KEY], [-1])
+        return mfcc, tf.cast(labels, tf.float32)
+
+    return dataset.map(pair, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def local_data_accessor():
+    """The data accessor a TFX Trainer gets for tf.Example TFRecords, for calling a ``run_fn``
+    outside a pipeline (experiments)."""
+    from tfx.components.trainer.fn_args_utils import DataAccessor
+    from tfx.components.util import tfxio_utils
+    from tfx.types import standard_artifacts
+    artifact = standard_artifacts.Examples()
+    artifact.set_string_custom_property("payload_format", "FORMAT_TF_EXAMPLE")
+    factory = tfxio_utils.get_tf_dataset_factory_from_artifact([artifact], ["fewshot"])
+    return DataAccessor(tf_dataset_factory=factory, record_batch_factory=None,
+                        data_view_decode_fn=None)
 
 
 def run_stage(fn_args, stage: str) -> None:
@@ -19,24 +83,25 @@ def run_stage(fn_args, stage: str) -> None:
     config = training.StageConfig.from_dict(settings)
     frames = features.n_frames(features.clip_samples(clip_duration_s))
     base_model = None
-    if COPIED_LAYERS[config.method]:
+    if needs_base_model(config.method):
         if not fn_args.base_model:
             raise TransferError(f"method {config.method!r} needs a base (source) model through "
                                 "the Trainer's base_model channel, but none was given; it copies "
-                                f"layers {sorted(set(COPIED_LAYERS[config.method].values()))}")
+                                f"layers {sorted(set(copied_layers(config.method).values()))}")
         base_model = serving.load_keras_tagger(fn_args.base_model)
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
-    x_train, y_train, _ = examples.load_examples(fn_args.train_files, frames, multi)
-    x_eval, y_eval, eval_meta = examples.load_examples(fn_args.eval_files, frames, multi)
+    train = stream_batches(fn_args, fn_args.train_files, frames, multi, config, shuffle=True)
+    evaluation = stream_batches(fn_args, fn_args.eval_files, frames, multi, config,
+                                shuffle=False)
     label = f"{stage}:{config.method}"
-    positives = (", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, y_train.sum(axis=0)))
-                 if multi else f"{int(y_train.sum())} {config.classes[0]}")
-    print(f"[{label}] training on {len(y_train)} clips ({positives}), "
-          f"{config.epochs} epochs, batch {config.batch_size}", flush=True)
-    result = training.train_stage(x_train, y_train, x_eval, y_eval, config, base_model,
-                                  log_dir=fn_args.model_run_dir, label=label)
+    labels = np.concatenate([y.numpy().reshape(len(y), -1) for _, y in train])
+    positives = ", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, labels.sum(axis=0)))
+    print(f"[{label}] training on {len(labels)} clips ({positives}), {config.epochs} epochs, batch "
+          f"{config.batch_size}, front end {config.front_end}, streamed", flush=True)
+    result = training.train_on_batches(train, evaluation, config, base_model,
+                                       log_dir=fn_args.model_run_dir, label=label)
     if base_model is not None:
         print(f"[{label}] copied from the {n_outputs(base_model)}-class source "
               f"model: {', '.join(result['copied_layers'])}", flush=True)
@@ -50,9 +115,15 @@ def run_stage(fn_args, stage: str) -> None:
     timelines = None
     if stage == "target":
         rule = localize.EventRule(threshold=config.decision_threshold)
-        summary["events"], running = localize.clip_event_scores(
-            result["model"], x_eval, eval_meta, rule, config.classes[0])
-        timelines = localize.example_timelines(x_eval, running, eval_meta, rule)
+        summary["events"], running, eval_meta = localize.clip_event_scores(
+            result["model"], examples.iter_batches(fn_args.eval_files, frames, 0,
+                                                   config.batch_size),
+            rule, config.classes[0])
+        plotted = set(localize.timeline_indices(eval_meta))
+        mfcc_of = {i: mfcc for i, (mfcc, _, _) in
+                   enumerate(examples.iter_examples(fn_args.eval_files, frames))
+                   if i in plotted}
+        timelines = localize.example_timelines(mfcc_of, running, eval_meta, rule)
         print(f"[{label}] events on the eval split (DCASE 2017 Task 2 scoring, onset, 500 ms "
               f"collar): {event_metrics.summary_line(summary['events']['overall'])}", flush=True)
     for folder in (model_root, fn_args.model_run_dir):
