@@ -5,7 +5,7 @@
     python -m pipeline export-corpus --output DIR
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
     python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
-    python -m pipeline bench [--only data|train|serve] --output build/bench.json
+    python -m pipeline bench [--only data|train|serve|memory] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
                                   [--fewshot-output build/real_fewshot]
 """
@@ -68,7 +68,7 @@ class StageProgress(logging.Handler):
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", default="quick", help="smoke | quick | paper (default quick)")
+    parser.add_argument("--profile", default="quick", help="smoke | quick | paper | paper_cpu (default quick)")
     parser.add_argument("--data", default=None,
                         help="both tasks' data: 'embedded' (default) or a folder in the DCASE "
                              "2017 or manifest layout")
@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_experiment)
 
     bench = sub.add_parser("bench", help="data, training and serving benchmarks -> one JSON")
-    bench.add_argument("--only", choices=("data", "train", "serve"), action="append")
+    bench.add_argument("--only", choices=("data", "train", "serve", "memory"), action="append")
     bench.add_argument("--output", default="build/bench.json")
     bench.add_argument("--clips", type=int, default=16)
     bench.set_defaults(func=cmd_bench)
