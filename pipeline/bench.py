@@ -2,10 +2,14 @@
 
 data   recipe + mix + MFCC through the Beam job (DirectRunner, 1 and 2 workers) in clips/s and
        times real time, next to librosa's own MFCC time per clip; 30 s clips as in the paper.
-train  sequences/s and seconds per epoch for each method at the paper's sequence length
-       (2584 frames), extrapolated to the paper's 1800-clip and 36-clip epochs, next to the
-       paper's K80 figures.
-serve  predict_waveform clips/s and per-clip latency at batch 1 and 64.
+train  sequences/s and seconds per epoch for each front end and method at the paper's sequence
+       length (2584 frames), extrapolated to the paper's 1800-clip and 36-clip epochs, next to
+       the paper's K80 figures; and the conv front end's scratch model at larger batches.
+memory peak resident memory of the source Trainer's ``run_fn`` (streamed input) on 1 and on 4
+       shards of 30 s clips, each in a fresh process: flat when the input is streamed.
+serve  per front end: predict_waveform latency at batch 1 on a 30 s clip (p50 and p95 over 50
+       calls) and where it goes (the in-graph MFCC alone vs predict_mfcc alone), and clips/s at
+       batch 64.
 """
 from __future__ import annotations
 
@@ -69,69 +73,162 @@ def bench_data(clips: int, clip_s: float = 30.0) -> Dict:
     return result
 
 
-def bench_train(sequences: int = 32, batch_size: int = 32, frames: int = 2584) -> Dict:
-    """Training speed per method at the paper's sequence length."""
+def _train_rate(method: str, front_end: str, source, x, y, batch_size: int) -> float:
+    """Sequences/s of one epoch of ``method`` on ``x`` after a warm-up batch."""
     import keras
     from components.model import tagger
+    keras.utils.set_random_seed(0)
+    network = tagger.build_tagger(method, front_end=front_end)
+    tagger.transfer_weights(network, source, method)
+    tagger.compile_tagger(network)
+    network.fit(x[:batch_size], y[:batch_size], epochs=1, batch_size=batch_size, verbose=0)
+    start = time.time()
+    network.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
+    return len(y) / (time.time() - start)
+
+
+def bench_train(sequences: int = 128, batch_size: int = 32, frames: int = 2584,
+                conv_batches=(64, 128, 256)) -> Dict:
+    """Training speed per front end and method at the paper's sequence length."""
+    from components.model import tagger
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((sequences, frames, 20)).astype(np.float32)
-    y = (np.arange(sequences) % 2).astype(np.float32)
-    source = tagger.build_tagger("scratch")
-    tagger.adapt_normalization(source, x[:4])
+    x = rng.standard_normal((max(sequences, 4 * max(conv_batches)), frames, 20)
+                            ).astype(np.float32)
+    y = (np.arange(len(x)) % 2).astype(np.float32)
     result = {"frames": frames, "batch_size": batch_size, "sequences": sequences,
-              "paper_k80": PAPER_K80, "methods": {}}
-    for method in tagger.METHODS:
-        keras.utils.set_random_seed(0)
-        network = tagger.build_tagger(method)
-        if method == "scratch":
-            tagger.adapt_normalization(network, x[:4])
-        tagger.transfer_weights(network, source, method)
-        tagger.compile_tagger(network)
-        network.fit(x[:batch_size], y[:batch_size], epochs=1, batch_size=batch_size, verbose=0)
-        start = time.time()
-        network.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
-        seconds = time.time() - start
-        rate = sequences / seconds
-        result["methods"][method] = {"sequences_per_second": rate,
-                                     "epoch_seconds_1800_clips": 1800 / rate,
-                                     "epoch_seconds_36_clips": 36 / rate}
-        print(f"train: {method:17s} {rate:6.1f} seq/s; epoch of 1800 clips {1800 / rate:6.0f} s "
-              f"(K80: 100 s), of 36 clips {36 / rate:5.1f} s (K80: 20 s)", flush=True)
+              "paper_k80": PAPER_K80, "front_ends": {}}
+    for front_end in tagger.FRONT_ENDS:
+        source = tagger.build_tagger("scratch", front_end=front_end)
+        rows = result["front_ends"][front_end] = {"methods": {}}
+        for method in tagger.METHODS:
+            rate = _train_rate(method, front_end, source, x[:sequences], y[:sequences],
+                               batch_size)
+            rows["methods"][method] = {"sequences_per_second": rate,
+                                       "epoch_seconds_1800_clips": 1800 / rate,
+                                       "epoch_seconds_36_clips": 36 / rate}
+            print(f"train: {front_end:4s} {method:17s} batch {batch_size}: {rate:6.1f} seq/s; "
+                  f"epoch of 1800 clips {1800 / rate:6.1f} s (K80: 100 s), of 36 clips "
+                  f"{36 / rate:5.2f} s (K80: 20 s)", flush=True)
+    by_batch = result["front_ends"]["conv"]["scratch_by_batch"] = {}
+    for batch in conv_batches:
+        rate = _train_rate("scratch", "conv", None, x[:4 * batch], y[:4 * batch], batch)
+        by_batch[str(batch)] = rate
+        print(f"train: conv scratch            batch {batch}: {rate:6.1f} seq/s; epoch of "
+              f"1800 clips {1800 / rate:6.1f} s", flush=True)
     return result
 
 
-def bench_serve(clip_s: float = 30.0) -> Dict:
-    """predict_waveform speed at batch 1 and 64 on an exported (untrained) tagger."""
+def _latencies_ms(call, runs: int) -> Dict:
+    call()   # warm-up / tracing
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(1000 * (time.perf_counter() - start))
+    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+            "calls": runs}
+
+
+def bench_serve(clip_s: float = 30.0, calls: int = 50) -> Dict:
+    """predict_waveform latency at batch 1 (p50/p95 over ``calls``), its split into the
+    in-graph MFCC and the network, and clips/s at batch 64, per front end, on exported
+    (untrained) taggers."""
     import tensorflow as tf
     from components.audio import features
     from components.model import tagger, serving
-    network = tagger.build_tagger("scratch")
-    tagger.adapt_normalization(network, np.zeros((1, 10, 20), np.float32) + 1)
-    result = {"clip_seconds": clip_s}
+    samples = features.clip_samples(clip_s)
+    rng = np.random.default_rng(1)
+    one = tf.constant(rng.uniform(-0.3, 0.3, (1, samples)).astype(np.float32))
+    many = tf.constant(rng.uniform(-0.3, 0.3, (64, samples)).astype(np.float32))
+    mel = tf.constant(features.mel_matrix())
+    mfcc_only = tf.function(lambda w: features.mfcc_tf(w, mel))
+    one_mfcc = mfcc_only(one)
+    result = {"clip_seconds": clip_s, "threads": {
+        "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
+        "mfcc_in_graph_batch_1": _latencies_ms(lambda: mfcc_only(one), calls)}
+    print(f"serve: in-graph MFCC alone, batch 1: p50 "
+          f"{result['mfcc_in_graph_batch_1']['p50_ms']:.1f} ms", flush=True)
+    for front_end in tagger.FRONT_ENDS:
+        network = tagger.build_tagger("scratch", front_end=front_end)
+        with tempfile.TemporaryDirectory() as out:
+            path = os.path.join(out, "Format-Serving")
+            serving.export_tagger(network, path, clip_s)
+            loaded = tf.saved_model.load(path)
+            waveform = loaded.signatures["predict_waveform"]
+            from_mfcc = loaded.signatures["predict_mfcc"]
+            row = {"predict_waveform_batch_1": _latencies_ms(lambda: waveform(waveform=one),
+                                                             calls),
+                   "predict_mfcc_batch_1": _latencies_ms(lambda: from_mfcc(mfcc=one_mfcc),
+                                                         calls)}
+            batch = _latencies_ms(lambda: waveform(waveform=many), 3)
+            row["predict_waveform_batch_64"] = dict(batch,
+                                                    clips_per_second=64000 / batch["p50_ms"])
+        result[front_end] = row
+        print(f"serve: {front_end:4s} predict_waveform batch 1: p50 "
+              f"{row['predict_waveform_batch_1']['p50_ms']:.1f} ms, p95 "
+              f"{row['predict_waveform_batch_1']['p95_ms']:.1f} ms (network alone, "
+              f"predict_mfcc: p50 {row['predict_mfcc_batch_1']['p50_ms']:.1f} ms); batch 64: "
+              f"{row['predict_waveform_batch_64']['clips_per_second']:.1f} clips/s", flush=True)
+    return result
+
+
+def _trainer_peak_rss_mb(examples_dir: str, shards: str, schema_path: str, out: str) -> float:
+    """Run the source Trainer (conv, 1 epoch) on ``shards`` of ``examples_dir`` in a fresh
+    Python process; its peak resident memory in MB."""
+    import subprocess
+    import sys
+    code = f"""
+import json, os
+from tfx.components.trainer.fn_args_utils import FnArgs
+from components.tfx import trainer_source, trainer_stage
+custom = {{"method": "scratch", "epochs": 1, "batch_size": 32, "front_end": "conv",
+          "validation_freq": 0, "classes": ["babycry"], "clip_duration_s": 30.0}}
+args = FnArgs(train_files=[os.path.join({examples_dir!r}, "Split-train", {shards!r})],
+              eval_files=[os.path.join({examples_dir!r}, "Split-eval", "*")],
+              serving_model_dir=os.path.join({out!r}, "model", "Format-Serving"),
+              model_run_dir=os.path.join({out!r}, "logs"), custom_config=custom,
+              schema_path={schema_path!r}, data_accessor=trainer_stage.local_data_accessor())
+trainer_source.run_fn(args)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over execve from the parent process
+print([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].replace("VmHWM:", "PEAK_RSS_KB"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    line = [l for l in done.stdout.splitlines() if l.startswith("PEAK_RSS_KB")][-1].strip()
+    return int(line.split()[1]) / 1024.0
+
+
+def bench_memory(clips: int = 256, shards: int = 4) -> Dict:
+    """Peak memory of a streamed source Trainer on ``clips / shards`` and on ``clips`` clips."""
+    from components.audio import datasets
+    from components.tfx import beam_mixtures, schema
+    data = datasets.load_source_data("embedded", 2017)
+    recipes = datasets.split_recipes(data, "source", clips, 8, 1, 2, 30.0)
+    result = {"clips_all": clips, "shards": shards, "clip_seconds": 30.0}
     with tempfile.TemporaryDirectory() as out:
-        path = os.path.join(out, "Format-Serving")
-        serving.export_tagger(network, path, clip_s)
-        fn = tf.saved_model.load(path).signatures["predict_waveform"]
-        samples = features.clip_samples(clip_s)
-        for batch in (1, 64):
-            wave = tf.constant(np.random.default_rng(1).uniform(-0.3, 0.3, (batch, samples))
-                               .astype(np.float32))
-            fn(waveform=wave)   # warm-up / tracing
-            runs = 5 if batch == 1 else 2
-            start = time.time()
-            for _ in range(runs):
-                fn(waveform=wave)
-            seconds = (time.time() - start) / runs
-            result[f"batch_{batch}"] = {"seconds_per_call": seconds,
-                                        "clips_per_second": batch / seconds,
-                                        "latency_ms_per_clip": 1000 * seconds / batch}
-            print(f"serve: predict_waveform batch {batch:2d}: {batch / seconds:6.1f} clips/s, "
-                  f"{1000 * seconds / batch:7.1f} ms per clip", flush=True)
+        beam_mixtures.run_mixture_job(recipes, out, data.data_root, 2017, shards,
+                                      ["--direct_num_workers=2",
+                                       "--direct_running_mode=multi_processing"])
+        schema_path = os.path.join(out, "schema.pbtxt")
+        with open(schema_path, "w") as handle:
+            handle.write(schema.schema_text(2584, 30.0))
+        for name, pattern in (("one_shard", "*-00000-of-*"), ("all_shards", "*")):
+            result[name] = {"peak_rss_mb": _trainer_peak_rss_mb(
+                out, pattern, schema_path, os.path.join(out, name))}
+    result["one_shard"]["clips"] = clips // shards
+    result["all_shards"]["clips"] = clips
+    result["growth_mb"] = result["all_shards"]["peak_rss_mb"] - result["one_shard"]["peak_rss_mb"]
+    result["array_mb_of_all_clips"] = clips * 2584 * 20 * 4 / 2 ** 20
+    print(f"memory: source Trainer peak RSS {result['one_shard']['peak_rss_mb']:.0f} MB on "
+          f"{clips // shards} clips, {result['all_shards']['peak_rss_mb']:.0f} MB on {clips} "
+          f"clips (the MFCC arrays of all clips alone: {result['array_mb_of_all_clips']:.0f} MB)",
+          flush=True)
     return result
 
 
 def main(args) -> int:
-    parts = args.only or ["data", "train", "serve"]
+    parts = args.only or ["data", "train", "serve", "memory"]
     report = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     if "data" in parts:
         report["data"] = bench_data(args.clips)
@@ -139,6 +236,8 @@ def main(args) -> int:
         report["train"] = bench_train()
     if "serve" in parts:
         report["serve"] = bench_serve()
+    if "memory" in parts:
+        report["memory"] = bench_memory()
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output, "w") as handle:
         json.dump(report, handle, indent=2)
