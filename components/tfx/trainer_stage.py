@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import tensorflow as tf
 
 from components.audio import examples, features
 from components.model import event_metrics, localize, plots, serving, training
@@ -43,7 +44,6 @@ def stream_batches(fn_args, files, frames: int, n_classes: int, config: training
                    shuffle: bool):
     """``(mfcc [B, frames, 20], labels [B] or [B, K])`` batches of ``files`` through the
     Trainer's data accessor; one pass per iteration, reshuffled each pass when ``shuffle``."""
-    import tensorflow as tf
     from tfx_bsl.public import tfxio
     options = tfxio.TensorFlowDatasetOptions(
         batch_size=config.batch_size, shuffle=shuffle, shuffle_seed=config.seed,
@@ -97,6 +97,8 @@ def run_stage(fn_args, stage: str) -> None:
                                 shuffle=False)
     label = f"{stage}:{config.method}"
     labels = np.concatenate([y.numpy().reshape(len(y), -1) for _, y in train])
+    train = train.apply(tf.data.experimental.assert_cardinality(
+        -(-len(labels) // config.batch_size)))     # batches per pass, now known
     positives = ", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, labels.sum(axis=0)))
     print(f"[{label}] training on {len(labels)} clips ({positives}), {config.epochs} epochs, batch "
           f"{config.batch_size}, front end {config.front_end}, streamed", flush=True)
