@@ -5,8 +5,9 @@ data   recipe + mix + MFCC through the Beam job (DirectRunner, 1 and 2 workers) 
 train  sequences/s and seconds per epoch for each front end and method at the paper's sequence
        length (2584 frames), extrapolated to the paper's 1800-clip and 36-clip epochs, next to
        the paper's K80 figures; and the conv front end's scratch model at larger batches.
-memory peak resident memory of the source Trainer's ``run_fn`` (streamed input) on 1 and on 4
-       shards of 30 s clips, each in a fresh process: flat when the input is streamed.
+memory peak resident memory of the source stage on 1 and on 4 shards of 30 s clips, each in a
+       fresh process: the Trainer's ``run_fn`` (streamed input) and, for comparison, the same
+       stage on arrays loaded whole (what the Trainers did before they streamed).
 serve  per front end: predict_waveform latency at batch 1 on a 30 s clip (p50 and p95 over 50
        calls) and where it goes (the in-graph MFCC alone vs predict_mfcc alone), and clips/s at
        batch 64.
@@ -18,7 +19,7 @@ import os
 import platform
 import tempfile
 import time
-from typing import Dict
+from typing import Dict, Tuple
 
 import numpy as np
 
@@ -173,39 +174,60 @@ def bench_serve(clip_s: float = 30.0, calls: int = 50) -> Dict:
     return result
 
 
-def _trainer_peak_rss_mb(examples_dir: str, shards: str, schema_path: str, out: str) -> float:
-    """Run the source Trainer (conv, 1 epoch) on ``shards`` of ``examples_dir`` in a fresh
-    Python process; its peak resident memory in MB."""
-    import subprocess
-    import sys
-    code = f"""
+_TRAINER_CHILD = """
 import json, os
 from tfx.components.trainer.fn_args_utils import FnArgs
+from components.audio import examples
+from components.model import training
 from components.tfx import trainer_source, trainer_stage
+examples_dir, shards, schema_path, out, streamed = {args!r}
 custom = {{"method": "scratch", "epochs": 1, "batch_size": 32, "front_end": "conv",
           "validation_freq": 0, "classes": ["babycry"], "clip_duration_s": 30.0}}
-args = FnArgs(train_files=[os.path.join({examples_dir!r}, "Split-train", {shards!r})],
-              eval_files=[os.path.join({examples_dir!r}, "Split-eval", "*")],
-              serving_model_dir=os.path.join({out!r}, "model", "Format-Serving"),
-              model_run_dir=os.path.join({out!r}, "logs"), custom_config=custom,
-              schema_path={schema_path!r}, data_accessor=trainer_stage.local_data_accessor())
-trainer_source.run_fn(args)
+train_files = [os.path.join(examples_dir, "Split-train", shards)]
+eval_files = [os.path.join(examples_dir, "Split-eval", "*")]
+if streamed:   # the Trainer as it is
+    args = FnArgs(
+        train_files=train_files, eval_files=eval_files,
+        serving_model_dir=os.path.join(out, "model", "Format-Serving"),
+        model_run_dir=os.path.join(out, "logs"), custom_config=custom, schema_path=schema_path,
+        data_accessor=trainer_stage.local_data_accessor())
+    trainer_source.run_fn(args)
+    with open(os.path.join(out, "model", "metrics.json")) as handle:
+        seconds = json.load(handle)["seconds_per_epoch"]
+else:          # the Trainer before streaming: both splits loaded as arrays, then trained
+    x, y, _ = examples.load_examples(train_files, 2584)
+    xe, ye, _ = examples.load_examples(eval_files, 2584)
+    custom.pop("clip_duration_s")
+    seconds = training.train_stage(x, y, xe, ye, training.StageConfig.from_dict(custom)
+                                   )["seconds_per_epoch"]
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over execve from the parent process
-print([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].replace("VmHWM:", "PEAK_RSS_KB"))
+print([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1], seconds)
 """
+
+
+def _trainer_peak_rss_mb(examples_dir: str, shards: str, schema_path: str, out: str,
+                         streamed: bool) -> Tuple[float, float]:
+    """Train the source stage (conv, 1 epoch) on ``shards`` of ``examples_dir`` in a fresh
+    Python process, streamed (the Trainer) or from arrays (as before streaming); its peak
+    resident memory in MB and the epoch's seconds."""
+    import subprocess
+    import sys
+    code = _TRAINER_CHILD.format(args=(examples_dir, shards, schema_path, out, streamed))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    line = [l for l in done.stdout.splitlines() if l.startswith("PEAK_RSS_KB")][-1].strip()
-    return int(line.split()[1]) / 1024.0
+    peak_kb, seconds = done.stdout.split()[-2:]
+    return int(peak_kb) / 1024.0, float(seconds)
 
 
 def bench_memory(clips: int = 256, shards: int = 4) -> Dict:
-    """Peak memory of a streamed source Trainer on ``clips / shards`` and on ``clips`` clips."""
+    """Peak memory of the source stage on ``clips / shards`` and on ``clips`` clips of 30 s,
+    streamed and from arrays."""
     from components.audio import datasets
     from components.tfx import beam_mixtures, schema
     data = datasets.load_source_data("embedded", 2017)
     recipes = datasets.split_recipes(data, "source", clips, 8, 1, 2, 30.0)
-    result = {"clips_all": clips, "shards": shards, "clip_seconds": 30.0}
+    result = {"clips_all": clips, "shards": shards, "clip_seconds": 30.0,
+              "array_mb_of_all_clips": clips * 2584 * 20 * 4 / 2 ** 20}
     with tempfile.TemporaryDirectory() as out:
         beam_mixtures.run_mixture_job(recipes, out, data.data_root, 2017, shards,
                                       ["--direct_num_workers=2",
@@ -213,17 +235,19 @@ def bench_memory(clips: int = 256, shards: int = 4) -> Dict:
         schema_path = os.path.join(out, "schema.pbtxt")
         with open(schema_path, "w") as handle:
             handle.write(schema.schema_text(2584, 30.0))
-        for name, pattern in (("one_shard", "*-00000-of-*"), ("all_shards", "*")):
-            result[name] = {"peak_rss_mb": _trainer_peak_rss_mb(
-                out, pattern, schema_path, os.path.join(out, name))}
-    result["one_shard"]["clips"] = clips // shards
-    result["all_shards"]["clips"] = clips
-    result["growth_mb"] = result["all_shards"]["peak_rss_mb"] - result["one_shard"]["peak_rss_mb"]
-    result["array_mb_of_all_clips"] = clips * 2584 * 20 * 4 / 2 ** 20
-    print(f"memory: source Trainer peak RSS {result['one_shard']['peak_rss_mb']:.0f} MB on "
-          f"{clips // shards} clips, {result['all_shards']['peak_rss_mb']:.0f} MB on {clips} "
-          f"clips (the MFCC arrays of all clips alone: {result['array_mb_of_all_clips']:.0f} MB)",
-          flush=True)
+        for mode, streamed in (("streamed", True), ("arrays", False)):
+            row = result[mode] = {}
+            for name, pattern, count in (("one_shard", "*-00000-of-*", clips // shards),
+                                         ("all_shards", "*", clips)):
+                peak, seconds = _trainer_peak_rss_mb(out, pattern, schema_path,
+                                                     os.path.join(out, mode + name), streamed)
+                row[name] = {"clips": count, "peak_rss_mb": peak, "epoch_seconds": seconds}
+            row["growth_mb"] = row["all_shards"]["peak_rss_mb"] - row["one_shard"]["peak_rss_mb"]
+            print(f"memory: source stage ({mode}) peak RSS "
+                  f"{row['one_shard']['peak_rss_mb']:.0f} MB on {clips // shards} clips, "
+                  f"{row['all_shards']['peak_rss_mb']:.0f} MB on {clips} clips "
+                  f"(+{row['growth_mb']:.0f} MB); epoch of {clips} clips "
+                  f"{row['all_shards']['epoch_seconds']:.1f} s", flush=True)
     return result
 
 
