@@ -113,6 +113,8 @@ def train_on_batches(train, evaluation, config: StageConfig,
     # (reshuffled per pass by its maker). Re-creating a streamed iterator every epoch stalled
     # training on tf.data's iterator teardown (measured: epochs of 8 s took up to 14 s).
     fit_args = {"steps_per_epoch": batches_per_pass(train)}
+    if evaluation is not None:
+        evaluation = with_cardinality(evaluation)   # else Keras warns it "ran out of data"
     if evaluation is not None and config.validation_freq > 0:
         fit_args.update(validation_data=evaluation.repeat(),
                         validation_steps=batches_per_pass(evaluation),
@@ -121,7 +123,7 @@ def train_on_batches(train, evaluation, config: StageConfig,
     history = network.fit(train.repeat(), epochs=config.epochs, verbose=0, callbacks=callbacks,
                           **fit_args)
     seconds_per_epoch = (time.time() - start) / max(1, config.epochs)
-    metrics = {"train": _evaluate(network, train)}
+    metrics = {"train": _evaluate(network, with_cardinality(train))}
     if evaluation is not None:
         metrics["eval"] = _evaluate(network, evaluation)
     return {"model": network, "history": {k: [float(v) for v in vs]
@@ -137,6 +139,12 @@ def batches_per_pass(batches) -> int:
     if known >= 0:
         return known
     return int(batches.reduce(0, lambda n, _: n + 1))
+
+
+def with_cardinality(batches):
+    """``batches`` with its number of batches known to tf.data (and so to Keras)."""
+    import tensorflow as tf
+    return batches.apply(tf.data.experimental.assert_cardinality(batches_per_pass(batches)))
 
 
 def _evaluate(network: keras.Model, batches) -> Dict:
