@@ -172,8 +172,9 @@ SMOKE = PipelineConfig(
 # target stages keep 32 (36 clips: two updates per epoch, 600 in 300 epochs, as the paper's Keras
 # default would do); the source stage, which is 97 % of the training work, uses 128: 4200 RMSprop
 # updates in 300 epochs (16800 at 32) at 1.5x the sequences/s of batch 32 with the conv front end
-# (312 vs 206 on 2 cores, make bench). The learning rate stays the paper's 0.001 (RMSprop adapts its step per weight;
-# no scaling rule is established for it, and no tuning was done on any test set).
+# (312 vs 206 on 2 cores, measured on 512/256 sequences; docs/results.md "Speed"). The learning
+# rate stays the paper's 0.001 (RMSprop adapts its step per weight; no scaling rule is
+# established for it, and no tuning was done on any test set).
 PAPER_CPU = dataclasses.replace(
     PAPER, profile="paper_cpu", front_end="conv", source_batch_size=128, batch_size=32,
     beam_pipeline_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))
