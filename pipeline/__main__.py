@@ -20,10 +20,11 @@ import warnings
 
 
 def _quiet_libraries() -> None:
-    """Keep Beam, TF and absl logs readable: warnings and errors only, plus our progress lines."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    """Keep Beam, TF and absl logs readable: warnings and errors only, plus our progress lines
+    (pipeline.console drops TensorFlow's registration noise and library FutureWarnings, in
+    Beam's worker processes too)."""
+    from pipeline import console
+    console.quiet_console()
     # TFMA divides by zero for slices without positives or negatives (e.g. per-EBR slices).
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="tensorflow_model_analysis")
     for name in ("apache_beam", "absl", "tensorflow", "tensorflow_model_analysis", "tfx"):
@@ -104,17 +105,45 @@ def _config_from_args(args):
 
 
 def check_tasks(config):
-    """Validate the run's tasks before any Beam job (one line and exit 2 on a bad one); return
-    the chosen task specs (classes and scenes)."""
+    """Validate the run's tasks before any Beam job; return the chosen task specs (classes and
+    scenes). A bad class list is a usage error, bad data an AudioDataError (pipeline.cli_errors
+    turns either into one line and its exit code)."""
     from components.audio import datasets
     from components.audio.audio_io import AudioDataError
+    from pipeline.cli_errors import UsageError
     try:
         return datasets.resolve_tasks(config.source_data, config.source_classes,
                                       config.target_data, config.target_class,
                                       config.corpus_seed)
-    except (AudioDataError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+    except AudioDataError:
+        raise
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def check_data_jobs(config) -> None:
+    """Draw every data job's recipes and decode every audio file they use, before anything
+    runs: a bad count, segment or file fails here in one line instead of inside Beam. Warns
+    (one line each) about background rows no task uses and backgrounds bg_screening left out."""
+    from components.audio import audio_io, datasets
+    plans = {prefix: datasets.plan_task(**job) for prefix, job in config.data_jobs().items()}
+    files = sorted({path for plan in plans.values() for path in datasets.recipe_files(plan)})
+    if len(files) > 50:
+        print(f"Checking the {len(files)} audio files the data jobs use ...", flush=True)
+    for path in files:
+        audio_io.check_audio_content(path)
+    jobs = config.data_jobs()
+    for folder in sorted({config.source_data, config.target_data} - {datasets.EMBEDDED}):
+        mine = [plans[prefix] for prefix, job in jobs.items() if job["data"] == folder]
+        unused = datasets.unused_backgrounds(mine[0].data, [s for p in mine for s in p.scenes])
+        if unused:
+            listed = ", ".join(f"{scene}: {count}" for scene, count in sorted(unused.items()))
+            print(f"warning: {sum(unused.values())} background row(s) of {folder} are in scenes "
+                  f"neither task uses and are not mixed ({listed})", file=sys.stderr, flush=True)
+        if mine[0].data.screened_out:
+            print(f"note: {len(mine[0].data.screened_out)} background(s) of {folder} left out "
+                  "as bgs/bg_screening.csv marks them (--set bg_screening=0 keeps them)",
+                  file=sys.stderr, flush=True)
 
 
 def resolve_real_audio(config):
@@ -127,7 +156,8 @@ def resolve_real_audio(config):
         return config
     if config.real_audio != "auto":
         if not os.path.exists(os.path.join(config.real_audio, "backgrounds.csv")):
-            raise SystemExit(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
+            from pipeline.cli_errors import UsageError
+            raise UsageError(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
                              "expected a folder written by 'python -m pipeline real-audio', "
                              "'auto' or 'off'")
         folder = config.real_audio
@@ -175,7 +205,7 @@ def cmd_real_audio(args) -> int:
                                             log=lambda line: print(line, flush=True))
     except real_audio.RealAudioUnavailable as err:
         print(f"real-audio: {err}", file=sys.stderr, flush=True)
-        return 2
+        return 4   # pipeline.cli_errors.EXIT_UNAVAILABLE
     kinds = [row["kind"] for row in built["files"]]
     print(f"Real-audio set: {kinds.count('event')} events, {kinds.count('background')} "
           f"backgrounds in {args.output} (manifest backgrounds.csv + events.csv, "
@@ -185,7 +215,7 @@ def cmd_real_audio(args) -> int:
             split = real_audio.write_fewshot_set(args.output, args.fewshot_output)
         except real_audio.RealAudioUnavailable as err:
             print(f"real-audio: {err}", file=sys.stderr, flush=True)
-            return 2
+            return 4
         train = sorted(p for p, subset in split["subsets"].items() if subset == "train")
         print(f"Few-shot target folder {args.fewshot_output}: train = files of "
               f"{', '.join(split['train_packages'])} ({len(train)} files), test = the other "
@@ -194,12 +224,13 @@ def cmd_real_audio(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from absl import logging as absl_logging
-    from pipeline import local_runner, report
-    from pipeline.pipeline import create_pipeline
-    config = _config_from_args(args)
+    config = _config_from_args(args)   # settings and data are checked before TFX is imported
     tasks = check_tasks(config)
     config = resolve_real_audio(config)
+    check_data_jobs(config)
+    from absl import logging as absl_logging
+    from pipeline import cli_errors, local_runner, report
+    from pipeline.pipeline import create_pipeline
     total = len(create_pipeline(config).components)
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
           f"source {config.source_train_clips}/{config.source_eval_clips} clips, target "
@@ -219,12 +250,20 @@ def cmd_run(args) -> int:
     absl_logger.setLevel(logging.INFO)
     absl_logger.propagate = False
     start = time.time()
+
+    def said_orphans(orphans):
+        print(f"Marked {len(orphans)} execution(s) of an earlier, killed run as CANCELED in ML "
+              f"Metadata: {', '.join(orphans)}", flush=True)
     try:
-        local_runner.run_local(config)
-    except Exception as err:  # the failing component's error, named
+        local_runner.run_local(config, on_orphans=said_orphans)
+    except cli_errors.UsageError:
+        raise
+    except Exception as err:  # the failing component's error, named; the trace in a file
+        trace = cli_errors.write_crash_log(err, getattr(args, "argv", None))
         print(f"\nPipeline run FAILED after {time.time() - start:.0f} s: "
-              f"{type(err).__name__}: {err}", file=sys.stderr, flush=True)
-        return 1
+              f"{type(err).__name__}: {cli_errors.one_line(err)[:600]} (full trace in {trace})",
+              file=sys.stderr, flush=True)
+        return cli_errors.EXIT_FAILED
     finally:
         absl_logger.removeHandler(handler)
         absl_logger.setLevel(logging.ERROR)
@@ -237,24 +276,71 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _check_synthesize_args(args) -> None:
+    """The numbers of ``synthesize`` (UsageError naming the flag)."""
+    import math
+    from pipeline import configs
+    from pipeline.cli_errors import UsageError
+    checks = (("--train-clips", args.train_clips, 0), ("--eval-clips", args.eval_clips, 2),
+              ("--num-shards", args.num_shards, 1), ("--train-seed", args.train_seed, 0),
+              ("--eval-seed", args.eval_seed, 0), ("--corpus-seed", args.corpus_seed, 0))
+    for flag, value, low in checks:
+        if not low <= value <= configs.MAX_CLIPS:
+            raise UsageError(f"{flag} {value}: expected a whole number from {low} to "
+                             f"{configs.MAX_CLIPS}")
+    if not (math.isfinite(args.clip_duration_s)
+            and 0.5 <= args.clip_duration_s <= configs.MAX_CLIP_DURATION_S):
+        raise UsageError(f"--clip-duration-s {args.clip_duration_s}: expected 0.5 to "
+                         f"{configs.MAX_CLIP_DURATION_S:g} s")
+    if args.recipe_mode == "dcase2017" and args.clip_duration_s != configs.MAX_CLIP_DURATION_S:
+        raise UsageError("--recipe-mode dcase2017 needs --clip-duration-s 30 (the reference's "
+                         "clips)")
+
+
 def cmd_synthesize(args) -> int:
-    from components.audio import datasets
+    """Draw the recipes, check every file they use, then run the Beam job into a folder beside
+    ``--output`` that is renamed into place only when the job succeeded."""
+    import shutil
+    import tempfile
+    from components.audio import audio_io, datasets
+    from components.audio.records import DEFAULT_TASK_CLASSES
     from components.tfx import beam_mixtures
-    from components.audio.audio_io import AudioDataError
+    from pipeline.cli_errors import UsageError
+    _check_synthesize_args(args)
+    output = os.path.abspath(args.output)
+    if os.path.isfile(output):
+        raise UsageError(f"--output {args.output}: is a file; expected a folder")
+    if os.path.isdir(output) and os.listdir(output) and not args.overwrite:
+        raise UsageError(f"--output {args.output}: folder is not empty; choose a new folder or "
+                         "pass --overwrite to replace it")
     try:
-        source = datasets.load_source_data(args.data, args.corpus_seed)
-        recipes = datasets.split_recipes(
-            source, args.task, args.train_clips, args.eval_clips, args.train_seed,
-            args.eval_seed, args.clip_duration_s, augment=args.augment,
-            classes=datasets.parse_classes(args.classes) if args.classes else None)
-    except (AudioDataError, ValueError) as err:
-        print(f"synthesize: {err}", file=sys.stderr, flush=True)
-        return 2
+        plan = datasets.plan_task(
+            args.task, args.data, args.corpus_seed, args.train_clips, args.eval_clips,
+            args.train_seed, args.eval_seed, args.clip_duration_s, augment=args.augment,
+            classes=args.classes or ",".join(DEFAULT_TASK_CLASSES[args.task]),
+            recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening)
+    except audio_io.AudioDataError:
+        raise
+    except ValueError as err:   # an unknown or mis-cased class, a malformed class list
+        raise UsageError(str(err)) from None
+    for path in datasets.recipe_files(plan):
+        audio_io.check_audio_content(path)
     print(f"Synthesizing {args.task} mixtures: " + ", ".join(
-        f"{len(r)} {s}" for s, r in recipes.items()) + f" -> {args.output}", flush=True)
+        f"{len(r)} {s}" for s, r in plan.recipes.items()) + f" -> {args.output}", flush=True)
     start = time.time()
-    beam_mixtures.run_mixture_job(recipes, args.output, source.data_root, args.corpus_seed,
-                                  args.num_shards, args.beam_arg or [], write_wav=args.write_wav)
+    parent = os.path.dirname(output)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.partial-", dir=parent)
+    try:
+        beam_mixtures.run_mixture_job(plan.recipes, staging, plan.data.data_root,
+                                      args.corpus_seed, args.num_shards, args.beam_arg or [],
+                                      write_wav=args.write_wav)
+        if os.path.isdir(output):
+            shutil.rmtree(output)
+        os.rename(staging, output)
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging, ignore_errors=True)
     print(f"Done in {time.time() - start:.0f} s: TFRecords in {args.output}/Split-*/, recipes in "
           f"{args.output}/{beam_mixtures.RECIPES_DIR}/")
     return 0
@@ -262,6 +348,18 @@ def cmd_synthesize(args) -> int:
 
 def cmd_export_corpus(args) -> int:
     from components.audio import corpus
+    from pipeline.cli_errors import UsageError
+    target = os.path.join(args.output, "source_data")
+    if os.path.isfile(args.output):
+        raise UsageError(f"--output {args.output}: is a file; expected a folder")
+    if os.path.isdir(target) and os.listdir(target) and not args.overwrite:
+        raise UsageError(f"--output {args.output}: {target} is not empty; choose a new folder "
+                         "or pass --overwrite to replace it")
+    if not 0 <= args.corpus_seed < 2 ** 32:
+        raise UsageError(f"--corpus-seed {args.corpus_seed}: expected 0 to {2 ** 32 - 1}")
+    if os.path.isdir(target):
+        import shutil
+        shutil.rmtree(target)
     start = time.time()
     data = corpus.export_corpus(args.corpus_seed, args.output)
     n_bg = sum(len(v) for v in data.backgrounds.values())
@@ -318,11 +416,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="augment the train split as the pipeline does (recorded per recipe)")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
+    syn.add_argument("--recipe-mode", choices=("default", "dcase2017"), default="default",
+                     help="dcase2017: the DCASE 2017 reference synthesizer's draws exactly "
+                          "(DCASE data, 30 s clips, seed 42 per subset)")
+    syn.add_argument("--no-bg-screening", action="store_true",
+                     help="DCASE data: keep the backgrounds bgs/bg_screening.csv marks")
+    syn.add_argument("--overwrite", action="store_true",
+                     help="replace a non-empty --output folder")
     syn.set_defaults(func=cmd_synthesize)
 
     exp = sub.add_parser("export-corpus", help="write the embedded corpus in the DCASE layout")
     exp.add_argument("--output", required=True)
     exp.add_argument("--corpus-seed", type=int, default=2017)
+    exp.add_argument("--overwrite", action="store_true", help="replace an existing export")
     exp.set_defaults(func=cmd_export_corpus)
 
     tag = sub.add_parser("tag", help="tag audio files with a pushed model or a TF Serving server")
@@ -334,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --server: the served model's name (<target class>_tagger)")
     tag.add_argument("--json", action="store_true", help="print JSON instead of a table")
     tag.add_argument("--timeout-s", type=float, default=30.0)
+    tag.add_argument("--max-duration-s", type=float, default=3600.0,
+                     help="longest file read whole (default 3600; --events streams any length)")
     events = tag.add_argument_group("events (onsets and offsets; components/model/localize.py)")
     events.add_argument("--events", action="store_true",
                         help="write onsets/offsets per file instead of per-window probabilities")
@@ -391,9 +499,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; every failure ends in one stderr line and an exit code of
+    :mod:`pipeline.cli_errors` (an internal error also writes its trace to a file it names)."""
+    from components.audio.audio_io import AudioDataError
+    from pipeline import cli_errors, configs
     _quiet_libraries()
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (configs.ConfigError, cli_errors.UsageError) as err:
+        cli_errors.print_error("error", err)
+        return cli_errors.EXIT_USAGE
+    except AudioDataError as err:
+        cli_errors.print_error("error", err)
+        return cli_errors.EXIT_BAD_DATA
+    except cli_errors.Unavailable as err:
+        cli_errors.print_error("error", err)
+        return cli_errors.EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr, flush=True)
+        return cli_errors.EXIT_INTERRUPTED
+    except Exception as err:  # a bug: one line here, the trace in a file
+        path = cli_errors.write_crash_log(err, argv)
+        cli_errors.print_error("internal error", f"{type(err).__name__}: {err} "
+                               f"(full trace in {path})")
+        return cli_errors.EXIT_INTERNAL
 
 
 if __name__ == "__main__":

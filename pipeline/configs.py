@@ -13,6 +13,7 @@ seconds-scale, for tests.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Dict, List, Optional, Tuple
 
@@ -23,6 +24,17 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_AUDIO_DIR = os.path.join(REPO_ROOT, "build", "real_audio")
 REAL_AUDIO_CACHE_DIR = os.path.join(REPO_ROOT, "build", "real_audio_cache")
 PROFILES = ("smoke", "quick", "paper", "paper_cpu")
+METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")   # tagger.METHODS
+FRONT_ENDS = ("lstm", "conv")                                             # tagger.FRONT_ENDS
+RECIPE_MODES = ("default", "dcase2017")
+MAX_CLIPS = 1_000_000
+MAX_EPOCHS = 100_000
+MAX_SEED = 2 ** 32 - 1          # numpy.random.RandomState's range
+MAX_CLIP_DURATION_S = 30.0      # the DCASE / embedded background recordings are 30 s long
+
+
+class ConfigError(ValueError):
+    """A setting has an impossible value; the message names the setting and what is expected."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +57,12 @@ class PipelineConfig:
     num_shards: int = 2
     augment: int = 0                       # 1: seeded augmentation of the training mixtures
                                            # (off: measured no better on real recordings)
+    recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
+                                           # synthesizer's draws exactly (components.audio.
+                                           # mixing.dcase2017_recipes; DCASE data, 30 s clips)
+    bg_screening: int = 1                  # DCASE data: drop backgrounds bgs/bg_screening.csv
+                                           # lists as already holding an event (as the
+                                           # reference does); 0: keep them
     # models
     method: str = "parallel_low"
     front_end: str = "lstm"                # 'lstm': the paper's network; 'conv': Conv1D +
@@ -138,6 +156,31 @@ class PipelineConfig:
         return self.schema_path or os.path.join(REPO_ROOT, "schemas", self.profile,
                                                 "schema.pbtxt")
 
+    def data_jobs(self) -> Dict[str, Dict]:
+        """The arguments of each data branch's ExampleGen (``Source``, ``Target`` and, with a
+        real-audio set, ``Real``): ``components.audio.datasets.plan_task`` takes the same, so the
+        CLI draws every job's recipes before anything runs."""
+        common = {"corpus_seed": self.corpus_seed, "clip_duration_s": float(self.clip_duration_s),
+                  "augment": int(self.augment), "recipe_mode": self.recipe_mode,
+                  "bg_screening": int(self.bg_screening)}
+        jobs = {
+            "Source": dict(common, task="source", data=self.source_data,
+                           classes=self.source_classes, paired_data=self.target_data,
+                           train_clips=self.source_train_clips,
+                           eval_clips=self.source_eval_clips, train_seed=self.train_seed,
+                           eval_seed=self.eval_seed, excerpts=1),
+            "Target": dict(common, task="target", data=self.target_data,
+                           classes=self.target_class, paired_data=self.source_data,
+                           train_clips=self.target_train_clips,
+                           eval_clips=self.target_eval_clips, train_seed=self.train_seed + 1,
+                           eval_seed=self.eval_seed, excerpts=1)}
+        if self.real_audio_data:
+            jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
+                                classes=self.target_class, paired_data="", train_clips=0,
+                                eval_clips=0, train_seed=0, eval_seed=self.real_seed,
+                                excerpts=self.real_excerpts, recipe_mode="default")
+        return jobs
+
     def stage_config(self, stage: str, method: str) -> Dict:
         """The Trainer ``custom_config`` of one stage (see components.model.training.StageConfig)."""
         classes = self.source_class_list if stage == "source" else [self.target_class]
@@ -181,15 +224,71 @@ PAPER_CPU = dataclasses.replace(
 
 _BY_NAME = {"smoke": SMOKE, "quick": QUICK, "paper": PAPER, "paper_cpu": PAPER_CPU}
 
+# (setting, lowest, highest) of the whole-number settings, both bounds included.
+_INT_RANGES = (
+    ("source_train_clips", 2, MAX_CLIPS), ("source_eval_clips", 2, MAX_CLIPS),
+    ("target_train_clips", 2, MAX_CLIPS), ("target_eval_clips", 2, MAX_CLIPS),
+    ("source_epochs", 1, MAX_EPOCHS), ("target_epochs", 1, MAX_EPOCHS),
+    ("batch_size", 1, 65536), ("source_batch_size", 0, 65536), ("shuffle_buffer", 1, 10 ** 7),
+    ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
+    ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
+    ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
+    ("augment", 0, 1), ("clip_mean", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1))
+# (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
+_FLOAT_RANGES = (
+    ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),
+    ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
+    ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
+    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True))
+
+
+def validate_config(config: PipelineConfig) -> PipelineConfig:
+    """Refuse impossible settings before anything runs (ConfigError naming the setting)."""
+    for name, low, high in _INT_RANGES:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"setting {name}={value!r}: expected a whole number from {low} "
+                              f"to {high}")
+    for name, low, high, low_included, high_included in _FLOAT_RANGES:
+        value = getattr(config, name)
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and math.isfinite(value)
+              and (value >= low if low_included else value > low)
+              and (value <= high if high_included else value < high))
+        if not ok:
+            raise ConfigError(f"setting {name}={value!r}: expected a finite number in "
+                              f"{'[' if low_included else '('}{low:g}, {high:g}"
+                              f"{']' if high_included else ')'}")
+    choices = (("method", METHODS[1:]), ("front_end", FRONT_ENDS), ("recipe_mode", RECIPE_MODES))
+    for name, allowed in choices:
+        if getattr(config, name) not in allowed:
+            raise ConfigError(f"setting {name}={getattr(config, name)!r}: expected one of "
+                              f"{', '.join(allowed)}")
+    for name in ("source_data", "target_data", "source_classes", "target_class"):
+        if not str(getattr(config, name)).strip():
+            raise ConfigError(f"setting {name} is empty")
+    if (config.real_audio not in ("auto", "off") and "://" not in config.real_audio
+            and not os.path.isdir(config.real_audio)):
+        raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', 'off' or "
+                          "a folder written by 'python -m pipeline real-audio'")
+    if config.recipe_mode == "dcase2017" and config.clip_duration_s != MAX_CLIP_DURATION_S:
+        raise ConfigError(f"setting recipe_mode=dcase2017 needs clip_duration_s=30 (the "
+                          f"reference synthesizer's clips), got {config.clip_duration_s:g}")
+    if config.trainer_memory and not config.trainer_memory[:-1].replace(".", "", 1).isdigit():
+        raise ConfigError(f"setting trainer_memory={config.trainer_memory!r}: expected a size "
+                          "such as 16G")
+    return config
+
 
 def get_config(profile: str, **overrides) -> PipelineConfig:
     """The named profile with ``overrides`` (field name -> value; None values are ignored)."""
     if profile not in _BY_NAME:
-        raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
+        raise ConfigError(f"--profile {profile!r}: unknown profile; expected one of "
+                          f"{', '.join(PROFILES)}")
     fields = {f.name for f in dataclasses.fields(PipelineConfig)}
     unknown = sorted(set(overrides) - fields - {"data"})
     if unknown:
-        raise ValueError(f"unknown setting(s) {unknown}")
+        raise ConfigError(f"unknown setting(s) {unknown}")
     values = {k: v for k, v in overrides.items() if v is not None}
     if "data" in values:   # one folder for both tasks
         data = values.pop("data")
@@ -197,7 +296,7 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
         values.setdefault("target_data", data)
     if "beam_pipeline_args" in values:
         values["beam_pipeline_args"] = tuple(values["beam_pipeline_args"])
-    return dataclasses.replace(_BY_NAME[profile], **values)
+    return validate_config(dataclasses.replace(_BY_NAME[profile], **values))
 
 
 def parse_overrides(pairs: Optional[List[str]]) -> Dict:
@@ -206,16 +305,24 @@ def parse_overrides(pairs: Optional[List[str]]) -> Dict:
     result = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise ValueError(f"--set {pair!r}: expected NAME=VALUE")
+            raise ConfigError(f"--set {pair!r}: expected NAME=VALUE")
         name, raw = pair.split("=", 1)
-        if name not in types:
-            raise ValueError(f"--set {pair!r}: unknown setting {name!r}; "
-                             f"expected one of {sorted(types)}")
+        if name not in types or name == "profile":
+            raise ConfigError(f"--set {pair!r}: unknown setting {name!r}; "
+                              f"expected one of {sorted(set(types) - {'profile'})}")
+        if name in result:
+            raise ConfigError(f"--set {name}: given twice")
         kind = types[name]
         if kind in ("int", int):
-            result[name] = int(raw)
+            try:
+                result[name] = int(raw)
+            except ValueError:
+                raise ConfigError(f"--set {pair!r}: expected a whole number") from None
         elif kind in ("float", float):
-            result[name] = float(raw)
+            try:
+                result[name] = float(raw)
+            except ValueError:
+                raise ConfigError(f"--set {pair!r}: expected a number") from None
         elif name == "beam_pipeline_args":
             result[name] = tuple(raw.split())
         else:

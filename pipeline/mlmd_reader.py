@@ -104,3 +104,69 @@ def read_run(metadata_path: str, pipeline_name: str, run_id: Optional[str] = Non
         nodes[node_id] = NodeRecord(node_id, STATE_NAMES.get(execution.last_known_state, "?"),
                                     execution.id, outputs, inputs)
     return RunRecord(run_id, context.id, nodes)
+
+
+UNFINISHED_STATES = (metadata_store_pb2.Execution.NEW, metadata_store_pb2.Execution.RUNNING)
+ORPHAN_NOTE_KEY = "cancelled_as_orphan"
+
+
+def cancel_orphans(metadata_path: str, pipeline_name: str, note: str) -> List[str]:
+    """Mark the executions of ``pipeline_name`` still NEW or RUNNING as CANCELED and their
+    pending outputs as ABANDONED, with ``note`` in the execution's ``cancelled_as_orphan``
+    property; return ``'<run id>/<node id>'`` of each.
+
+    Only call this while holding the run lock (pipeline.local_runner): then no other run is
+    alive, so an unfinished execution is one whose process was killed.
+    """
+    import os
+    if not os.path.exists(metadata_path):
+        return []
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = metadata_path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE
+    store = metadata_store.MetadataStore(config)
+    pipeline_context = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline_context is None:
+        return []
+    cancelled, executions = [], []
+    for execution in store.get_executions_by_context(pipeline_context.id):
+        if execution.last_known_state not in UNFINISHED_STATES:
+            continue
+        contexts = store.get_contexts_by_execution(execution.id)
+        node = next((c.name.split(".", 1)[-1] for c in contexts if c.type == "node"),
+                    str(execution.id))
+        run = next((c.name for c in contexts if c.type == "pipeline_run"), "?")
+        execution.last_known_state = metadata_store_pb2.Execution.CANCELED
+        execution.custom_properties[ORPHAN_NOTE_KEY].string_value = note
+        executions.append(execution)
+        cancelled.append(f"{run}/{node}")
+    if not executions:
+        return []
+    store.put_executions(executions)
+    events = store.get_events_by_execution_ids([e.id for e in executions])
+    pending = [a for a in store.get_artifacts_by_id(sorted({ev.artifact_id for ev in events
+                                                            if ev.type in (
+                                                                metadata_store_pb2.Event.OUTPUT,
+                                                                metadata_store_pb2.Event.PENDING_OUTPUT)}))
+               if a.state == metadata_store_pb2.Artifact.PENDING]
+    for artifact in pending:
+        artifact.state = metadata_store_pb2.Artifact.ABANDONED
+    if pending:
+        store.put_artifacts(pending)
+    return cancelled
+
+
+def unfinished_executions(metadata_path: str, pipeline_name: str) -> List[str]:
+    """``'<run id>/<node id>'`` of every execution of the pipeline still NEW or RUNNING."""
+    store = open_store(metadata_path)
+    pipeline_context = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline_context is None:
+        return []
+    found = []
+    for execution in store.get_executions_by_context(pipeline_context.id):
+        if execution.last_known_state in UNFINISHED_STATES:
+            contexts = store.get_contexts_by_execution(execution.id)
+            node = next((c.name.split(".", 1)[-1] for c in contexts if c.type == "node"), "?")
+            run = next((c.name for c in contexts if c.type == "pipeline_run"), "?")
+            found.append(f"{run}/{node}")
+    return found

@@ -29,7 +29,9 @@ from typing import List
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
+from tfx.dsl.components.base import executor_spec
 
+from components.tfx.atomic_pusher import AtomicPusherExecutor
 from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
 from components.tfx.mixture_example_gen import MixtureExampleGen
 from pipeline.configs import PipelineConfig
@@ -71,16 +73,9 @@ def eval_config(config: PipelineConfig, gated: bool,
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
 
 
-def _data_branch(prefix: str, task: str, config: PipelineConfig, train_clips: int,
-                 eval_clips: int, train_seed: int, schema, data: str, classes: str,
-                 paired_data: str = "", eval_seed: int = 0, excerpts: int = 1) -> List:
+def _data_branch(prefix: str, config: PipelineConfig, schema) -> List:
     example_gen = MixtureExampleGen(
-        task=task, data=data, classes=classes, paired_data=paired_data,
-        corpus_seed=config.corpus_seed,
-        train_clips=train_clips, eval_clips=eval_clips, train_seed=train_seed,
-        eval_seed=eval_seed or config.eval_seed, clip_duration_s=float(config.clip_duration_s),
-        num_shards=config.num_shards, excerpts=excerpts, augment=int(config.augment),
-    ).with_id(f"{prefix}ExampleGen")
+        num_shards=config.num_shards, **config.data_jobs()[prefix]).with_id(f"{prefix}ExampleGen")
     statistics = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")
     validator = tfx.components.ExampleValidator(
@@ -94,12 +89,8 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     """The whole DAG for ``config`` (the transfer model uses ``config.method``)."""
     schema_gen = tfx.components.ImportSchemaGen(schema_file=config.schema_file)
     schema = schema_gen.outputs["schema"]
-    source = _data_branch("Source", "source", config, config.source_train_clips,
-                          config.source_eval_clips, config.train_seed, schema,
-                          config.source_data, config.source_classes, config.target_data)
-    target = _data_branch("Target", "target", config, config.target_train_clips,
-                          config.target_eval_clips, config.train_seed + 1, schema,
-                          config.target_data, config.target_class, config.source_data)
+    source = _data_branch("Source", config, schema)
+    target = _data_branch("Target", config, schema)
     source_examples = source[0].outputs["examples"]
     target_examples = target[0].outputs["examples"]
 
@@ -139,10 +130,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     blessing = transfer_evaluator.outputs["blessing"]
     real_nodes = []
     if config.real_audio_data:
-        real = _data_branch("Real", "real", config, 0, 0, 0, schema,
-                            config.real_audio_data, config.target_class,
-                            eval_seed=config.real_seed,
-                            excerpts=config.real_excerpts)
+        real = _data_branch("Real", config, schema)
         real_evaluators = []
         for name, trainer in (("Transfer", transfer_trainer), ("Scratch", scratch_trainer)):
             evaluator = tfx.components.Evaluator(
@@ -160,6 +148,7 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     pusher = tfx.components.Pusher(
         model=transfer_trainer.outputs["model"],
         model_blessing=blessing,
+        custom_executor_spec=executor_spec.ExecutorClassSpec(AtomicPusherExecutor),
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=f"{config.serving_dir}/{config.serving_model_name}")))

@@ -30,43 +30,86 @@ from components.audio.features import HOP_LENGTH, n_frames
 SAMPLE_RATE = 44100
 REQUEST_WINDOWS = 16   # windows per REST request
 PROGRESS_MIN_S = 300.0  # files longer than this show progress on stderr
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 4000, 768000   # outside: the header is taken to be wrong
+MAX_DURATION_S = 3600.0  # default cap on a file read whole (--events streams any length)
 
 
 class TagError(RuntimeError):
     """One file or the server could not be used; the message says which and why."""
 
 
-def read_audio(path: str) -> np.ndarray:
-    """Mono float32 at 44.1 kHz from any libsndfile format."""
+class ModelError(TagError):
+    """The --model folder is not a usable tagger (exit 3)."""
+
+
+class ServerError(TagError):
+    """The server cannot be reached or gave an answer that is not a tagger's (exit 4)."""
+
+
+def display_path(path: str) -> str:
+    """``path`` printable on any console and valid in JSON (undecodable bytes shown as U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def finite_or_none(value: float):
+    """JSON has no NaN: a non-finite number becomes null."""
+    return float(value) if np.isfinite(value) else None
+
+
+def read_audio(path: str, max_duration_s: float = MAX_DURATION_S) -> np.ndarray:
+    """Mono float32 at 44.1 kHz from any libsndfile format; refuses files longer than
+    ``max_duration_s`` (they are read whole)."""
     with _open_audio(path) as handle:
         rate = handle.samplerate
+        if handle.frames / rate > max_duration_s:
+            raise TagError(f"{display_path(path)}: {handle.frames / rate:.0f} s long; more than "
+                           f"--max-duration-s {max_duration_s:g} (use --events, which streams "
+                           "files of any length, or raise the cap)")
         try:
             audio = handle.read(dtype="float32", always_2d=True)
         except Exception as err:
-            raise TagError(f"{path}: not a readable audio file "
-                           f"({str(err).splitlines()[0]})") from err
+            raise TagError(f"{display_path(path)}: not a readable audio file "
+                           f"({_first_line(err)})") from err
     mono = audio.mean(axis=1)
     if not np.isfinite(mono).all():
-        raise TagError(f"{path}: contains NaN or infinite samples")
+        raise TagError(f"{display_path(path)}: contains NaN or infinite samples")
     if rate != SAMPLE_RATE:
         import librosa
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE)
     return mono.astype(np.float32)
 
 
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def _open_audio(path: str):
+    """An open SoundFile after the header checks; warns (one line) when the file's framing says
+    it was cut short (only the part that decodes is tagged)."""
     import soundfile
+    from components.audio.audio_io import declared_frames_mismatch
+    shown = display_path(path)
     if not os.path.exists(path):
-        raise TagError(f"{path}: file does not exist")
+        raise TagError(f"{shown}: file does not exist")
+    if os.path.isdir(path):
+        raise TagError(f"{shown}: is a folder; expected an audio file")
     if os.path.getsize(path) == 0:
-        raise TagError(f"{path}: file is empty")
+        raise TagError(f"{shown}: file is empty")
     try:
-        handle = soundfile.SoundFile(path)
+        handle = soundfile.SoundFile(os.fsencode(path))   # bytes: any file name, even not UTF-8
     except Exception as err:
-        raise TagError(f"{path}: not a readable audio file ({str(err).splitlines()[0]})") from err
+        raise TagError(f"{shown}: not a readable audio file ({_first_line(err)})") from err
+    if not MIN_SAMPLE_RATE <= handle.samplerate <= MAX_SAMPLE_RATE:
+        handle.close()
+        raise TagError(f"{shown}: sample rate {handle.samplerate} Hz in its header; expected "
+                       f"{MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz")
     if handle.frames == 0:
         handle.close()
-        raise TagError(f"{path}: contains no samples")
+        raise TagError(f"{shown}: contains no samples")
+    problem = declared_frames_mismatch(path)
+    if problem:
+        print(f"warning: {shown}: {problem}; tagging the {handle.frames / handle.samplerate:.1f} "
+              "s that decode", file=sys.stderr, flush=True)
     return handle
 
 
@@ -85,13 +128,13 @@ def stream_audio(path: str, block_s: float = 1.5) -> Iterator[np.ndarray]:
             try:
                 data = handle.read(block, dtype="float32", always_2d=True)
             except Exception as err:
-                raise TagError(f"{path}: decoding failed at "
+                raise TagError(f"{display_path(path)}: decoding failed at "
                                f"{handle.tell() / handle.samplerate:.1f} s "
-                               f"({str(err).splitlines()[0]})") from err
+                               f"({_first_line(err)})") from err
             last = len(data) < block
             mono = data.mean(axis=1) if len(data) else np.zeros(0, np.float32)
             if not np.isfinite(mono).all():
-                raise TagError(f"{path}: contains NaN or infinite samples")
+                raise TagError(f"{display_path(path)}: contains NaN or infinite samples")
             if resampler is not None:
                 mono = resampler.resample_chunk(mono, last=last)
             if len(mono):
@@ -136,18 +179,38 @@ class LocalModel:
     def __init__(self, path: str):
         import tensorflow as tf
         from components.model import serving
+        if not os.path.isdir(path):
+            raise ModelError(f"--model {path}: no such folder; expected a SavedModel folder or "
+                             "a serving base folder of version folders")
         if not os.path.exists(os.path.join(path, "saved_model.pb")):
-            versions = sorted((d for d in os.listdir(path) if d.isdigit()), key=int) \
-                if os.path.isdir(path) else []
+            versions = sorted((d for d in os.listdir(path) if d.isdigit()
+                               and os.path.exists(os.path.join(path, d, "saved_model.pb"))),
+                              key=int)
             if not versions:
-                raise TagError(f"{path}: no SavedModel (saved_model.pb) here or in version folders")
+                raise ModelError(f"--model {path}: no SavedModel (saved_model.pb) here or in "
+                                 "version folders")
             path = os.path.join(path, versions[-1])
         self.path = path
-        self._model = tf.saved_model.load(path)
-        info = serving.model_info(self._model)
-        self.clip_samples = int(info["clip_samples"])
-        self.threshold = float(info["threshold"])
-        self.event_class = ",".join(info["classes"]) or "event"
+        try:
+            self._model = tf.saved_model.load(path)
+        except Exception as err:
+            raise ModelError(f"--model {path}: not a loadable SavedModel "
+                             f"({_first_line(err)[:200]})") from None
+        if "model_info" not in getattr(self._model, "signatures", {}):
+            raise ModelError(f"--model {path}: a SavedModel without this project's model_info "
+                             "signature; expected a model pushed by this pipeline")
+        try:
+            info = serving.model_info(self._model)
+            self.clip_samples = int(info["clip_samples"])
+            self.threshold = float(info["threshold"])
+            self.event_class = ",".join(info["classes"]) or "event"
+        except Exception as err:
+            raise ModelError(f"--model {path}: its model_info is unusable "
+                             f"({_first_line(err)[:200]})") from None
+        if self.clip_samples <= 0 or not 0.0 < self.threshold < 1.0:
+            raise ModelError(f"--model {path}: model_info gives clip_samples "
+                             f"{self.clip_samples} and threshold {self.threshold}; expected "
+                             "positive samples and a threshold in (0, 1)")
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         from components.model import serving
@@ -164,56 +227,88 @@ class LocalModel:
 
 
 class ServingClient:
-    """TF Serving's REST API: ``<server>/v1/models/<name>:predict``."""
+    """TF Serving's REST API: ``<server>/v1/models/<name>:predict``. Every answer is checked:
+    anything that is not this tagger's answer is a ServerError naming the URL."""
 
     def __init__(self, server: str, model_name: str, timeout_s: float):
+        if not server.startswith(("http://", "https://")):
+            raise ServerError(f"--server {server}: expected an http:// or https:// URL")
         self.url = f"{server.rstrip('/')}/v1/models/{model_name}:predict"
         self._timeout = timeout_s
-        info = _rows(self._post({"signature_name": "model_info", "instances": [""]}))[0]
-        self.clip_samples = int(info["clip_samples"])
-        self.threshold = float(info.get("threshold", 0.5))
-        self.event_class = str(info.get("classes") or "event")
+        rows = _rows(self._post({"signature_name": "model_info", "instances": [""]}), self.url, 1)
+        try:
+            info = rows[0]
+            self.clip_samples = int(info["clip_samples"])
+            self.threshold = float(info.get("threshold", 0.5))
+            self.event_class = str(info.get("classes") or "event")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ServerError(f"{self.url}: the model_info answer is not this project's "
+                              f"({str(rows)[:200]})") from None
+        if self.clip_samples <= 0 or not 0.0 < self.threshold < 1.0:
+            raise ServerError(f"{self.url}: model_info gives clip_samples {self.clip_samples} "
+                              f"and threshold {self.threshold}")
 
     def _post(self, body: Dict) -> Dict:
         request = urllib.request.Request(self.url, data=json.dumps(body).encode("utf-8"),
                                          headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
+                text = response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as err:
-            raise TagError(f"{self.url}: server answered HTTP {err.code}: "
-                           f"{err.read().decode('utf-8', 'replace')[:200]}") from err
-        except (urllib.error.URLError, OSError) as err:
+            detail = " ".join(err.read().decode("utf-8", "replace").split())[:200]
+            raise ServerError(f"{self.url}: server answered HTTP {err.code}: {detail}") from None
+        except (urllib.error.URLError, OSError, ValueError) as err:
             reason = getattr(err, "reason", err)
-            raise TagError(f"{self.url}: server unreachable ({reason})") from err
+            raise ServerError(f"{self.url}: server unreachable ({reason})") from None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ServerError(f"{self.url}: the answer is not JSON "
+                              f"({' '.join(text.split())[:120]!r})") from None
 
     def localize(self, batch: np.ndarray) -> np.ndarray:
         """Running probability per frame through the ``localize_waveform`` signature."""
         rows = _rows(self._post({"signature_name": "localize_waveform",
-                                 "instances": batch.tolist()}))
+                                 "instances": batch.tolist()}), self.url, len(batch))
         try:
-            return np.asarray([r["frame_probability"] for r in rows], np.float32)
-        except (KeyError, ValueError) as err:
-            raise TagError(f"{self.url}: the localize_waveform answer has no frame_probability "
-                           f"rows ({str(rows[:1])[:200]})") from err
+            frames = np.asarray([r["frame_probability"] for r in rows], np.float32)
+        except (KeyError, ValueError, TypeError) as err:
+            raise ServerError(f"{self.url}: the localize_waveform answer has no frame_probability "
+                              f"rows ({str(rows[:1])[:200]})") from err
+        if frames.ndim != 2 or not np.isfinite(frames).all():
+            raise ServerError(f"{self.url}: the localize_waveform answer is not finite rows of "
+                              "frame probabilities")
+        return frames
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
-        rows = _rows(self._post(predict_request(batch)))
-        return {"probability": np.asarray([r["probability"] for r in rows], np.float32),
-                "decision": np.asarray([r["decision"] for r in rows], np.int64)}
+        rows = _rows(self._post(predict_request(batch)), self.url, len(batch))
+        try:
+            probability = np.asarray([float(r["probability"]) for r in rows], np.float32)
+            decision = np.asarray([int(r["decision"]) for r in rows], np.int64)
+        except (KeyError, TypeError, ValueError) as err:
+            raise ServerError(f"{self.url}: the predict_waveform answer is not rows of "
+                              f"probability and decision ({str(rows[:1])[:200]})") from err
+        if not (np.isfinite(probability).all() and ((probability >= 0) & (probability <= 1)).all()):
+            raise ServerError(f"{self.url}: the answer holds probabilities outside [0, 1]")
+        return {"probability": probability, "decision": decision}
 
 
-def _rows(response: Dict) -> List[Dict]:
-    """Row-format predictions; a single-output model answers with bare values."""
-    predictions = response.get("predictions")
-    if predictions is None:
-        raise TagError(f"unexpected TF Serving answer: {str(response)[:200]}")
+def _rows(response, url: str = "", expected: int = -1) -> List[Dict]:
+    """Row-format predictions (a single-output model answers with bare values); ``expected``
+    rows, or ServerError."""
+    predictions = response.get("predictions") if isinstance(response, dict) else None
+    if not isinstance(predictions, list):
+        detail = response.get("error") if isinstance(response, dict) else None
+        raise ServerError(f"{url}: unexpected TF Serving answer "
+                          f"({' '.join(str(detail or response).split())[:200]})")
+    if expected >= 0 and len(predictions) != expected:
+        raise ServerError(f"{url}: {len(predictions)} prediction rows for {expected} inputs")
     return [p if isinstance(p, dict) else {"probability": p} for p in predictions]
 
 
-def tag_file(path: str, model) -> List[Dict]:
+def tag_file(path: str, model, max_duration_s: float = MAX_DURATION_S) -> List[Dict]:
     """One row per window: file, start_s, probability, decision."""
-    audio = read_audio(path)
+    audio = read_audio(path, max_duration_s)
     starts = window_starts(len(audio), model.clip_samples)
     chunks = [audio[s:s + model.clip_samples] for s in starts]
     rows = []
@@ -222,8 +317,9 @@ def tag_file(path: str, model) -> List[Dict]:
         outputs = model.predict(pad_batch(part, model.clip_samples))
         for offset, (p, d) in enumerate(zip(outputs["probability"], outputs["decision"])):
             start = starts[first + offset] / SAMPLE_RATE
-            rows.append({"file": path, "start_s": round(start, 3), "class": model.event_class,
-                         "probability": float(p), "decision": int(d)})
+            rows.append({"file": display_path(path), "start_s": round(start, 3),
+                         "class": model.event_class, "probability": finite_or_none(p),
+                         "decision": int(d)})
     return rows
 
 
@@ -287,7 +383,7 @@ def localize_file(path: str, model, rule, progress: bool = True
 
 def event_rows(path: str, events, event_class: str) -> List[Dict]:
     """JSON-able rows of one file's events."""
-    return [{"file": path, "onset_s": round(on, 3), "offset_s": round(off, 3),
+    return [{"file": display_path(path), "onset_s": round(on, 3), "offset_s": round(off, 3),
              "class": event_class} for on, off in events]
 
 
@@ -301,14 +397,14 @@ def write_event_lists(rows: List[Dict], directory: str) -> Tuple[str, str]:
         for r in rows:
             handle.write(f"{r['file']}\t{r['onset_s']:.3f}\t{r['offset_s']:.3f}\t{r['class']}\n")
     with open(json_path, "w", encoding="utf-8") as handle:
-        json.dump(rows, handle, indent=2)
+        json.dump(rows, handle, indent=2, allow_nan=False)
     return csv_path, json_path
 
 
 def _print_rows(rows: List[Dict], as_json: bool, columns) -> None:
     """Rows as JSON, or as a table: the file, then ``columns`` of (title, width, cell(row))."""
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, allow_nan=False))
         return
     width = max([len(r["file"]) for r in rows] + [4])
     print("  ".join([f"{'file':<{width}}"] + [f"{title:>{w}}" for title, w, _ in columns]))
@@ -327,43 +423,71 @@ def main_events(args, model) -> int:
     except ValueError as err:
         print(f"error: --events: {err}", file=sys.stderr)
         return 2
-    rows, failures = [], 0
+    if os.path.exists(args.events_dir) and not os.path.isdir(args.events_dir):
+        print(f"error: --events-dir {args.events_dir}: is a file; expected a folder",
+              file=sys.stderr)
+        return 2
+    rows, codes = [], []
     for path in args.files:
         try:
             events, duration = localize_file(path, model, rule)
         except TagError as err:
-            failures += 1
+            codes.append(_failure_code(err))
             print(f"error: {err}", file=sys.stderr)
             continue
-        print(f"[tag] {path}: {len(events)} {model.event_class} event(s) in {duration:.1f} s",
-              file=sys.stderr, flush=True)
+        print(f"[tag] {display_path(path)}: {len(events)} {model.event_class} event(s) in "
+              f"{duration:.1f} s", file=sys.stderr, flush=True)
         rows.extend(event_rows(path, events, model.event_class))
     csv_path, json_path = write_event_lists(rows, args.events_dir)
     _print_rows(rows, args.json, [("onset_s", 8, lambda r: f"{r['onset_s']:.2f}"),
                                   ("offset_s", 8, lambda r: f"{r['offset_s']:.2f}"),
                                   ("class", 0, lambda r: r["class"])])
     print(f"[tag] events written to {csv_path} and {json_path}", file=sys.stderr)
-    return 1 if failures else 0
+    return max(codes, default=0)
+
+
+def _failure_code(err: TagError) -> int:
+    """A file that could not be tagged: 1; the server failing on it: 4 (pipeline.cli_errors)."""
+    return 4 if isinstance(err, ServerError) else 1
+
+
+def _check_args(args) -> str:
+    """'' or the first bad flag's one-line message."""
+    timeout = getattr(args, "timeout_s", 30.0)
+    if not timeout > 0 or not np.isfinite(timeout):
+        return f"--timeout-s {timeout}: expected a positive number of seconds"
+    limit = getattr(args, "max_duration_s", MAX_DURATION_S)
+    if not limit > 0 or not np.isfinite(limit):
+        return f"--max-duration-s {limit}: expected a positive number of seconds"
+    return ""
 
 
 def main(args) -> int:
+    """Exit codes: 0 every file tagged; 1 some file could not be (each named on stderr, the
+    others tagged); 2 a bad flag; 3 a bad --model; 4 the server (pipeline.cli_errors)."""
+    problem = _check_args(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         model = (LocalModel(args.model) if args.model
                  else ServingClient(args.server, args.model_name, args.timeout_s))
     except TagError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return 4 if isinstance(err, ServerError) else 3
     if getattr(args, "events", False):
         return main_events(args, model)
-    results, failures = [], 0
+    results, codes = [], []
     for path in args.files:
         try:
-            results.extend(tag_file(path, model))
+            results.extend(tag_file(path, model, getattr(args, "max_duration_s",
+                                                         MAX_DURATION_S)))
         except TagError as err:
-            failures += 1
+            codes.append(_failure_code(err))
             print(f"error: {err}", file=sys.stderr)
     _print_rows(results, args.json, [
         ("start_s", 8, lambda r: f"{r['start_s']:.2f}"),
-        ("probability", 11, lambda r: f"{r['probability']:.4f}"),
+        ("probability", 11, lambda r: "nan" if r["probability"] is None
+         else f"{r['probability']:.4f}"),
         ("decision", 0, lambda r: r["class"] if r["decision"] else "-")])
-    return 1 if failures else 0
+    return max(codes, default=0)

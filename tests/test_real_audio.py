@@ -84,7 +84,7 @@ def test_a_package_the_archive_does_not_have_gives_one_clear_line(tmp_path):
     assert "no-such-package-fewshot-tagging" in message and "apt-get update" in message
 
 
-def test_cli_with_unreachable_archives_prints_one_line_and_exits_2(tmp_path):
+def test_cli_with_unreachable_archives_prints_one_line_and_exits_4(tmp_path):
     lists = tmp_path / "lists"
     (lists / "partial").mkdir(parents=True)
     (tmp_path / "parts").mkdir()
@@ -96,7 +96,7 @@ def test_cli_with_unreachable_archives_prints_one_line_and_exits_2(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pipeline", "real-audio", "--output",
                              str(tmp_path / "set"), "--cache", str(tmp_path / "cache")],
                             capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 2
+    assert result.returncode == 4   # unavailable (pipeline.cli_errors)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("real-audio: apt-get download lmms-common")

@@ -22,11 +22,15 @@ EMBEDDED = "embedded"
 TASKS = ("source", "target", "real")
 
 
-def load_source_data(data: str, corpus_seed: int) -> SourceData:
-    """``'embedded'`` for the synthesized corpus, else a folder in the DCASE or manifest layout."""
+RECIPE_MODES = ("default", "dcase2017")
+
+
+def load_source_data(data: str, corpus_seed: int, bg_screening: bool = True) -> SourceData:
+    """``'embedded'`` for the synthesized corpus, else a folder in the DCASE or manifest layout
+    (``bg_screening``: honour a DCASE folder's ``bgs/bg_screening.csv``)."""
     if data == EMBEDDED:
         return corpus.embedded_source_data(corpus_seed)
-    return dcase.read_source_data(data)
+    return dcase.read_source_data(data, bg_screening=bg_screening)
 
 
 def parse_classes(text: str) -> Tuple[str, ...]:
@@ -75,9 +79,13 @@ def check_classes(task: str, data: SourceData, classes: Sequence[str], where: st
     """Refuse a class the data does not have, or has no train or no test events of."""
     known = data.event_classes()
     for name in classes:
+        other_case = [k for k in known if k.lower() == name.lower() and k != name]
+        if other_case:
+            raise ValueError(f"{task} class {name!r} differs only in case from the class "
+                             f"{other_case[0]!r} of {where}; class names are case-sensitive")
         if name not in known:
-            raise AudioDataError(f"{task} class {name!r} is not in {where} (its event classes: "
-                                 f"{', '.join(known) or 'none'})")
+            raise ValueError(f"{task} class {name!r} is not in {where} (its event classes: "
+                             f"{', '.join(known) or 'none'})")
         for subset in ("train", "test"):
             if not data.events_of(subset, name):
                 raise AudioDataError(f"{task} class {name!r} has no {subset} events in {where}; "
@@ -88,8 +96,8 @@ def resolve_tasks(source_data: str, source_classes: str, target_data: str, targe
                   corpus_seed: int) -> Dict[str, TaskSpec]:
     """Check a run's tasks and choose their scenes before any data job runs.
 
-    Raises AudioDataError (unknown class, class without events, no backgrounds) or ValueError
-    (malformed class list, target class also a source class) with one clear line.
+    Raises AudioDataError (class without events, no backgrounds) or ValueError (unknown or
+    mis-cased class, malformed class list, target class also a source class) with one line.
     """
     sources = parse_classes(source_classes)
     targets = parse_classes(target_class)
@@ -115,11 +123,22 @@ def resolve_tasks(source_data: str, source_classes: str, target_data: str, targe
     return specs
 
 
+def unused_backgrounds(data: SourceData, used_scenes: Sequence[str]) -> Dict[str, int]:
+    """Background rows of ``data`` in scenes no task uses: scene -> count (the run warns)."""
+    counts: Dict[str, int] = {}
+    for records in data.backgrounds.values():
+        for b in records:
+            if b.scene not in set(used_scenes):
+                counts[b.scene] = counts.get(b.scene, 0) + 1
+    return counts
+
+
 def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int,
                   train_seed: int, eval_seed: int, clip_duration_s: float,
                   excerpts: int = 1, augment: bool = False,
                   classes: Optional[Sequence[str]] = None,
-                  scenes: Optional[Sequence[str]] = None) -> Dict[str, List[mixing.Recipe]]:
+                  scenes: Optional[Sequence[str]] = None,
+                  recipe_mode: str = "default") -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -129,10 +148,14 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     test records at every EBR over ``excerpts`` excerpts of every test background, plus as many
     excerpts without an event (the clip counts are not used). ``augment`` gives every ``train``
     recipe an augmentation drawn from ``train_seed`` (components.audio.augmentation); test sets
-    are never augmented.
+    are never augmented. ``recipe_mode='dcase2017'``: the reference synthesizer's draws
+    (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
+    seeds and scenes given here are not used) for the source and target tasks.
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if recipe_mode not in RECIPE_MODES:
+        raise ValueError(f"recipe_mode must be one of {RECIPE_MODES}, got {recipe_mode!r}")
     classes = tuple(classes or DEFAULT_TASK_CLASSES["target" if task == "real" else task])
     if scenes is None:
         scenes = task_scenes(task, data)[0]
@@ -141,6 +164,16 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
         backgrounds = data.backgrounds_in("test", scenes)
         return {"eval": mixing.factorial_recipes(backgrounds, events, excerpts, eval_seed,
                                                  clip_duration_s)}
+    if recipe_mode == "dcase2017" and task != "real":
+        recipes = {}
+        if train_clips > 0:
+            recipes["train"] = mixing.dcase2017_recipes(data, "train", "train", train_clips,
+                                                        task, classes)
+        recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
+                                                   classes)
+        if augment and "train" in recipes:
+            recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
+        return recipes
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
@@ -150,3 +183,50 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     if augment and "train" in recipes:
         recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
     return recipes
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskPlan:
+    """What one data job of a task will mix: its data, scenes and recipes per split."""
+    data: SourceData
+    scenes: Tuple[str, ...]
+    scenes_disjoint: bool
+    recipes: Dict[str, List[mixing.Recipe]]
+
+
+def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_clips: int,
+              train_seed: int, eval_seed: int, clip_duration_s: float, excerpts: int = 1,
+              augment: bool = False, classes: str = "", paired_data: str = "",
+              recipe_mode: str = "default", bg_screening: bool = True) -> TaskPlan:
+    """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
+    and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
+    for every task before anything runs, so a bad input fails at once."""
+    source = load_source_data(data, corpus_seed, bg_screening)
+    class_list = parse_classes(classes) if classes else None
+    other = None
+    if paired_data:
+        other = source if paired_data == data else load_source_data(paired_data, corpus_seed,
+                                                                     bg_screening)
+    if class_list and task != "real":
+        check_classes(task, source, class_list, data)
+    scenes, disjoint = task_scenes(task, source, other)
+    if recipe_mode == "dcase2017" and task != "real":
+        scenes, disjoint = tuple(source.scenes()), False
+    recipes = split_recipes(source, task, train_clips, eval_clips, train_seed, eval_seed,
+                            clip_duration_s, excerpts, augment, classes=class_list,
+                            scenes=scenes, recipe_mode=recipe_mode)
+    return TaskPlan(source, tuple(scenes), disjoint, recipes)
+
+
+def recipe_files(plan: TaskPlan) -> List[str]:
+    """The audio files (under the data root) the plan's recipes read, sorted; embedded audio is
+    synthesized and has none."""
+    import os
+    uris = set()
+    for recipes in plan.recipes.values():
+        for r in recipes:
+            uris.add(r.bg_uri)
+            uris.update(u for u in [r.event_uri] + [e["event_uri"] for e in r.more_events or []]
+                        if u)
+    return sorted(os.path.join(plan.data.data_root, u) for u in uris
+                  if not u.startswith(corpus.EMBEDDED_PREFIX))

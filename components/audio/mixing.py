@@ -16,6 +16,9 @@ the recipe lists the first present event in its ``event_*`` fields, the others i
 ``more_events``, and the task's ``classes`` with their 0/1 ``labels``.
 A recipe with an ``augmentation`` (training splits; components.audio.augmentation) also has its
 event reverberated/muffled before the scaling and the mixture shaped and levelled after it.
+
+``dcase2017_recipes`` (recipe mode ``dcase2017``) reproduces the reference synthesizer's draws
+exactly instead, quirks included; see its docstring.
 """
 from __future__ import annotations
 
@@ -62,9 +65,13 @@ class Recipe:
     classes: Optional[List[str]] = None   # the task's classes, in order
     labels: Optional[List[int]] = None    # 1 where that class is present in the clip
     more_events: Optional[List[dict]] = None   # events after the first, same keys (EVENT_KEYS)
+    mode: Optional[str] = None            # 'dcase2017': cut and mix as the reference does
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        fields = dataclasses.asdict(self)
+        if fields["mode"] is None:   # default-mode recipes keep their earlier JSON
+            del fields["mode"]
+        return json.dumps(fields, sort_keys=True)
 
     @classmethod
     def from_json(cls, line: str) -> "Recipe":
@@ -221,6 +228,83 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
     return recipes
 
 
+REFERENCE_CLASSES = ("babycry", "glassbreak", "gunshot")   # the reference's class order
+REFERENCE_SEED = 42
+REFERENCE_CLIP_S = 30.0
+
+
+def dcase2017_recipes(data: SourceData, subset: str, split: str, n_clips: int, task: str,
+                      classes: Sequence[str], seed: int = REFERENCE_SEED,
+                      presence_rate: float = 0.5, ebrs_db: Sequence[float] = EBRS_DB
+                      ) -> List[Recipe]:
+    """The DCASE 2017 Task 2 reference synthesizer's draws for ``subset``, exactly.
+
+    One ``RandomState(seed)`` per subset (the reference's seed is 42 for devtrain and devtest),
+    carried on through the classes in the reference's order (babycry, glassbreak, gunshot): per
+    class, ``n_clips`` mixtures over every background of the subset (in cv_setup order; no scene
+    split), events drawn with replacement in cv_setup order, onsets in [0, 30 s - segment length].
+    Returned: the mixtures of ``classes`` (one class per recipe, as the reference writes them).
+
+    Reference quirk, reproduced: it draws each event's onset into the event's shared record, so
+    a mixture whose event was drawn several times gets the onset drawn for that event's LAST
+    occurrence. Mixing follows it too (``mode='dcase2017'``): segments cut at
+    ``int(start*fs):int(end*fs)``, and a mixture without an event is ``0.2 * background`` with
+    no peak normalisation.
+    """
+    missing = [c for c in REFERENCE_CLASSES if not data.events_of(subset, c)]
+    if missing:
+        raise AudioDataError(f"{data.data_root}: recipe_mode=dcase2017 needs {subset} events of "
+                             f"each of {', '.join(REFERENCE_CLASSES)} (drawn in that order); "
+                             f"none of {', '.join(missing)}")
+    unknown = [c for c in classes if c not in REFERENCE_CLASSES]
+    if unknown:
+        raise AudioDataError(f"recipe_mode=dcase2017 draws only {', '.join(REFERENCE_CLASSES)}; "
+                             f"not {', '.join(unknown)}")
+    backgrounds = list(data.backgrounds[subset])
+    _check_sources(backgrounds, data.events_of(subset, REFERENCE_CLASSES[0]), REFERENCE_CLIP_S,
+                   f"task {task!r}, split {split!r}")
+    rng = np.random.RandomState(seed)
+    recipes = []
+    for class_name in REFERENCE_CLASSES:
+        events = data.events_of(subset, class_name)
+        too_long = [e.uri for e in events if e.length_s >= REFERENCE_CLIP_S]
+        if too_long:
+            raise AudioDataError(f"{too_long[0]}: segment is {REFERENCE_CLIP_S:g} s or longer; "
+                                 "the reference needs shorter events")
+        n_present = int(round(n_clips * presence_rate))
+        event_ids = rng.choice(len(events), n_present)
+        bg_ids = rng.choice(len(backgrounds), n_clips)
+        flags = _presence_flags(rng, n_clips, n_present)
+        onset_of_event = {}
+        for i in event_ids:   # the last draw for an event is the one every mixture of it keeps
+            onset_of_event[int(i)] = (REFERENCE_CLIP_S - events[i].length_s) * rng.rand()
+        ebrs = rng.choice(np.asarray(ebrs_db, dtype=float), size=int(np.sum(flags)))
+        if class_name not in classes:
+            continue
+        k = 0
+        for index in range(n_clips):
+            bg = backgrounds[bg_ids[index]]
+            recipe = Recipe(mixture_id=f"{task}-{split}-dcase2017-s{seed}-{class_name}-"
+                                       f"{index:05d}",
+                            task=task, split=split, index=len(recipes), seed=int(seed),
+                            label=int(flags[index]), duration_s=REFERENCE_CLIP_S,
+                            bg_uri=bg.uri, bg_scene=bg.scene, bg_location=bg.location,
+                            bg_offset_s=0.0, classes=list(classes),
+                            labels=[int(flags[index] and c == class_name) for c in classes],
+                            mode="dcase2017")
+            if flags[index]:
+                ev = events[event_ids[k]]
+                recipe.event_uri, recipe.event_class, recipe.event_author = (
+                    ev.uri, ev.event_class, ev.author)
+                recipe.segment_start_s, recipe.segment_end_s = ev.segment
+                recipe.event_onset_s = float(onset_of_event[int(event_ids[k])])
+                recipe.event_duration_s = float(np.diff(ev.segment)[0])
+                recipe.ebr_db = float(ebrs[k])
+                k += 1
+            recipes.append(recipe)
+    return recipes
+
+
 def task_recipes(data: SourceData, task: str, classes: Sequence[str], scenes: Sequence[str],
                  subset: str, split: str, n_clips: int, seed: int, duration_s: float
                  ) -> List[Recipe]:
@@ -288,12 +372,14 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
                              f"recipe needs {recipe.bg_offset_s + recipe.duration_s:.2f} s")
     result = dataclasses.replace(recipe)
     aug = recipe.augmentation
+    if not recipe.label and recipe.mode == "dcase2017":   # the reference: 0.2 * bg, as it is
+        return ANTI_CLIPPING_FACTOR * bg.astype(np.float64), result
     if not recipe.label:
         mixture = mix(bg, None, 0, 0.0)
         return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
     placed = []
     for fields in [_event_fields(recipe)] + list(recipe.more_events or []):
-        event = _event_audio(fields, load, aug)
+        event = _event_audio(fields, load, aug, trim=recipe.mode != "dcase2017")
         onset = min(int(fields["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
         scale = event_scale(event, bg[onset:onset + len(event)], fields["ebr_db"], recipe.bg_uri)
         placed.append((event, onset, scale))
@@ -305,13 +391,15 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
     return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
 
 
-def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict]
-                 ) -> np.ndarray:
-    """The annotated segment of one event of a recipe, cut to its drawn duration."""
+def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict],
+                 trim: bool = True) -> np.ndarray:
+    """The annotated segment of one event of a recipe, cut to its drawn duration (``trim``;
+    the reference cuts at the segment's bounds only)."""
     event_file = load(fields["event_uri"])
     event = event_file[int(fields["segment_start_s"] * SAMPLE_RATE):
                        int(fields["segment_end_s"] * SAMPLE_RATE)]
-    event = event[:int(round(fields["event_duration_s"] * SAMPLE_RATE))]
+    if trim:
+        event = event[:int(round(fields["event_duration_s"] * SAMPLE_RATE))]
     if len(event) == 0:
         raise AudioDataError(f"{fields['event_uri']}: annotated segment is empty")
     return augmentation.augment_event(event, aug) if aug else event

@@ -47,6 +47,7 @@ class SourceData:
     data_root: str
     backgrounds: Dict[str, List[BackgroundRecord]]   # subset ('train'|'test') -> records
     events: Dict[str, List[EventRecord]]             # subset -> records (all classes)
+    screened_out: Tuple[str, ...] = ()               # backgrounds left out by bg_screening.csv
 
     def backgrounds_in(self, subset: str, scenes: Sequence[str]) -> List[BackgroundRecord]:
         """Backgrounds of ``subset`` ('train'|'test') whose scene is one of ``scenes``."""

@@ -29,6 +29,8 @@ def MixtureExampleGen(
     augment: tfx.dsl.components.Parameter[int] = 0,
     classes: tfx.dsl.components.Parameter[str] = "",
     paired_data: tfx.dsl.components.Parameter[str] = "",
+    recipe_mode: tfx.dsl.components.Parameter[str] = "default",
+    bg_screening: tfx.dsl.components.Parameter[int] = 1,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -37,17 +39,13 @@ def MixtureExampleGen(
     ``datasets.split_recipes``; ``excerpts`` is used by ``real`` alone). ``classes``: the task's
     classes, comma-separated (default: the paper's class of the task). ``paired_data``: the other
     task's data, so that both tasks choose disjoint scenes (``datasets.task_scenes``).
+    ``recipe_mode``: 'default' or 'dcase2017' (the reference synthesizer's draws);
+    ``bg_screening``: 1 honours a DCASE folder's ``bg_screening.csv``.
     """
-    source = datasets.load_source_data(data, corpus_seed)
-    class_list = datasets.parse_classes(classes) if classes else None
-    other = None
-    if paired_data:
-        other = source if paired_data == data else datasets.load_source_data(paired_data,
-                                                                             corpus_seed)
-    scenes, disjoint = datasets.task_scenes(task, source, other)
-    recipes = datasets.split_recipes(source, task, train_clips, eval_clips, train_seed,
-                                     eval_seed, clip_duration_s, excerpts, bool(augment),
-                                     classes=class_list, scenes=scenes)
+    plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
+                              eval_seed, clip_duration_s, excerpts, bool(augment), classes,
+                              paired_data, recipe_mode, bool(bg_screening))
+    source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
           f"of {clip_duration_s:g} s of {', '.join(first.classes)} from {data}", flush=True)
@@ -63,6 +61,8 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
+        "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
+        "screened_out": len(source.screened_out),
         "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
     examples.set_int_custom_property("frames", frames)
