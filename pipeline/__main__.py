@@ -52,7 +52,8 @@ class StageProgress(logging.Handler):
         if record.levelno >= logging.WARNING:
             if any(noise in message for noise in BENIGN_WARNINGS):
                 return
-            print(f"{record.levelname}: {message}", file=sys.stderr, flush=True)
+            text = " ".join(message.split())   # one line, however the library wrapped it
+            print(f"{record.levelname}: {text[:1000]}", file=sys.stderr, flush=True)
             return
         if message.startswith("Component ") and message.endswith(" is running."):
             node = message[len("Component "):-len(" is running.")]
@@ -66,6 +67,13 @@ class StageProgress(logging.Handler):
                   f"(elapsed {time.time() - self._t0:.0f} s)", flush=True)
         elif message.startswith("A cached execution"):
             print(f"      reused cached result ({message})", flush=True)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one stderr line (exit 2), not a usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -223,11 +231,33 @@ def cmd_real_audio(args) -> int:
     return 0
 
 
+def schema_for_clip(config):
+    """A run whose clip length differs from its profile's committed schema gets a schema for its
+    clip written under the pipeline root (an explicit ``schema_path`` is used as given)."""
+    import dataclasses
+    from components.tfx import schema
+    if config.schema_path:
+        return config
+    wanted = schema.schema_text(config.frames, config.clip_duration_s)
+    with open(config.schema_file, "r", encoding="utf-8") as handle:
+        if handle.read() == wanted:
+            return config
+    path = os.path.join(config.pipeline_root, "schema", f"clip-{config.frames}-frames",
+                        "schema.pbtxt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(wanted)
+    print(f"Schema for {config.clip_duration_s:g} s clips ({config.frames} frames): {path}",
+          flush=True)
+    return dataclasses.replace(config, schema_path=path)
+
+
 def cmd_run(args) -> int:
     config = _config_from_args(args)   # settings and data are checked before TFX is imported
     tasks = check_tasks(config)
     config = resolve_real_audio(config)
     check_data_jobs(config)
+    config = schema_for_clip(config)
     from absl import logging as absl_logging
     from pipeline import cli_errors, local_runner, report
     from pipeline.pipeline import create_pipeline
@@ -387,8 +417,8 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="python -m pipeline", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the whole TFX pipeline locally and write a report")
@@ -515,6 +545,10 @@ def main(argv=None) -> int:
         return cli_errors.EXIT_BAD_DATA
     except cli_errors.Unavailable as err:
         cli_errors.print_error("error", err)
+        return cli_errors.EXIT_UNAVAILABLE
+    except OSError as err:   # the machine: permissions, a full disk, a path that vanished
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        cli_errors.print_error("error", f"{where}{err.strerror or err}")
         return cli_errors.EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)

@@ -34,10 +34,10 @@ def runs(tmp_path_factory, real_fixture_set):
     results = {}
     assert _run(out, *real) == 0
     results["first"] = _latest(out)[1]
-    assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.01") == 0
+    assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.0") == 0
     results["strict"] = _latest(out)[1]
     # a new source task (two classes) makes a new candidate; the target data stays cached
-    assert _run(out, *real, "--set", "real_accuracy_threshold=1.01",
+    assert _run(out, *real, "--set", "real_accuracy_threshold=1.0",
                 "--source-classes", "babycry,dogbark") == 0
     results["strict_real"] = _latest(out)[1]
     return out, results
@@ -128,7 +128,7 @@ def test_a_real_audio_threshold_blocks_the_push_and_says_why(runs):
     assert run.output("TransferEvaluator", "blessing").properties.get("blessed") == 1
     gate = run.output("RealAudioGate", "real_blessing")
     assert gate.properties["blessed"] == 0
-    assert "below real_accuracy_threshold 1.0100" in gate.properties["reason"]
+    assert "below real_accuracy_threshold 1.0000" in gate.properties["reason"]
     assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
     _, report = _report(out, run)
     assert report["pushed"] is False and "real_accuracy_threshold" in report["real"]["gate_reason"]

@@ -74,6 +74,43 @@ def test_run_refuses_impossible_settings_before_anything_runs(tmp_path, capsys, 
     assert not out.exists()
 
 
+@pytest.mark.parametrize("argv, words", [
+    (["run", "--seed", "abc"], ["--seed", "invalid int value"]),
+    (["synthesize", "--task", "bogus", "--output", "x"], ["--task", "invalid choice"]),
+    (["tag"], ["required: files"]),
+    (["bogus"], ["invalid choice"]),
+])
+def test_a_malformed_command_line_is_one_line_not_a_usage_dump(capsys, argv, words):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == USAGE
+    _one_clear_line([line for line in capsys.readouterr().err.splitlines() if line.strip()],
+                    *words, "--help")
+
+
+def test_an_output_dir_that_is_a_file_and_a_missing_schema_are_refused(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    code, _, lines = _cli(capsys, "run", "--profile", "smoke", "--output-dir", str(afile))
+    assert code == USAGE
+    _one_clear_line(lines, "output_dir", "is a file")
+    code, _, lines = _cli(capsys, "run", "--profile", "smoke", "--output-dir",
+                          str(tmp_path / "o"), "--set", "schema_path=/nonexistent.pbtxt")
+    assert code == USAGE
+    _one_clear_line(lines, "schema_path", "no such file")
+
+
+def test_a_clip_length_of_its_own_gets_a_schema_of_its_own(tmp_path, capsys):
+    from components.tfx import schema
+    from pipeline import configs
+    config = configs.get_config("smoke", output_dir=str(tmp_path), clip_duration_s=1.5)
+    given = cli.schema_for_clip(config)
+    assert given.schema_path.startswith(config.pipeline_root)
+    assert open(given.schema_path).read() == schema.schema_text(given.frames, 1.5)
+    same = configs.get_config("smoke", output_dir=str(tmp_path))
+    assert cli.schema_for_clip(same) is same          # the committed schema fits
+
+
 # ------------------------------------------------------------------------ synthesize: data
 
 def _manifest(root):
