@@ -235,3 +235,20 @@ def test_committed_schemas_match_the_profiles():
         config = configs.get_config(name)
         with open(config.schema_file) as handle:
             assert handle.read() == schema.schema_text(config.frames, config.clip_duration_s)
+
+
+def test_the_audio_cache_gives_the_same_mixtures_and_read_only_arrays(embedded):
+    recipes = datasets.split_recipes(embedded, "source", 12, 2, 3, 1000, 2.0)["train"]
+    plain = mixing.audio_loader("", CORPUS_SEED)
+    cached = mixing.audio_loader("", CORPUS_SEED, cache_bytes=64 * 2 ** 20)
+    for recipe in recipes + recipes[:3]:   # the repeats come from the cache
+        want, _ = mixing.render(recipe, plain)
+        got, _ = mixing.render(recipe, cached)
+        assert np.array_equal(want, got)
+    uri = next(r.event_uri for r in recipes if r.label)
+    assert cached(uri) is cached(uri) and not cached(uri).flags.writeable
+    tiny = mixing.audio_loader("", CORPUS_SEED, cache_bytes=1)   # keeps only the newest file
+    one, two = sorted({r.bg_uri for r in recipes})[:2]
+    first = tiny(one)
+    tiny(two)
+    assert tiny(one) is not first and np.array_equal(tiny(one), first)

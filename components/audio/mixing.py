@@ -405,13 +405,34 @@ def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[
     return augmentation.augment_event(event, aug) if aug else event
 
 
-def audio_loader(data_root: str, corpus_seed: int) -> Callable[[str], np.ndarray]:
-    """A ``load(uri)`` for recipes: embedded uris are synthesized, others read under the root."""
+def audio_loader(data_root: str, corpus_seed: int,
+                 cache_bytes: int = 0) -> Callable[[str], np.ndarray]:
+    """A ``load(uri)`` for recipes: embedded uris are synthesized, others read under the root.
+
+    ``cache_bytes`` > 0 keeps the most recently used files (up to that many bytes of audio) so
+    that the mixtures that share an event or a background synthesize or decode it once; the
+    cached arrays are read-only, and the mixtures are the same bits with or without the cache.
+    """
+    import collections
     from components.audio import corpus
     from components.audio.audio_io import read_mono, resolve_under_root
+    cache: "collections.OrderedDict[str, np.ndarray]" = collections.OrderedDict()
 
-    def load(uri: str) -> np.ndarray:
+    def read(uri: str) -> np.ndarray:
         if uri.startswith(corpus.EMBEDDED_PREFIX):
             return corpus.synthesize_file(corpus_seed, uri)
         return read_mono(resolve_under_root(data_root, uri))
+
+    def load(uri: str) -> np.ndarray:
+        if cache_bytes <= 0:
+            return read(uri)
+        if uri in cache:
+            cache.move_to_end(uri)
+            return cache[uri]
+        audio = read(uri)
+        audio.setflags(write=False)
+        cache[uri] = audio
+        while len(cache) > 1 and sum(a.nbytes for a in cache.values()) > cache_bytes:
+            cache.popitem(last=False)
+        return audio
     return load

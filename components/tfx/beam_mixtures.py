@@ -1,6 +1,8 @@
 """The Beam job: recipes -> mixtures -> MFCC -> sharded, gzipped TFRecords (+ recipe JSON lines).
 
-Recipes are grouped by background so each recording is loaded (or synthesized) once per job.
+Recipes are grouped by background so each recording is loaded (or synthesized) once per job,
+and each worker keeps the events it used last (``AUDIO_CACHE_BYTES``), so an event shared by
+many mixtures is synthesized or decoded once per worker.
 Output is deterministic: example ``i`` goes to shard ``i % num_shards`` and each shard is written
 sorted by index, so the same recipes give byte-identical files on any runner.
 Any bad clip fails the job with the file and the problem named; nothing is silently dropped.
@@ -15,6 +17,7 @@ import apache_beam as beam
 from components.audio import examples, features, mixing
 
 TFRECORD_PATTERN = "data_tfrecord-{shard:05d}-of-{count:05d}.gz"
+AUDIO_CACHE_BYTES = 256 * 2 ** 20
 RECIPES_DIR = "recipes"
 
 
@@ -29,14 +32,16 @@ class RenderMixtures(beam.DoFn):
         self._wav_dir = wav_dir
         self._clips = beam.metrics.Metrics.counter("mixtures", "clips_rendered")
         self._load = None
+        self._load_background = None
 
     def setup(self):
-        self._load = mixing.audio_loader(self._data_root, self._corpus_seed)
+        self._load = mixing.audio_loader(self._data_root, self._corpus_seed, AUDIO_CACHE_BYTES)
+        self._load_background = mixing.audio_loader(self._data_root, self._corpus_seed)
 
     def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
         bg_uri, recipes = element
         try:
-            background = self._load(bg_uri)
+            background = self._load_background(bg_uri)   # once per job: not cached
         except Exception as err:
             raise RuntimeError(f"mixture job: cannot load background {bg_uri}: {err}") from err
         for recipe in recipes:
