@@ -236,7 +236,10 @@ def schema_for_clip(config):
     clip written under the pipeline root (an explicit ``schema_path`` is used as given)."""
     import dataclasses
     from components.tfx import schema
-    if config.schema_path:
+    from pipeline.cli_errors import UsageError
+    if config.schema_path:   # checked here, not in the config: Kubeflow's lives in the image
+        if "://" not in config.schema_path and not os.path.isfile(config.schema_path):
+            raise UsageError(f"setting schema_path={config.schema_path!r}: no such file")
         return config
     wanted = schema.schema_text(config.frames, config.clip_duration_s)
     with open(config.schema_file, "r", encoding="utf-8") as handle:
@@ -257,7 +260,7 @@ def cmd_run(args) -> int:
     tasks = check_tasks(config)
     config = resolve_real_audio(config)
     check_data_jobs(config)
-    config = schema_for_clip(config)
+    config = schema_for_clip(config)   # the only write before the run: after every check
     from absl import logging as absl_logging
     from pipeline import cli_errors, local_runner, report
     from pipeline.pipeline import create_pipeline

@@ -272,9 +272,6 @@ def validate_config(config: PipelineConfig) -> PipelineConfig:
     if os.path.isfile(config.output_dir):
         raise ConfigError(f"setting output_dir={config.output_dir!r}: is a file; expected a "
                           "folder")
-    if config.schema_path and "://" not in config.schema_path and not os.path.isfile(
-            config.schema_path):
-        raise ConfigError(f"setting schema_path={config.schema_path!r}: no such file")
     if (config.real_audio not in ("auto", "off") and "://" not in config.real_audio
             and not os.path.isdir(config.real_audio)):
         raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', 'off' or "
