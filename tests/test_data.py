@@ -1,6 +1,7 @@
 """Data stage: corpus splits, reference mixing, determinism, MFCC, DCASE reader, bad input."""
 import glob
 import os
+import warnings
 
 import librosa
 import numpy as np
@@ -151,10 +152,40 @@ def test_synthesize_command_writes_24_bit_wavs_equal_to_the_mixtures(embedded, l
 
 def test_30_second_clip_gives_2584_by_20_mfcc_equal_to_librosa():
     y = np.random.default_rng(1).uniform(-0.5, 0.5, 30 * SAMPLE_RATE).astype(np.float32)
+    reference = librosa.feature.mfcc(y=y, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512).T
+    np.testing.assert_array_equal(features.mfcc_librosa(y), reference)
     ours = features.mfcc(y)
-    assert ours.shape == (2584, 20)
-    reference = librosa.feature.mfcc(y=y, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
-    np.testing.assert_array_equal(ours, reference.T)
+    assert ours.shape == (2584, 20) and ours.dtype == np.float32
+    np.testing.assert_allclose(ours, reference, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["noise", "chirp", "impulse", "zeros", "shorter_than_a_frame",
+                                  "mixture"])
+def test_data_job_mfcc_equals_librosa(kind):
+    """The float32 MFCC of the data job is librosa's to 1e-3 on every kind of input."""
+    rng = np.random.default_rng(2)
+    n = 3 * SAMPLE_RATE
+    t = np.arange(n) / SAMPLE_RATE
+    y = {"noise": lambda: 0.3 * rng.standard_normal(n),
+         "chirp": lambda: 0.5 * np.sin(2 * np.pi * (100 * t + 3000 * t ** 2)),
+         "impulse": lambda: np.where(np.arange(n) == n // 2, 1e-3, 0.0),
+         "zeros": lambda: np.zeros(n),
+         "shorter_than_a_frame": lambda: rng.standard_normal(700),
+         "mixture": lambda: _glass_break_mixture()}[kind]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # librosa: n_fft too large for 700 samples
+        reference = features.mfcc_librosa(y)
+    ours = features.mfcc(y, bands=features.mel_bands())
+    assert ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, atol=1e-3, rtol=0)
+    np.testing.assert_array_equal(features.mfcc(y), ours)
+
+
+def _glass_break_mixture():
+    data = corpus.embedded_source_data(2017)
+    recipe = next(r for r in mixing.task_recipes(data, "target", ["glassbreak"], TARGET_SCENES,
+                                                  "test", "eval", 4, 3, 3.0) if r.label)
+    return mixing.render(recipe, mixing.audio_loader("", 2017))[0]
 
 
 def test_dcase_reader_reads_the_real_layout(dcase_fixture):

@@ -33,10 +33,12 @@ class RenderMixtures(beam.DoFn):
         self._clips = beam.metrics.Metrics.counter("mixtures", "clips_rendered")
         self._load = None
         self._load_background = None
+        self._mel_bands = None
 
     def setup(self):
         self._load = mixing.audio_loader(self._data_root, self._corpus_seed, AUDIO_CACHE_BYTES)
         self._load_background = mixing.audio_loader(self._data_root, self._corpus_seed)
+        self._mel_bands = features.mel_bands()
 
     def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
         bg_uri, recipes = element
@@ -47,7 +49,7 @@ class RenderMixtures(beam.DoFn):
         for recipe in recipes:
             try:
                 audio, final = mixing.render(recipe, self._load, background=background)
-                coefficients = features.mfcc(audio)
+                coefficients = features.mfcc(audio, bands=self._mel_bands)
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
