@@ -57,7 +57,8 @@ def compile_pipeline(args) -> str:
         serving_base_dir=args.serving_dir,
         schema_path=args.schema_path or os.path.join(IMAGE_PROJECT_ROOT, "schemas", args.profile,
                                                      "schema.pbtxt"),
-        beam_pipeline_args=tuple(args.beam_arg or ()), method=args.method,
+        beam_pipeline_args=tuple(args.beam_arg or ()), beam_worker_image=args.image,
+        method=args.method,
         real_audio=args.real_audio or "off", **overrides)
     pipeline = create_pipeline(config)
     pipeline.metadata_connection_config = None   # Kubeflow brings its own ML Metadata

@@ -5,9 +5,10 @@ data   recipe + mix + MFCC through the Beam job (DirectRunner, 1 and 2 workers) 
 train  sequences/s and seconds per epoch for each front end and method at the paper's sequence
        length (2584 frames), extrapolated to the paper's 1800-clip and 36-clip epochs, next to
        the paper's K80 figures; and the conv front end's scratch model at larger batches.
-memory peak resident memory of the source stage on 1 and on 4 shards of 30 s clips, each in a
-       fresh process: the Trainer's ``run_fn`` (streamed input) and, for comparison, the same
-       stage on arrays loaded whole (what the Trainers did before they streamed).
+memory peak resident memory of the source stage on 1 and on 4 shards of 30 s clips (256 and
+       1024 clips: the Trainer's shuffle buffer holds 256), each in a fresh process: the
+       Trainer's ``run_fn`` (streamed input) and, for comparison, the same stage on arrays
+       loaded whole (what the Trainers did before they streamed).
 serve  per front end: predict_waveform latency at batch 1 on a 30 s clip (p50 and p95 over 50
        calls) and where it goes (the in-graph MFCC alone vs predict_mfcc alone), and clips/s at
        batch 64.
@@ -19,7 +20,7 @@ import os
 import platform
 import tempfile
 import time
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -43,26 +44,25 @@ def machine() -> Dict:
     return info
 
 
-def bench_data(clips: int, clip_s: float = 30.0) -> Dict:
-    """Beam job throughput with 1 and 2 workers, and librosa MFCC time per clip."""
+def bench_data(clips: int, clip_s: float = 30.0, source_backgrounds: int = 36) -> Dict:
+    """Beam job throughput: the worst case (``clips`` clips, each on a background of its own)
+    with 1 and 2 workers, and the paper_cpu source job's own draw (its recipes on its first
+    ``source_backgrounds`` backgrounds, about 8 clips each) with 2 workers and step by step;
+    MFCC time per clip."""
     from components.audio import datasets, features
-    from components.tfx import beam_mixtures
     source = datasets.load_source_data("embedded", 2017)
     recipes = datasets.split_recipes(source, "target", clips, 1, 1, 2, clip_s)
     recipes.pop("eval")
     result = {"clips": clips, "clip_seconds": clip_s}
     for workers in (1, 2):
-        args = ([f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
-                if workers > 1 else ["--direct_num_workers=1", "--direct_running_mode=in_memory"])
-        with tempfile.TemporaryDirectory() as out:
-            start = time.time()
-            beam_mixtures.run_mixture_job(recipes, out, source.data_root, 2017, 2, args)
-            seconds = time.time() - start
-        result[f"workers_{workers}"] = {"beam_args": args, "seconds": seconds,
+        seconds = _time_mixture_job(recipes, source.data_root, workers)
+        result[f"workers_{workers}"] = {"beam_args": _beam_args(workers), "seconds": seconds,
                                         "clips_per_second": clips / seconds,
-                                        "times_real_time": clips * clip_s / seconds}
-        print(f"data: {workers} worker(s): {clips / seconds:.2f} clips/s, "
-              f"{clips * clip_s / seconds:.0f}x real time", flush=True)
+                                        "times_real_time": clips * clip_s / seconds,
+                                        "times_real_time_per_core": clips * clip_s / seconds / workers}
+        print(f"data: worst case, {workers} worker(s): {clips / seconds:.2f} clips/s, "
+              f"{clips * clip_s / seconds / workers:.0f}x real time per core", flush=True)
+    result["source_workload"] = _bench_source_workload(source, source_backgrounds)
     y = np.random.default_rng(0).uniform(-0.3, 0.3, features.clip_samples(clip_s)).astype(np.float32)
     bands = features.mel_bands()
     for key, compute in (("librosa_mfcc_seconds_per_clip", lambda: features.mfcc_librosa(y)),
@@ -77,6 +77,75 @@ def bench_data(clips: int, clip_s: float = 30.0) -> Dict:
     print(f"data: MFCC per {clip_s:g} s clip (median of 9): librosa "
           f"{1000 * result['librosa_mfcc_seconds_per_clip']:.1f} ms, the data job's float32 "
           f"{1000 * result['mfcc_seconds_per_clip']:.1f} ms", flush=True)
+    return result
+
+
+def _beam_args(workers: int) -> List[str]:
+    return ([f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+            if workers > 1 else ["--direct_num_workers=1", "--direct_running_mode=in_memory"])
+
+
+def _time_mixture_job(recipes: Dict, data_root: str, workers: int) -> float:
+    """Wall seconds of the pipeline's Beam job on ``recipes`` (2 shards), start to finish."""
+    from components.tfx import beam_mixtures
+    with tempfile.TemporaryDirectory() as out:
+        start = time.time()
+        beam_mixtures.run_mixture_job(recipes, out, data_root, 2017, 2, _beam_args(workers))
+        return time.time() - start
+
+
+def _bench_source_workload(source, backgrounds: int) -> Dict:
+    """The paper_cpu source job's recipes (1800 train + 500 test clips of 30 s, seeds as the
+    profile's) on its first ``backgrounds`` backgrounds: the Beam job with 2 workers, and each
+    step of a clip timed in this process (CPU seconds)."""
+    from components.audio import datasets, examples, features, mixing
+    from components.tfx import beam_mixtures
+    drawn = datasets.split_recipes(source, "source", 1800, 500, 1, 1000, 30.0)
+    by_background: Dict[str, list] = {}
+    for split in ("train", "eval"):
+        for recipe in drawn[split]:
+            by_background.setdefault(recipe.bg_uri, []).append((split, recipe))
+    chosen = sorted(by_background)[:backgrounds]
+    recipes = {"train": [r for bg in chosen for s, r in by_background[bg] if s == "train"],
+               "eval": [r for bg in chosen for s, r in by_background[bg] if s == "eval"]}
+    clips = sum(len(v) for v in recipes.values())
+    seconds = _time_mixture_job(recipes, source.data_root, 2)
+    result = {"backgrounds": len(chosen), "clips": clips, "seconds_2_workers": seconds,
+              "times_real_time_per_core": clips * 30.0 / seconds / 2}
+    print(f"data: paper_cpu source draw, {clips} clips on {len(chosen)} backgrounds, 2 workers: "
+          f"{clips / seconds:.2f} clips/s, {clips * 30.0 / seconds / 2:.0f}x real time per core",
+          flush=True)
+    load = mixing.audio_loader(source.data_root, 2017, beam_mixtures.AUDIO_CACHE_BYTES)
+    load_background = mixing.audio_loader(source.data_root, 2017)
+    bands = features.mel_bands()
+    import tensorflow  # noqa: F401  (the encoding step imports it: not part of the timing)
+    steps = dict.fromkeys(("background", "events_and_mix", "mfcc", "encode"), 0.0)
+    for bg in chosen:
+        start = time.process_time()
+        background = load_background(bg)
+        steps["background"] += time.process_time() - start
+        for _, recipe in by_background[bg]:
+            start = time.process_time()
+            audio, final = mixing.render(recipe, load, background=background)
+            middle = time.process_time()
+            coefficients = features.mfcc(audio, bands=bands)
+            end = time.process_time()
+            examples.mixture_example(final, coefficients).SerializeToString(deterministic=True)
+            final.to_json()
+            steps["events_and_mix"] += middle - start
+            steps["mfcc"] += end - middle
+            steps["encode"] += time.process_time() - end
+    result["cpu_ms_per_clip"] = {k: 1000 * v / clips for k, v in steps.items()}
+    total = sum(result["cpu_ms_per_clip"].values())
+    result["cpu_ms_per_clip"]["sum"] = total
+    result["times_real_time_per_core_without_beam"] = 30000.0 / total
+    # What the job costs beyond the steps: worker start-up, moving examples between stages,
+    # writing the shards (core-milliseconds per clip on 2 workers).
+    result["beam_overhead_core_ms_per_clip"] = 2000.0 * seconds / clips - total
+    print("data: per clip (CPU ms, 1 process): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in result["cpu_ms_per_clip"].items())
+        + f" = {30000.0 / total:.0f}x real time without Beam; Beam job beyond the steps "
+        f"{result['beam_overhead_core_ms_per_clip']:.1f} core-ms per clip", flush=True)
     return result
 
 
@@ -186,8 +255,8 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from components.audio import examples
 from components.model import training
 from components.tfx import trainer_source, trainer_stage
-examples_dir, shards, schema_path, out, streamed = {args!r}
-custom = {{"method": "scratch", "epochs": 1, "batch_size": 32, "front_end": "conv",
+examples_dir, shards, schema_path, out, streamed, epochs = {args!r}
+custom = {{"method": "scratch", "epochs": epochs, "batch_size": 32, "front_end": "conv",
           "validation_freq": 0, "classes": ["babycry"], "clip_duration_s": 30.0}}
 train_files = [os.path.join(examples_dir, "Split-train", shards)]
 eval_files = [os.path.join(examples_dir, "Split-eval", "*")]
@@ -212,22 +281,25 @@ print([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split(
 
 
 def _trainer_peak_rss_mb(examples_dir: str, shards: str, schema_path: str, out: str,
-                         streamed: bool) -> Tuple[float, float]:
-    """Train the source stage (conv, 1 epoch) on ``shards`` of ``examples_dir`` in a fresh
-    Python process, streamed (the Trainer) or from arrays (as before streaming); its peak
-    resident memory in MB and the epoch's seconds."""
+                         streamed: bool, epochs: int) -> Tuple[float, float]:
+    """Train the source stage (conv, ``epochs`` epochs) on ``shards`` of ``examples_dir`` in a
+    fresh Python process, streamed (the Trainer) or from arrays (as before streaming); its peak
+    resident memory in MB and the seconds of an epoch."""
     import subprocess
     import sys
-    code = _TRAINER_CHILD.format(args=(examples_dir, shards, schema_path, out, streamed))
+    code = _TRAINER_CHILD.format(args=(examples_dir, shards, schema_path, out, streamed, epochs))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     peak_kb, seconds = done.stdout.split()[-2:]
     return int(peak_kb) / 1024.0, float(seconds)
 
 
-def bench_memory(clips: int = 256, shards: int = 4) -> Dict:
+def bench_memory(clips: int = 1024, shards: int = 4) -> Dict:
     """Peak memory of the source stage on ``clips / shards`` and on ``clips`` clips of 30 s,
-    streamed and from arrays."""
+    streamed and from arrays, after the same number of training steps (``shards`` epochs on
+    the smaller set, one on the whole): the peak also grows with the steps taken, by about
+    400 MB over the first hundred (TensorFlow's allocations warming up; measured on random
+    MFCCs: 1315 MB after 8 steps, 1720 after 96, 1694 after 240, on the same 256 clips)."""
     from components.audio import datasets
     from components.tfx import beam_mixtures, schema
     data = datasets.load_source_data("embedded", 2017)
@@ -243,16 +315,19 @@ def bench_memory(clips: int = 256, shards: int = 4) -> Dict:
             handle.write(schema.schema_text(2584, 30.0))
         for mode, streamed in (("streamed", True), ("arrays", False)):
             row = result[mode] = {}
-            for name, pattern, count in (("one_shard", "*-00000-of-*", clips // shards),
-                                         ("all_shards", "*", clips)):
+            for name, pattern, count, epochs in (
+                    ("one_shard", "*-00000-of-*", clips // shards, shards),
+                    ("all_shards", "*", clips, 1)):
                 peak, seconds = _trainer_peak_rss_mb(out, pattern, schema_path,
-                                                     os.path.join(out, mode + name), streamed)
-                row[name] = {"clips": count, "peak_rss_mb": peak, "epoch_seconds": seconds}
+                                                     os.path.join(out, mode + name), streamed,
+                                                     epochs)
+                row[name] = {"clips": count, "epochs": epochs, "steps": -(-count // 32) * epochs,
+                             "peak_rss_mb": peak, "epoch_seconds": seconds}
             row["growth_mb"] = row["all_shards"]["peak_rss_mb"] - row["one_shard"]["peak_rss_mb"]
             print(f"memory: source stage ({mode}) peak RSS "
                   f"{row['one_shard']['peak_rss_mb']:.0f} MB on {clips // shards} clips, "
                   f"{row['all_shards']['peak_rss_mb']:.0f} MB on {clips} clips "
-                  f"(+{row['growth_mb']:.0f} MB); epoch of {clips} clips "
+                  f"(+{row['growth_mb']:.0f} MB; same number of steps); epoch of {clips} clips "
                   f"{row['all_shards']['epoch_seconds']:.1f} s", flush=True)
     return result
 

@@ -103,6 +103,10 @@ class PipelineConfig:
     schema_path: str = ""                  # default: schemas/<profile>/schema.pbtxt
     beam_pipeline_args: Tuple[str, ...] = ("--direct_running_mode=in_memory",
                                            "--direct_num_workers=1")
+    beam_worker_image: str = "fewshot-tagging:latest"   # the Dockerfile's image: what remote Beam
+                                           # workers run unless beam_pipeline_args say otherwise
+                                           # (pipeline.beam_args_with_worker_image); the
+                                           # DirectRunner does not use it
     # Kubeflow only: resources of the Trainers
     trainer_cpu: float = 4.0
     trainer_memory: str = "16G"

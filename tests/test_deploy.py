@@ -13,7 +13,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from components.model import serving, training
 from pipeline import __main__ as cli
 from pipeline import configs, tag
-from pipeline.pipeline import TRAINER_IDS, create_pipeline
+from pipeline.pipeline import TRAINER_IDS, beam_args_with_worker_image, create_pipeline
 
 REPO = configs.REPO_ROOT
 CLIP_S = 1.0
@@ -80,6 +80,22 @@ def test_kubeflow_spec_uses_dotted_trainer_code_and_no_local_paths(compiled):
     assert "DataflowRunner" in text and "gs://bucket/dcase2017" in text
     assert "gs://bucket/real_audio" in text
     assert "/opt/fewshot/schemas/paper/schema.pbtxt" in text
+
+
+def test_beam_workers_run_the_pipeline_image(compiled):
+    """Dataflow/Flink/Spark workers run the image (which holds TFX and the project), so TFX
+    ships no package of its own installation."""
+    assert "--sdk_container_image=registry.example/tagger:1" in json.dumps(compiled)
+
+
+def test_beam_args_name_the_worker_image_unless_they_say_how_workers_get_their_code():
+    assert beam_args_with_worker_image(["--runner=DataflowRunner"], "img:1") == [
+        "--runner=DataflowRunner", "--sdk_container_image=img:1"]
+    for given in (["--setup_file=./setup.py"], ["--extra_package", "dist/x.tar.gz"],
+                  ["--sdk_container_image=mine:2"], ["--requirements_file=r.txt"]):
+        assert beam_args_with_worker_image(given, "img:1") == given
+    local = create_pipeline(configs.get_config("smoke")).beam_pipeline_args
+    assert "--sdk_container_image=fewshot-tagging:latest" in local
 
 
 def test_local_pipeline_never_gets_the_kubeflow_platform_settings(compiled):
