@@ -25,6 +25,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
+from components.audio.audio_io import first_line
 from components.audio.features import HOP_LENGTH, n_frames
 
 SAMPLE_RATE = 44100
@@ -69,7 +70,7 @@ def read_audio(path: str, max_duration_s: float = MAX_DURATION_S) -> np.ndarray:
             audio = handle.read(dtype="float32", always_2d=True)
         except Exception as err:
             raise TagError(f"{display_path(path)}: not a readable audio file "
-                           f"({_first_line(err)})") from err
+                           f"({first_line(err)})") from err
     mono = audio.mean(axis=1)
     if not np.isfinite(mono).all():
         raise TagError(f"{display_path(path)}: contains NaN or infinite samples")
@@ -77,10 +78,6 @@ def read_audio(path: str, max_duration_s: float = MAX_DURATION_S) -> np.ndarray:
         import librosa
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE)
     return mono.astype(np.float32)
-
-
-def _first_line(err: Exception) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 def _open_audio(path: str):
@@ -98,7 +95,7 @@ def _open_audio(path: str):
     try:
         handle = soundfile.SoundFile(os.fsencode(path))   # bytes: any file name, even not UTF-8
     except Exception as err:
-        raise TagError(f"{shown}: not a readable audio file ({_first_line(err)})") from err
+        raise TagError(f"{shown}: not a readable audio file ({first_line(err)})") from err
     if not MIN_SAMPLE_RATE <= handle.samplerate <= MAX_SAMPLE_RATE:
         handle.close()
         raise TagError(f"{shown}: sample rate {handle.samplerate} Hz in its header; expected "
@@ -130,7 +127,7 @@ def stream_audio(path: str, block_s: float = 1.5) -> Iterator[np.ndarray]:
             except Exception as err:
                 raise TagError(f"{display_path(path)}: decoding failed at "
                                f"{handle.tell() / handle.samplerate:.1f} s "
-                               f"({_first_line(err)})") from err
+                               f"({first_line(err)})") from err
             last = len(data) < block
             mono = data.mean(axis=1) if len(data) else np.zeros(0, np.float32)
             if not np.isfinite(mono).all():
@@ -195,7 +192,7 @@ class LocalModel:
             self._model = tf.saved_model.load(path)
         except Exception as err:
             raise ModelError(f"--model {path}: not a loadable SavedModel "
-                             f"({_first_line(err)[:200]})") from None
+                             f"({first_line(err)[:200]})") from None
         if "model_info" not in getattr(self._model, "signatures", {}):
             raise ModelError(f"--model {path}: a SavedModel without this project's model_info "
                              "signature; expected a model pushed by this pipeline")
@@ -206,7 +203,7 @@ class LocalModel:
             self.event_class = ",".join(info["classes"]) or "event"
         except Exception as err:
             raise ModelError(f"--model {path}: its model_info is unusable "
-                             f"({_first_line(err)[:200]})") from None
+                             f"({first_line(err)[:200]})") from None
         if self.clip_samples <= 0 or not 0.0 < self.threshold < 1.0:
             raise ModelError(f"--model {path}: model_info gives clip_samples "
                              f"{self.clip_samples} and threshold {self.threshold}; expected "

@@ -40,7 +40,7 @@ def read_mono(path: str, min_sample_rate: int = SAMPLE_RATE,
     try:
         audio, rate = soundfile.read(os.fsencode(path), dtype="float64", always_2d=True)
     except Exception as err:  # libsndfile raises several types for corrupt data
-        raise AudioDataError(f"{path}: not a readable audio file ({_first_line(err)})") from err
+        raise AudioDataError(f"{path}: not a readable audio file ({first_line(err)})") from err
     mono = audio.mean(axis=1) if audio.shape[1] > 1 else audio[:, 0]
     if not np.isfinite(mono).all():
         raise AudioDataError(f"{path}: contains NaN or infinite samples")
@@ -59,7 +59,8 @@ MAX_SAMPLE_RATE = 768000        # above this a header is taken to be wrong
 MAX_RECORDING_S = 3600.0        # source recordings are read whole: refuse longer ones
 
 
-def _first_line(err: Exception) -> str:
+def first_line(err: Exception) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
@@ -78,7 +79,7 @@ def duration_s(path: str, min_sample_rate: int = SAMPLE_RATE,
     try:
         info = soundfile.info(os.fsencode(path))
     except Exception as err:
-        raise AudioDataError(f"{path}: not a readable audio file ({_first_line(err)})") from err
+        raise AudioDataError(f"{path}: not a readable audio file ({first_line(err)})") from err
     if info.channels < 1:
         raise AudioDataError(f"{path}: declares {info.channels} channels")
     if info.samplerate < min_sample_rate or info.samplerate > MAX_SAMPLE_RATE:
@@ -156,7 +157,7 @@ def check_audio_content(path: str, min_sample_rate: int = SAMPLE_RATE,
         raise
     except Exception as err:
         raise AudioDataError(f"{path}: decoding failed after {decoded / rate:.1f} s "
-                             f"({_first_line(err)})") from err
+                             f"({first_line(err)})") from err
     if decoded != declared:
         raise AudioDataError(f"{path}: declares {declared} samples but {decoded} decode "
                              "(truncated or corrupt file?)")
