@@ -36,11 +36,53 @@ def _blessing_reason(evaluation_uri: str, blessed: bool, config: PipelineConfig)
     if blessed:
         return (f"accuracy >= {config.accuracy_threshold:.2f} and no drop of more than "
                 f"{config.max_accuracy_drop:.2f} against the latest blessed model (if any)")
-    failures = []
+    return validation_failures_text(result)
+
+
+def validation_failures_text(result, most: int = 4) -> str:
+    """TFMA's failed thresholds in one line: metric, slice, value and the bound it missed
+    (TFMA leaves ``message`` empty for value and change thresholds), each failure once."""
+    lines: List[str] = []
     for per_slice in result.metric_validations_per_slice:
+        where = ", ".join(f"{k.column}={_slice_value(k)}" for k in
+                          per_slice.slice_key.single_slice_keys) or "overall"
         for failure in per_slice.failures:
-            failures.append(f"{failure.metric_key.name}: {failure.message}")
-    return "; ".join(failures) or "validation failed (see the Evaluator's validation result)"
+            text = f"{failure.metric_key.name} ({where})"
+            if failure.metric_value.HasField("double_value"):
+                text += f" = {failure.metric_value.double_value.value:.4f}"
+            text += _threshold_text(failure.metric_threshold)
+            if failure.message:
+                text += f": {failure.message}"
+            if text not in lines:
+                lines.append(text)
+    if not lines:
+        return "validation failed (see the Evaluator's validation result)"
+    more = f"; and {len(lines) - most} more" if len(lines) > most else ""
+    return "; ".join(lines[:most]) + more
+
+
+def _slice_value(key) -> str:
+    kind = key.WhichOneof("kind")
+    value = getattr(key, kind) if kind else ""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _threshold_text(threshold) -> str:
+    """' below the bound' of a TFMA MetricThreshold (value and/or change threshold)."""
+    parts = []
+    if threshold.HasField("value_threshold"):
+        bound = threshold.value_threshold
+        if bound.HasField("lower_bound"):
+            parts.append(f"needs >= {bound.lower_bound.value:g}")
+        if bound.HasField("upper_bound"):
+            parts.append(f"needs <= {bound.upper_bound.value:g}")
+    if threshold.HasField("change_threshold"):
+        change = threshold.change_threshold
+        if change.HasField("absolute"):
+            higher_is_better = change.direction == 2   # tfma.MetricDirection.HIGHER_IS_BETTER
+            parts.append(f"change against the baseline needs {'>=' if higher_is_better else '<='} "
+                         f"{change.absolute.value:g}")
+    return (", " + " and ".join(parts)) if parts else ""
 
 
 def build_report(config: PipelineConfig, run_id: Optional[str] = None,

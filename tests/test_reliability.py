@@ -507,3 +507,25 @@ def test_an_internal_error_is_one_line_with_the_trace_in_a_file(tmp_path, capsys
     _one_clear_line(lines, "internal error", "KeyError", "full trace in")
     trace = [p for p in os.listdir(tmp_path) if p.startswith("crash-")]
     assert len(trace) == 1 and "Traceback" in (tmp_path / trace[0]).read_text()
+
+
+def test_a_refused_model_is_explained_by_metric_slice_value_and_bound():
+    from tensorflow_model_analysis.proto import config_pb2, validation_result_pb2
+    from pipeline.report import validation_failures_text
+    result = validation_result_pb2.ValidationResult(validation_ok=False)
+    for scene in (None, b"park", b"park"):
+        per_slice = result.metric_validations_per_slice.add()
+        if scene:
+            per_slice.slice_key.single_slice_keys.add(column="scene", bytes_value=scene)
+        failure = per_slice.failures.add()
+        failure.metric_key.name = "binary_accuracy"
+        failure.metric_value.double_value.value = 0.5342
+        failure.metric_threshold.value_threshold.lower_bound.value = 0.6
+        failure.metric_threshold.change_threshold.absolute.value = -0.05
+        failure.metric_threshold.change_threshold.direction = (
+            config_pb2.MetricDirection.HIGHER_IS_BETTER)
+    text = validation_failures_text(result)
+    assert text == ("binary_accuracy (overall) = 0.5342, needs >= 0.6 and change against the "
+                    "baseline needs >= -0.05; binary_accuracy (scene=park) = 0.5342, needs >= 0.6 "
+                    "and change against the baseline needs >= -0.05")
+    assert "failed" in validation_failures_text(validation_result_pb2.ValidationResult())
