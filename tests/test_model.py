@@ -306,7 +306,7 @@ def test_conv_front_end_trains_every_method_exports_every_signature_and_warm_sta
     x, y = _learnable_set(8, 6)
     source = training.train_stage(x, y, None, None, training.StageConfig(
         epochs=1, batch_size=4, front_end="conv"))["model"]
-    low = ["conv_1", "conv_2", "lstm_1"]
+    low = ["conv_1", "bn_1", "conv_2", "bn_2", "lstm_1"]
     expected_copies = {"scratch": [], "pretrain_all": ["normalize"] + low + ["lstm_2", "output"],
                        "pretrain_fix_low": ["normalize"] + low,
                        "parallel_low": ["normalize"] + [f"{n}_source" for n in low]}

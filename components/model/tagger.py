@@ -14,10 +14,17 @@ Dense(K, sigmoid), one unit per class, trained with the same binary cross-entrop
 
 Front ends (``front_end``, the network's "low level" in brackets):
   lstm   the paper's network, unchanged: the MFCC frames go straight into lstm_1 [lstm_1]
-  conv   the paper's proposal for future work (section 4): conv_1 -> pool_1 -> conv_2 -> pool_2
-         (Conv1D(64, 5, relu, 'same') each, MaxPooling1D(4, 'same') each: 16x fewer time
-         steps) before the same lstm_1 -> lstm_2 -> output [conv_1, conv_2, lstm_1]. Training
-         at the paper's 2584 frames is about 8x faster on two CPU cores (docs/results.md).
+  conv   the paper's proposal for future work (section 4): conv_k -> bn_k -> relu_k -> pool_k
+         for k = 1, 2 (Conv1D(64, 5, 'same', no bias), BatchNormalization, ReLU,
+         MaxPooling1D(4, 'same'): 16x fewer time steps) before the same lstm_1 -> lstm_2 ->
+         output [conv_1, bn_1, conv_2, bn_2, lstm_1]. Training at the paper's 2584 frames is
+         about 8x faster on two CPU cores (docs/results.md). The batch normalisation is what
+         makes it train on the MFCCs as they are (c0 around -400): without it the ReLU outputs
+         reached the hundreds, the LSTM gates saturated, training sat at chance for many epochs
+         and the frozen copied layers of (b)/(c) passed on an almost constant lstm_1 state
+         (docs/results.md, "Batch normalisation in the conv front end"). A frozen bn_k runs in
+         inference mode (the source's statistics); momentum 0.9 so that a target stage's few
+         steps (36 clips: 2-3 batches an epoch) forget the initial statistics.
 
 Methods (layer names in brackets; LOW is the front end's low level above):
   scratch           fresh network [normalize, LOW, lstm_2, output]
@@ -47,7 +54,8 @@ CONV_KERNEL = 5
 CONV_POOLS = (4, 4)            # pool size after conv_1 and after conv_2
 # The low level of each front end: what (b) freezes and (c) runs twice (copied + fresh).
 LOW_LAYERS: Dict[str, Tuple[str, ...]] = {"lstm": ("lstm_1",),
-                                          "conv": ("conv_1", "conv_2", "lstm_1")}
+                                          "conv": ("conv_1", "bn_1", "conv_2", "bn_2", "lstm_1")}
+BN_MOMENTUM = 0.9
 SOURCE_SUFFIX = "_source"
 # Copied only when the source layer has the target layer's shapes (a one-class source).
 COPIED_IF_SAME_SHAPE = ("output",)
@@ -101,18 +109,25 @@ def lstm_layer(name: str, return_sequences: bool, seed: int) -> keras.layers.LST
 
 
 def conv_layer(name: str, seed: int) -> keras.layers.Conv1D:
-    """One convolution of the ``conv`` front end (time-preserving: 'same' padding)."""
-    return keras.layers.Conv1D(CONV_FILTERS, CONV_KERNEL, padding="same", activation="relu",
+    """One convolution of the ``conv`` front end (time-preserving: 'same' padding; linear and
+    without bias: the batch normalisation after it has the offset)."""
+    return keras.layers.Conv1D(CONV_FILTERS, CONV_KERNEL, padding="same", use_bias=False,
                                kernel_initializer=keras.initializers.GlorotNormal(seed=seed),
                                name=name)
 
 
 def low_level(inputs, front_end: str, seed: int, suffix: str = ""):
-    """The front end's low level (``LOW_LAYERS``) on ``inputs``; layer names get ``suffix``."""
+    """The front end's low level (``LOW_LAYERS``) on ``inputs``; layer names get ``suffix``.
+
+    Seeds: the convolutions take ``seed + 100 + k``, apart from the LSTM's ``seed`` and
+    ``seed + 1``."""
     steps = inputs
     if front_end == "conv":
         for index, pool in enumerate(CONV_POOLS, start=1):
-            steps = conv_layer(f"conv_{index}{suffix}", seed + index)(steps)
+            steps = conv_layer(f"conv_{index}{suffix}", seed + 100 + index)(steps)
+            steps = keras.layers.BatchNormalization(momentum=BN_MOMENTUM,
+                                                    name=f"bn_{index}{suffix}")(steps)
+            steps = keras.layers.Activation("relu", name=f"relu_{index}{suffix}")(steps)
             steps = keras.layers.MaxPooling1D(pool, padding="same",
                                               name=f"pool_{index}{suffix}")(steps)
     return lstm_layer(f"lstm_1{suffix}", True, seed)(steps)
