@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 
-from components.audio import augmentation, corpus, datasets, mixing
+from components.audio import augmentation, corpus, datasets, features, mixing
 from components.audio.audio_io import SAMPLE_RATE
 
 
@@ -51,3 +51,37 @@ def test_augmentation_gain_and_band_limits_do_what_they_say():
     assert spectrum[freqs < 500].mean() / low[freqs < 500].mean() > 80   # +20 dB = x100 power
     loud = augmentation.augment_mixture(0.5 * np.ones(100), dict(aug, lowpass_hz=0.0))
     assert np.max(np.abs(loud)) <= 1.0
+
+
+def test_background_tilt_brightens_the_background_alone_and_the_event_is_scaled_against_it():
+    data, augmented = _target_recipes(True)
+    load = mixing.audio_loader(data.data_root, 2017)
+    tilts = [r.augmentation["background_tilt_db_per_octave"] for r in augmented["train"]]
+    low, high = augmentation.BACKGROUND_TILT_RANGE
+    assert all(low <= t <= high for t in tilts) and len(set(tilts)) == len(tilts)
+    neutral = {"event_rt60_s": 0.0, "event_direct_db": 0.0, "event_lowpass_hz": 0.0,
+               "tilt_db_per_octave": 0.0, "lowpass_hz": 0.0, "highpass_hz": 0.0, "gain_db": 0.0,
+               "noise_seed": 0}
+    silent = next(r for r in augmented["train"] if not r.label)
+    dark, _ = mixing.render(dataclasses.replace(silent, augmentation=dict(
+        neutral, background_tilt_db_per_octave=0.0)), load)
+    bright, _ = mixing.render(dataclasses.replace(silent, augmentation=dict(
+        neutral, background_tilt_db_per_octave=6.0)), load)
+    # c1 of the MFCC measures the spectral slope: +6 dB per octave lowers it by well over 80
+    assert features.mfcc(dark)[:, 1].mean() - features.mfcc(bright)[:, 1].mean() > 80
+    # the event is scaled against the background as coloured, so the EBR holds against it
+    positive = next(r for r in augmented["train"] if r.label)
+    recipe = dataclasses.replace(positive, augmentation=dict(
+        neutral, background_tilt_db_per_octave=6.0))
+    _, rendered = mixing.render(recipe, load)
+    start = int(round(recipe.bg_offset_s * SAMPLE_RATE))
+    bg = augmentation.spectral_shape(
+        load(recipe.bg_uri)[start:start + int(round(recipe.duration_s * SAMPLE_RATE))], 6.0)
+    event = mixing._event_audio(mixing._event_fields(recipe), load, None)
+    onset = min(int(recipe.event_onset_s * SAMPLE_RATE), len(bg) - len(event))
+    expected = mixing.event_scale(event, bg[onset:onset + len(event)], recipe.ebr_db,
+                                  recipe.bg_uri)
+    assert np.isclose(rendered.scale, expected)
+    _, untilted = mixing.render(dataclasses.replace(positive, augmentation=dict(
+        neutral, background_tilt_db_per_octave=0.0)), load)
+    assert not np.isclose(rendered.scale, untilted.scale)

@@ -9,6 +9,10 @@ every augmented mixture can be recreated from its recipe alone:
     lowpass_hz, highpass_hz         band limits of the whole mixture (0: none)
     gain_db                         recording level of the whole mixture
     noise_seed                      seeds the reverberation tail
+    background_tilt_db_per_octave   spectral tilt of the background alone, before the event is
+                                    scaled against it (the scene's own colour: rain and
+                                    birdsong are much brighter than the corpus's scenes);
+                                    recipes drawn before it existed have none (0)
 
 The draws use their own generator, so the reference synthesizer's parameter draws of a recipe
 (events, backgrounds, onsets, EBRs) are the same with and without augmentation.
@@ -23,6 +27,9 @@ import numpy as np
 from components.audio.audio_io import SAMPLE_RATE
 
 AUGMENTATION_STREAM = 0xA06   # separates the augmentation draws from the recipe draws
+# dB per octave around 1 kHz. The corpus's scenes fall by 3.5 to 8 dB per octave; +6 makes them
+# about as bright as real rain and birdsong (MFCC c1 near 40-60, against 100-220 untilted).
+BACKGROUND_TILT_RANGE = (-2.0, 6.0)
 
 
 def draw_augmentation(rng: np.random.Generator) -> Dict[str, float]:
@@ -37,6 +44,8 @@ def draw_augmentation(rng: np.random.Generator) -> Dict[str, float]:
         "highpass_hz": round(float(rng.uniform(40, 300)), 1) if rng.random() < 0.2 else 0.0,
         "gain_db": round(float(rng.uniform(-12, 6)), 3),
         "noise_seed": int(rng.integers(0, 2 ** 31 - 1)),
+        # drawn last, so the fields above are what they were before it existed
+        "background_tilt_db_per_octave": round(float(rng.uniform(*BACKGROUND_TILT_RANGE)), 3),
     }
 
 
@@ -80,6 +89,11 @@ def augment_event(event: np.ndarray, augmentation: Dict) -> np.ndarray:
     rng = np.random.default_rng(int(augmentation["noise_seed"]))
     out = reverberate(event, augmentation["event_rt60_s"], augmentation["event_direct_db"], rng)
     return spectral_shape(out, lowpass_hz=augmentation["event_lowpass_hz"])
+
+
+def augment_background(background: np.ndarray, augmentation: Dict) -> np.ndarray:
+    """The background in the augmentation's scene colour (before any event is scaled to it)."""
+    return spectral_shape(background, augmentation.get("background_tilt_db_per_octave", 0.0))
 
 
 def augment_mixture(mixture: np.ndarray, augmentation: Dict) -> np.ndarray:

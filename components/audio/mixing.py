@@ -15,7 +15,8 @@ EBRs. A clip may so hold several events (each scaled against the background unde
 the recipe lists the first present event in its ``event_*`` fields, the others in
 ``more_events``, and the task's ``classes`` with their 0/1 ``labels``.
 A recipe with an ``augmentation`` (training splits; components.audio.augmentation) also has its
-event reverberated/muffled before the scaling and the mixture shaped and levelled after it.
+background coloured and its event reverberated/muffled before the scaling, and the mixture shaped
+and levelled after it.
 
 ``dcase2017_recipes`` (recipe mode ``dcase2017``) reproduces the reference synthesizer's draws
 exactly instead, quirks included; see its docstring.
@@ -372,6 +373,8 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
                              f"recipe needs {recipe.bg_offset_s + recipe.duration_s:.2f} s")
     result = dataclasses.replace(recipe)
     aug = recipe.augmentation
+    if aug:
+        bg = augmentation.augment_background(bg, aug)
     if not recipe.label and recipe.mode == "dcase2017":   # the reference: 0.2 * bg, as it is
         return ANTI_CLIPPING_FACTOR * bg.astype(np.float64), result
     if not recipe.label:
