@@ -23,7 +23,7 @@ run: venv
 	$(PY) -m pipeline run --profile $(PROFILE) $(RUN_ARGS)
 
 test: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=10 tests
 
 bench: venv
 	$(PY) -m pipeline bench --output build/bench.json
