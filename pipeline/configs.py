@@ -56,7 +56,8 @@ class PipelineConfig:
     eval_seed: int = 1000                  # fixes the test mixtures
     num_shards: int = 2
     augment: int = 0                       # 1: seeded augmentation of the training mixtures
-                                           # (off: measured no better on real recordings)
+                                           # (off: measured worse on real recordings, with and
+                                           # without the background colour; corpus card)
     recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
                                            # synthesizer's draws exactly (components.audio.
                                            # mixing.dcase2017_recipes; DCASE data, 30 s clips)
