@@ -10,7 +10,7 @@ paper's network). Builds its own networks (not components.model.tagger's), so it
 runnable for every variant. 'val' is a 200-clip set drawn from the TRAINING locations and authors
 with its own seed (make_val.py): no test clip is used to choose anything.
 """
-import os, sys, json, time
+import os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np, keras
 sys.path.insert(0, os.getcwd())
