@@ -5,8 +5,9 @@ from C++ when it is imported (error level, so TF_CPP_MIN_LOG_LEVEL=2 keeps them,
 real errors too). :func:`filter_native_stderr` routes file descriptor 2 through a thread that drops
 exactly those lines and passes every other byte on; child processes (Beam's worker processes)
 inherit the filtered descriptor. Python warnings that say nothing about the user's run
-(FutureWarning and DeprecationWarning from google-api-core, Beam, TFX) are turned off here and,
-through PYTHONWARNINGS, in every child process.
+(FutureWarning and DeprecationWarning from google-api-core, Beam, TFX; TFMA's 0/0 on slices
+without positives or negatives) are turned off here and, through PYTHONWARNINGS, in every child
+process.
 """
 from __future__ import annotations
 
@@ -25,7 +26,14 @@ NOISE_LINES = (
     (b"TF-TRT Warning: Could not find TensorRT",),
     (b"oneDNN custom operations are on",),
 )
-CHILD_WARNINGS = "ignore::FutureWarning,ignore::DeprecationWarning"
+# TFMA computes recall and false-positive rate on every slice; a slice without positives (or
+# without negatives, e.g. each EBR slice) divides 0 by 0 there and numpy warns on every batch.
+TFMA_EMPTY_SLICE_WARNING = ("invalid value encountered in divide", RuntimeWarning,
+                            "tensorflow_model_analysis.metrics.confusion_matrix_metrics")
+CHILD_WARNINGS = ("ignore::FutureWarning,ignore::DeprecationWarning,"
+                  "ignore:{}:{}:{}".format(TFMA_EMPTY_SLICE_WARNING[0],
+                                           TFMA_EMPTY_SLICE_WARNING[1].__name__,
+                                           TFMA_EMPTY_SLICE_WARNING[2]))
 
 
 def is_noise(line: bytes, patterns: Sequence[Sequence[bytes]] = NOISE_LINES) -> bool:
@@ -87,6 +95,8 @@ def quiet_console() -> None:
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [existing, CHILD_WARNINGS]))
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    message, category, module = TFMA_EMPTY_SLICE_WARNING
+    warnings.filterwarnings("ignore", message, category, module)
     if os.environ.get("FEWSHOT_RAW_STDERR") == "1" or _already_filtered():
         return
     try:

@@ -4,6 +4,8 @@ of a TF Serving ``--server``, ``export-corpus``. docs/reliability.md lists every
 import http.server
 import json
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -529,3 +531,21 @@ def test_a_refused_model_is_explained_by_metric_slice_value_and_bound():
                     "baseline needs >= -0.05; binary_accuracy (scene=park) = 0.5342, needs >= 0.6 "
                     "and change against the baseline needs >= -0.05")
     assert "failed" in validation_failures_text(validation_result_pb2.ValidationResult())
+
+
+def test_quiet_console_drops_tfmas_empty_slice_warning_here_and_in_children_and_keeps_others():
+    from pipeline import console
+    _, _, module = console.TFMA_EMPTY_SLICE_WARNING
+    warn_both = ("import warnings\n"
+                 f"warnings.warn_explicit('invalid value encountered in divide', RuntimeWarning, "
+                 f"'tfma.py', 1, module='{module}')\n"
+                 "warnings.warn_explicit('invalid value encountered in divide', RuntimeWarning, "
+                 "'ours.py', 1, module='ours')\n")
+    in_process = subprocess.run(
+        [sys.executable, "-c", "from pipeline import console\nconsole.quiet_console()\n" + warn_both],
+        capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), env=dict(os.environ, PYTHONWARNINGS=""))
+    child = subprocess.run([sys.executable, "-c", warn_both], capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONWARNINGS=console.CHILD_WARNINGS))
+    for run in (in_process, child):
+        assert "ours.py:1: RuntimeWarning" in run.stderr
+        assert "tfma.py" not in run.stderr
