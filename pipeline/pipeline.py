@@ -29,9 +29,8 @@ from typing import List, Sequence
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
-from tfx.dsl.components.base import executor_spec
 
-from components.tfx.atomic_pusher import AtomicPusherExecutor
+from components.tfx.atomic_pusher import AtomicPusher
 from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
 from components.tfx.mixture_example_gen import MixtureExampleGen
 from pipeline.configs import PipelineConfig
@@ -145,13 +144,13 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
             real_accuracy_threshold=float(config.real_accuracy_threshold))
         blessing = real_gate.outputs["real_blessing"]
         real_nodes = real + real_evaluators + [real_gate]
-    pusher = tfx.components.Pusher(
+    pusher = AtomicPusher(
         model=transfer_trainer.outputs["model"],
         model_blessing=blessing,
-        custom_executor_spec=executor_spec.ExecutorClassSpec(AtomicPusherExecutor),
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=f"{config.serving_dir}/{config.serving_model_name}")))
+                base_directory=f"{config.serving_dir}/{config.serving_model_name}"))
+    ).with_id("Pusher")
 
     components = (source + target + [schema_gen, source_trainer, transfer_trainer,
                                      scratch_trainer, baseline_resolver, transfer_evaluator,

@@ -6,6 +6,8 @@ import os
 
 from absl import logging
 from tfx.components.pusher import executor as pusher_executor
+from tfx.components.pusher.component import Pusher
+from tfx.dsl.components.base import executor_spec
 from tfx.dsl.io import fileio
 from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
@@ -47,3 +49,10 @@ class AtomicPusherExecutor(pusher_executor.Executor):
         io_utils.copy_dir(model_path, model_push.uri)
         self._MarkPushed(model_push, pushed_destination=serving_path, pushed_version=version)
         logging.info("Model pushed to %s", serving_path)
+
+
+class AtomicPusher(Pusher):
+    """TFX's Pusher with :class:`AtomicPusherExecutor` (TFX deprecates passing
+    ``custom_executor_spec`` for this and asks for a subclass)."""
+
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(AtomicPusherExecutor)
