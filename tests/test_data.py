@@ -283,3 +283,27 @@ def test_the_audio_cache_gives_the_same_mixtures_and_read_only_arrays(embedded):
     first = tiny(one)
     tiny(two)
     assert tiny(one) is not first and np.array_equal(tiny(one), first)
+
+
+def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded):
+    from threadpoolctl import threadpool_info
+    recipes = datasets.split_recipes(embedded, "target", 4, 1, 5, 77, 1.0)["train"]
+    render = beam_mixtures.RenderMixtures("", CORPUS_SEED, 2)
+    render.setup()
+    before = [(pool["filepath"], pool["num_threads"]) for pool in threadpool_info()]
+    inside = []
+    loader = render._load
+    def spying_loader(uri):   # the real loader; records the BLAS threads while a clip renders
+        inside.extend(pool["num_threads"] for pool in threadpool_info()
+                      if pool["user_api"] == "blas")
+        return loader(uri)
+    render._load = spying_loader
+    for bg_uri in sorted({r.bg_uri for r in recipes}):
+        group = [r for r in recipes if r.bg_uri == bg_uri]
+        outputs = list(render.process((bg_uri, group)))
+        for (shard, (index, serialized, _)), recipe in zip(outputs, group):
+            audio, final = mixing.render(recipe, loader)   # the same clip outside the limit
+            want = examples.mixture_example(final, features.mfcc(audio))
+            assert serialized == want.SerializeToString(deterministic=True)
+    assert inside and set(inside) == {1}
+    assert [(pool["filepath"], pool["num_threads"]) for pool in threadpool_info()] == before

@@ -2,7 +2,10 @@
 
 Recipes are grouped by background so each recording is loaded (or synthesized) once per job,
 and each worker keeps the events it used last (``AUDIO_CACHE_BYTES``), so an event shared by
-many mixtures is synthesized or decoded once per worker.
+many mixtures is synthesized or decoded once per worker. A clip's steps run with NumPy's and
+SciPy's BLAS limited to one thread (``threadpoolctl``, scoped to the steps): the matrices are small,
+so OpenBLAS's extra thread mostly spun, and with one worker per core it competed with the other
+worker (docs/results.md, "One BLAS thread per worker").
 Output is deterministic: example ``i`` goes to shard ``i % num_shards`` and each shard is written
 sorted by index, so the same recipes give byte-identical files on any runner.
 Any bad clip fails the job with the file and the problem named; nothing is silently dropped.
@@ -34,22 +37,26 @@ class RenderMixtures(beam.DoFn):
         self._load = None
         self._load_background = None
         self._mel_bands = None
+        self._threadpools = None
 
     def setup(self):
         self._load = mixing.audio_loader(self._data_root, self._corpus_seed, AUDIO_CACHE_BYTES)
         self._load_background = mixing.audio_loader(self._data_root, self._corpus_seed)
         self._mel_bands = features.mel_bands()
+        self._threadpools = single_threaded_blas()
 
     def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
         bg_uri, recipes = element
         try:
-            background = self._load_background(bg_uri)   # once per job: not cached
+            with self._threadpools.limit(limits=1):
+                background = self._load_background(bg_uri)   # once per job: not cached
         except Exception as err:
             raise RuntimeError(f"mixture job: cannot load background {bg_uri}: {err}") from err
         for recipe in recipes:
             try:
-                audio, final = mixing.render(recipe, self._load, background=background)
-                coefficients = features.mfcc(audio, bands=self._mel_bands)
+                with self._threadpools.limit(limits=1):
+                    audio, final = mixing.render(recipe, self._load, background=background)
+                    coefficients = features.mfcc(audio, bands=self._mel_bands)
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
@@ -59,6 +66,15 @@ class RenderMixtures(beam.DoFn):
             self._clips.inc()
             yield (recipe.index % self._num_shards,
                    (recipe.index, example.SerializeToString(deterministic=True), final.to_json()))
+
+
+def single_threaded_blas():
+    """A ``threadpoolctl.ThreadpoolController`` over the BLAS libraries the clip steps use
+    (NumPy's and SciPy's OpenBLAS, both loaded first); ``.limit(limits=1)`` scopes a limit."""
+    import scipy.fft  # noqa: F401  (SciPy loads its own OpenBLAS: load it before looking)
+    import scipy.signal  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
 
 
 def write_wav_24(path: str, audio) -> None:
