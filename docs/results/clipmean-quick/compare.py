@@ -19,5 +19,5 @@ for row in ['scratch_limited','parallel_low']:
     c = cm[row] + cm2[row]; b = base[row]
     ca, cr, cu = summ(c, row+' clip_mean'); ba, br, bu = summ(b, row+' baseline ')
     print('  paired diff syn', np.round(ca-ba,1), 'real', np.round(cr-br,1), 'auc', np.round(cu-bu,3))
-    for name,d in [('syn',ca-ba),('real',cr-br),('auc',cu-bu)]:
-        print('   ', name, 'mean diff %.3f' % d.mean(), 'paired t p=%.3f' % st.ttest_rel(ca if name=='syn' else cr if name=='real' else cu, ba if name=='syn' else br if name=='real' else bu).pvalue)
+    for name, on, off in [('syn', ca, ba), ('real', cr, br), ('auc', cu, bu)]:
+        print('   ', name, 'mean diff %.3f' % (on - off).mean(), 'paired t p=%.3f' % st.ttest_rel(on, off).pvalue)

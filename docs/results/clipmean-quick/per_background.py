@@ -11,7 +11,7 @@ from components.audio import examples
 from components.model import tagger  # registers layers
 exp = sys.argv[1]
 x, y, meta = examples.load_split(f"{exp}/data/real-test", "eval", 259)
-bgs = np.array([m.get("scene") or m.get("bg_scene") or m.get("background", "?") for m in meta])
+bgs = np.array([m["scene"] for m in meta])
 for run in sys.argv[2:]:
     model = keras.models.load_model(f"{exp}/runs/{run}/model/Format-Keras/tagger.keras")
     p = model.predict(x, verbose=0).ravel()
