@@ -39,12 +39,13 @@ def mfcc(y: np.ndarray, sr: int = SAMPLE_RATE, n_mfcc: int = N_MFCC, n_fft: int 
 
     librosa's MFCC (:func:`mfcc_librosa`, every step of the module docstring) computed in
     single precision: a float32 FFT (librosa's goes through NumPy's float64 FFT) and the mel
-    filters applied band by band (each filter is non-zero on a few contiguous bins). Equal to
-    librosa's to about 1e-4 absolute (tests/test_data.py). ``bands`` is :func:`mel_bands` of
-    ``sr`` and ``n_fft``, to compute once for many clips.
+    filters applied band by band (each filter is non-zero on a few contiguous bins), a block of
+    frames at a time (:func:`mel_spectrogram`). Equal to librosa's to about 1e-4 absolute
+    (tests/test_data.py). ``bands`` is :func:`mel_bands` of ``sr`` and ``n_fft``, to compute
+    once for many clips.
     """
-    power = power_spectrogram(y, n_fft, hop_length)
-    mel = mel_power(power, bands if bands is not None else mel_bands(sr, n_fft, N_MELS))
+    mel = mel_spectrogram(y, bands if bands is not None else mel_bands(sr, n_fft, N_MELS),
+                          n_fft, hop_length)
     log_mel = 10.0 * np.log10(np.maximum(mel, np.float32(AMIN)))
     log_mel = np.maximum(log_mel, log_mel.max() - np.float32(TOP_DB))
     import scipy.fft
@@ -52,19 +53,46 @@ def mfcc(y: np.ndarray, sr: int = SAMPLE_RATE, n_mfcc: int = N_MFCC, n_fft: int 
                                 dtype=np.float32)
 
 
-def power_spectrogram(y: np.ndarray, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH
-                      ) -> np.ndarray:
-    """|STFT|^2 as librosa computes it (periodic Hann window, centred frames, zero padding),
-    (frames, 1 + n_fft/2) float32."""
-    import scipy.fft
-    import scipy.signal
+def mel_spectrogram(y: np.ndarray, bands: Sequence[Tuple[int, int, np.ndarray]],
+                    n_fft: int = N_FFT, hop_length: int = HOP_LENGTH,
+                    block_frames: int = 256) -> np.ndarray:
+    """Mel power (frames, n_mels) float32 of ``y``: librosa's power spectrogram of
+    :func:`centred_frames` (:func:`frames_power`) through :func:`mel_power`, ``block_frames``
+    frames at a time so that a block's windowed frames and spectrum stay in the CPU cache (one
+    pass over the whole clip gives the same numbers to float32 rounding)."""
+    frames = centred_frames(y, n_fft, hop_length)
+    window = hann_window(n_fft)
+    mel = np.empty((len(frames), len(bands)), dtype=np.float32)
+    for start in range(0, len(frames), block_frames):
+        block = frames[start:start + block_frames]
+        mel[start:start + len(block)] = mel_power(frames_power(block, window), bands)
+    return mel
+
+
+def centred_frames(y: np.ndarray, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH
+                   ) -> np.ndarray:
+    """librosa's centred frames (zero padding of n_fft/2 each side) as a read-only strided
+    view (frames, n_fft) float32."""
     padded = np.pad(np.asarray(y, dtype=np.float32), n_fft // 2)
     count = 1 + (len(padded) - n_fft) // hop_length
-    frames = np.lib.stride_tricks.as_strided(
+    return np.lib.stride_tricks.as_strided(
         padded, (count, n_fft), (hop_length * padded.itemsize, padded.itemsize), writeable=False)
-    window = scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
-    spectrum = scipy.fft.rfft(frames * window, axis=1)
-    return np.square(np.abs(spectrum))
+
+
+def hann_window(n_fft: int = N_FFT) -> np.ndarray:
+    """The periodic Hann window librosa's STFT uses, float32."""
+    import scipy.signal
+    return scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+
+
+def frames_power(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """|rfft(frames * window)|^2 per frame, (frames, 1 + n_fft/2) float32 (real^2 + imag^2:
+    no square root)."""
+    import scipy.fft
+    spectrum = scipy.fft.rfft(frames * window, axis=1, overwrite_x=True)
+    power = np.square(spectrum.real)
+    power += np.square(spectrum.imag)
+    return power
 
 
 def mel_bands(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS
