@@ -343,14 +343,14 @@ def mix_events(background: np.ndarray, placed: Sequence[Tuple[np.ndarray, int, f
                ) -> np.ndarray:
     """``0.2 * (background + sum of scale * event at onset)``, peak-normalised only when it
     clips; ``placed`` lists ``(event, onset, scale)``."""
-    total = background.astype(np.float64).copy()
+    mixture = np.array(background, dtype=np.float64)   # one copy; the steps below in place
     for event, onset, scale in placed:
         if onset + len(event) > len(background):
             raise ValueError(f"event of {len(event)} samples at {onset} runs past the clip end "
                              f"({len(background)} samples)")
-        total[onset:onset + len(event)] += scale * event
-    mixture = ANTI_CLIPPING_FACTOR * total
-    peak = float(np.max(np.abs(mixture)))
+        mixture[onset:onset + len(event)] += scale * event
+    mixture *= ANTI_CLIPPING_FACTOR
+    peak = max(float(mixture.max()), -float(mixture.min()))
     if peak >= 1.0:
         mixture /= peak
     return mixture
