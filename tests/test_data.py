@@ -181,6 +181,30 @@ def test_data_job_mfcc_equals_librosa(kind):
     np.testing.assert_array_equal(features.mfcc(y), ours)
 
 
+def test_mel_spectrogram_in_blocks_equals_one_pass():
+    """Blocks of frames (the cache-sized default and odd sizes) give the one-pass numbers to
+    float32 rounding (BLAS sums a short block in another order); a block size gives fixed bits."""
+    y = np.random.default_rng(3).standard_normal(3 * SAMPLE_RATE)   # 259 frames
+    bands = features.mel_bands()
+    whole = features.mel_spectrogram(y, bands, block_frames=10 ** 6)
+    for block_frames in (256, 100, 1):
+        blocked = features.mel_spectrogram(y, bands, block_frames=block_frames)
+        np.testing.assert_allclose(blocked, whole, rtol=1e-6, atol=0)
+        np.testing.assert_array_equal(
+            features.mel_spectrogram(y, bands, block_frames=block_frames), blocked)
+
+
+@pytest.mark.parametrize("size", [0, 1, 31, 2584 * 20])
+def test_float_array_feature_is_the_float_list_feature(size):
+    """The packed-bytes MFCC feature is the message (and the bytes) FloatList(value=...) gives."""
+    import tensorflow as tf
+    values = np.random.default_rng(size).standard_normal(size).astype(np.float32)
+    want = tf.train.Feature(float_list=tf.train.FloatList(value=values))
+    got = examples.float_array_feature(values.reshape(-1, 1) if size else values)
+    assert got == want
+    assert got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
+
+
 def _glass_break_mixture():
     data = corpus.embedded_source_data(2017)
     recipe = next(r for r in mixing.task_recipes(data, "target", ["glassbreak"], TARGET_SCENES,
