@@ -44,11 +44,10 @@ def machine() -> Dict:
     return info
 
 
-def bench_data(clips: int, clip_s: float = 30.0, source_backgrounds: int = 36) -> Dict:
+def bench_data(clips: int, clip_s: float = 30.0, step_backgrounds: int = 36) -> Dict:
     """Beam job throughput: the worst case (``clips`` clips, each on a background of its own)
-    with 1 and 2 workers, and the paper_cpu source job's own draw (its recipes on its first
-    ``source_backgrounds`` backgrounds, about 8 clips each) with 2 workers and step by step;
-    MFCC time per clip."""
+    with 1 and 2 workers; the paper_cpu source job (2300 clips of 30 s) with 2 workers, and its
+    steps one by one on its first ``step_backgrounds`` backgrounds; MFCC time per clip."""
     from components.audio import datasets, features
     source = datasets.load_source_data("embedded", 2017)
     recipes = datasets.split_recipes(source, "target", clips, 1, 1, 2, clip_s)
@@ -62,7 +61,7 @@ def bench_data(clips: int, clip_s: float = 30.0, source_backgrounds: int = 36) -
                                         "times_real_time_per_core": clips * clip_s / seconds / workers}
         print(f"data: worst case, {workers} worker(s): {clips / seconds:.2f} clips/s, "
               f"{clips * clip_s / seconds / workers:.0f}x real time per core", flush=True)
-    result["source_workload"] = _bench_source_workload(source, source_backgrounds)
+    result["source_workload"] = _bench_source_workload(source, step_backgrounds)
     y = np.random.default_rng(0).uniform(-0.3, 0.3, features.clip_samples(clip_s)).astype(np.float32)
     bands = features.mel_bands()
     for key, compute in (("librosa_mfcc_seconds_per_clip", lambda: features.mfcc_librosa(y)),
@@ -94,27 +93,30 @@ def _time_mixture_job(recipes: Dict, data_root: str, workers: int) -> float:
         return time.time() - start
 
 
-def _bench_source_workload(source, backgrounds: int) -> Dict:
+def _bench_source_workload(source, step_backgrounds: int) -> Dict:
     """The paper_cpu source job's recipes (1800 train + 500 test clips of 30 s, seeds as the
-    profile's) on its first ``backgrounds`` backgrounds: the Beam job with 2 workers, and each
-    step of a clip timed in this process (CPU seconds)."""
+    profile's): the Beam job with 2 workers (start to finish, as the ExampleGen runs it), and
+    each step of a clip timed in this process (CPU seconds) on the clips of its first
+    ``step_backgrounds`` backgrounds (about 8 clips each)."""
     from components.audio import datasets, examples, features, mixing
     from components.tfx import beam_mixtures
     drawn = datasets.split_recipes(source, "source", 1800, 500, 1, 1000, 30.0)
+    job = {split: drawn[split] for split in ("train", "eval")}
+    job_clips = sum(len(v) for v in job.values())
+    seconds = _time_mixture_job(job, source.data_root, 2)
+    result = {"clips": job_clips, "backgrounds": len({r.bg_uri for v in job.values() for r in v}),
+              "seconds_2_workers": seconds, "clips_per_second": job_clips / seconds,
+              "times_real_time_per_core": job_clips * 30.0 / seconds / 2}
+    print(f"data: paper_cpu source job, {job_clips} clips on {result['backgrounds']} backgrounds, "
+          f"2 workers: {seconds:.1f} s, {job_clips / seconds:.2f} clips/s, "
+          f"{job_clips * 30.0 / seconds / 2:.0f}x real time per core", flush=True)
     by_background: Dict[str, list] = {}
     for split in ("train", "eval"):
         for recipe in drawn[split]:
             by_background.setdefault(recipe.bg_uri, []).append((split, recipe))
-    chosen = sorted(by_background)[:backgrounds]
-    recipes = {"train": [r for bg in chosen for s, r in by_background[bg] if s == "train"],
-               "eval": [r for bg in chosen for s, r in by_background[bg] if s == "eval"]}
-    clips = sum(len(v) for v in recipes.values())
-    seconds = _time_mixture_job(recipes, source.data_root, 2)
-    result = {"backgrounds": len(chosen), "clips": clips, "seconds_2_workers": seconds,
-              "times_real_time_per_core": clips * 30.0 / seconds / 2}
-    print(f"data: paper_cpu source draw, {clips} clips on {len(chosen)} backgrounds, 2 workers: "
-          f"{clips / seconds:.2f} clips/s, {clips * 30.0 / seconds / 2:.0f}x real time per core",
-          flush=True)
+    chosen = sorted(by_background)[:step_backgrounds]
+    clips = sum(len(by_background[bg]) for bg in chosen)
+    result["steps_timed_on"] = {"backgrounds": len(chosen), "clips": clips}
     load = mixing.audio_loader(source.data_root, 2017, beam_mixtures.AUDIO_CACHE_BYTES)
     load_background = mixing.audio_loader(source.data_root, 2017)
     bands = features.mel_bands()
@@ -141,8 +143,9 @@ def _bench_source_workload(source, backgrounds: int) -> Dict:
     result["cpu_ms_per_clip"]["sum"] = total
     result["times_real_time_per_core_without_beam"] = 30000.0 / total
     # What the job costs beyond the steps: worker start-up, moving examples between stages,
-    # writing the shards (core-milliseconds per clip on 2 workers).
-    result["beam_overhead_core_ms_per_clip"] = 2000.0 * seconds / clips - total
+    # writing the shards, shutting down (core-milliseconds per clip on 2 workers; approximate:
+    # the steps are timed on a subset, whose clips per background differ a little).
+    result["beam_overhead_core_ms_per_clip"] = 2000.0 * seconds / job_clips - total
     print("data: per clip (CPU ms, 1 process): " + ", ".join(
         f"{k} {v:.1f}" for k, v in result["cpu_ms_per_clip"].items())
         + f" = {30000.0 / total:.0f}x real time without Beam; Beam job beyond the steps "
