@@ -205,6 +205,16 @@ def test_float_array_feature_is_the_float_list_feature(size):
     assert got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
 
 
+def test_fractional_part_is_the_remainder_bit_for_bit():
+    """The corpus's fast fractional part gives NumPy's x % 1.0 exactly for x >= 0 (so the
+    embedded corpus keeps its bits): integers, tiny values, a 30 s phase's large sums."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(0, 1, 1000), rng.uniform(0, 1e7, 1000),
+                        np.cumsum(rng.uniform(95, 240, 30 * SAMPLE_RATE)) / SAMPLE_RATE,
+                        [0.0, 1.0, 2.0, 5e-324, 1 - 2 ** -53, 2.0 ** 52 + 1]])
+    assert np.array_equal(corpus.fractional_part(x), x % 1.0)
+
+
 def _glass_break_mixture():
     data = corpus.embedded_source_data(2017)
     recipe = next(r for r in mixing.task_recipes(data, "target", ["glassbreak"], TARGET_SCENES,
