@@ -122,7 +122,7 @@ def _bench_source_workload(source, step_backgrounds: int) -> Dict:
     bands = features.mel_bands()
     import tensorflow  # noqa: F401  (the encoding step imports it: not part of the timing)
     steps = dict.fromkeys(("background", "events_and_mix", "mfcc", "encode"), 0.0)
-    with beam_mixtures.single_threaded_blas().limit(limits=1):   # as the job runs the steps
+    with beam_mixtures.blas_threadpools().limit(limits=1):   # as the job runs the steps
         for bg in chosen:
             start = time.process_time()
             background = load_background(bg)

@@ -43,7 +43,7 @@ class RenderMixtures(beam.DoFn):
         self._load = mixing.audio_loader(self._data_root, self._corpus_seed, AUDIO_CACHE_BYTES)
         self._load_background = mixing.audio_loader(self._data_root, self._corpus_seed)
         self._mel_bands = features.mel_bands()
-        self._threadpools = single_threaded_blas()
+        self._threadpools = blas_threadpools()
 
     def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
         bg_uri, recipes = element
@@ -68,7 +68,7 @@ class RenderMixtures(beam.DoFn):
                    (recipe.index, example.SerializeToString(deterministic=True), final.to_json()))
 
 
-def single_threaded_blas():
+def blas_threadpools():
     """A ``threadpoolctl.ThreadpoolController`` over the BLAS libraries the clip steps use
     (NumPy's and SciPy's OpenBLAS, both loaded first); ``.limit(limits=1)`` scopes a limit."""
     import scipy.fft  # noqa: F401  (SciPy loads its own OpenBLAS: load it before looking)
