@@ -340,4 +340,6 @@ def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded)
             want = examples.mixture_example(final, features.mfcc(audio))
             assert serialized == want.SerializeToString(deterministic=True)
     assert inside and set(inside) == {1}
-    assert [(pool["filepath"], pool["num_threads"]) for pool in threadpool_info()] == before
+    after = dict((pool["filepath"], pool["num_threads"]) for pool in threadpool_info())
+    # Libraries loaded meanwhile (TensorFlow's first import brings OpenMP) are not compared.
+    assert [(path, after[path]) for path, _ in before] == before
