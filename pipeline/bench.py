@@ -1,7 +1,9 @@
 """``make bench``: data, training and serving speed on this machine, as one comparable JSON.
 
-data   recipe + mix + MFCC through the Beam job (DirectRunner, 1 and 2 workers) in clips/s and
-       times real time, next to librosa's own MFCC time per clip; 30 s clips as in the paper.
+data   recipe + mix + MFCC through the Beam job (DirectRunner) in clips/s and times real time per
+       core: a worst case (each clip on its own background, 1 and 2 workers) and the paper_cpu
+       source job (2300 clips, 2 workers), the steps of a clip one by one, and librosa's own
+       MFCC time per clip next to ours; 30 s clips as in the paper.
 train  sequences/s and seconds per epoch for each front end and method at the paper's sequence
        length (2584 frames), extrapolated to the paper's 1800-clip and 36-clip epochs, next to
        the paper's K80 figures; and the conv front end's scratch model at larger batches.
