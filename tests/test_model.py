@@ -302,6 +302,34 @@ def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_s
     assert abs(float(normalize[True].mean())) < 0.5 and 0.5 < float(normalize[True].std()) < 2
 
 
+def test_conv_nobn_front_end_has_no_normalisation_and_transfers_its_low_level():
+    """conv_nobn: the conv front end's convolutions (with bias and ReLU) without batch
+    normalisation; every method copies and freezes [conv_1, conv_2, lstm_1]; a conv (batch
+    normalised) source is refused with both front ends named."""
+    source = tagger.build_tagger("scratch", 1, FRAMES, front_end="conv_nobn")
+    assert tagger.front_end_of(source) == "conv_nobn"
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in source.layers)
+    assert tagger.time_reduction("conv_nobn") == tagger.time_reduction("conv") == 16
+    assert source.get_layer("conv_1").use_bias and source.get_layer("conv_1").activation.__name__ == "relu"
+    assert source.predict(np.zeros((1, FRAMES, 20), np.float32), verbose=0).shape == (1, 1)
+    for method in tagger.METHODS:
+        target = tagger.build_tagger(method, 2, FRAMES, front_end="conv_nobn")
+        copied = tagger.transfer_weights(target, source, method)
+        assert sorted(copied) == sorted(tagger.copied_layers(method, "conv_nobn"))
+        for frozen in tagger.frozen_layers(method, "conv_nobn"):
+            assert not target.get_layer(frozen).trainable
+            source_name = tagger.copied_layers(method, "conv_nobn")[frozen]
+            for got, want in zip(target.get_layer(frozen).get_weights(),
+                                 source.get_layer(source_name).get_weights()):
+                np.testing.assert_array_equal(got, want)
+    assert tagger.frozen_layers("parallel_low", "conv_nobn") == (
+        "conv_1_source", "conv_2_source", "lstm_1_source")
+    with pytest.raises(tagger.TransferError, match="front_end='conv'.*front_end='conv_nobn'"):
+        tagger.transfer_weights(tagger.build_tagger("parallel_low", 3, FRAMES, front_end="conv_nobn"),
+                                tagger.build_tagger("scratch", 1, FRAMES, front_end="conv"),
+                                "parallel_low")
+
+
 def test_conv_front_end_trains_every_method_exports_every_signature_and_warm_starts(tmp_path):
     x, y = _learnable_set(8, 6)
     source = training.train_stage(x, y, None, None, training.StageConfig(

@@ -25,6 +25,10 @@ Front ends (``front_end``, the network's "low level" in brackets):
          (docs/results.md, "Batch normalisation in the conv front end"). A frozen bn_k runs in
          inference mode (the source's statistics); momentum 0.9 so that a target stage's few
          steps (36 clips: 2-3 batches an epoch) forget the initial statistics.
+  conv_nobn  the same convolutions without the normalisation: conv_k (with bias, ReLU) ->
+         pool_k [conv_1, conv_2, lstm_1]. At 3 s it trains worse than ``conv`` (above); at 30 s
+         (36 clips) it is the one that generalises: ``conv`` memorises there, from scratch and in
+         every transfer method (validation sets, docs/results.md, "conv at 30 s").
 
 Methods (layer names in brackets; LOW is the front end's low level above):
   scratch           fresh network [normalize, LOW, lstm_2, output]
@@ -45,7 +49,7 @@ import keras
 import numpy as np
 
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")
-FRONT_ENDS = ("lstm", "conv")
+FRONT_ENDS = ("lstm", "conv", "conv_nobn")
 UNITS = 100
 INPUT_DROPOUT = 0.1
 N_MFCC = 20
@@ -54,7 +58,8 @@ CONV_KERNEL = 5
 CONV_POOLS = (4, 4)            # pool size after conv_1 and after conv_2
 # The low level of each front end: what (b) freezes and (c) runs twice (copied + fresh).
 LOW_LAYERS: Dict[str, Tuple[str, ...]] = {"lstm": ("lstm_1",),
-                                          "conv": ("conv_1", "bn_1", "conv_2", "bn_2", "lstm_1")}
+                                          "conv": ("conv_1", "bn_1", "conv_2", "bn_2", "lstm_1"),
+                                          "conv_nobn": ("conv_1", "conv_2", "lstm_1")}
 # A 36-clip target stage takes 2-3 batches an epoch: 0.9 forgets the initial statistics (mean 0,
 # variance 1) within about 40 steps; Keras' 0.99 would keep 16 % of them after 180.
 BN_MOMENTUM = 0.9
@@ -93,7 +98,12 @@ def needs_base_model(method: str) -> bool:
 
 def time_reduction(front_end: str) -> int:
     """How many MFCC frames one step of lstm_1 and lstm_2 stands for."""
-    return int(np.prod(CONV_POOLS)) if front_end == "conv" else 1
+    return int(np.prod(CONV_POOLS)) if is_convolutional(front_end) else 1
+
+
+def is_convolutional(front_end: str) -> bool:
+    """True for the front ends that pool in time before the LSTMs."""
+    return front_end in ("conv", "conv_nobn")
 
 
 class TransferError(ValueError):
@@ -110,10 +120,13 @@ def lstm_layer(name: str, return_sequences: bool, seed: int) -> keras.layers.LST
         name=name)
 
 
-def conv_layer(name: str, seed: int) -> keras.layers.Conv1D:
-    """One convolution of the ``conv`` front end (time-preserving: 'same' padding; linear and
-    without bias: the batch normalisation after it has the offset)."""
-    return keras.layers.Conv1D(CONV_FILTERS, CONV_KERNEL, padding="same", use_bias=False,
+def conv_layer(name: str, seed: int, normalized: bool = True) -> keras.layers.Conv1D:
+    """One convolution of a convolutional front end (time-preserving: 'same' padding).
+    ``normalized`` (``conv``): linear and without bias, the batch normalisation after it has
+    the offset; else (``conv_nobn``) with bias and ReLU."""
+    return keras.layers.Conv1D(CONV_FILTERS, CONV_KERNEL, padding="same",
+                               use_bias=not normalized,
+                               activation=None if normalized else "relu",
                                kernel_initializer=keras.initializers.GlorotNormal(seed=seed),
                                name=name)
 
@@ -124,12 +137,14 @@ def low_level(inputs, front_end: str, seed: int, suffix: str = ""):
     Seeds: the convolutions take ``seed + 100 + k``, apart from the LSTM's ``seed`` and
     ``seed + 1``."""
     steps = inputs
-    if front_end == "conv":
+    if is_convolutional(front_end):
+        normalized = front_end == "conv"
         for index, pool in enumerate(CONV_POOLS, start=1):
-            steps = conv_layer(f"conv_{index}{suffix}", seed + 100 + index)(steps)
-            steps = keras.layers.BatchNormalization(momentum=BN_MOMENTUM,
-                                                    name=f"bn_{index}{suffix}")(steps)
-            steps = keras.layers.Activation("relu", name=f"relu_{index}{suffix}")(steps)
+            steps = conv_layer(f"conv_{index}{suffix}", seed + 100 + index, normalized)(steps)
+            if normalized:
+                steps = keras.layers.BatchNormalization(momentum=BN_MOMENTUM,
+                                                        name=f"bn_{index}{suffix}")(steps)
+                steps = keras.layers.Activation("relu", name=f"relu_{index}{suffix}")(steps)
             steps = keras.layers.MaxPooling1D(pool, padding="same",
                                               name=f"pool_{index}{suffix}")(steps)
     return lstm_layer(f"lstm_1{suffix}", True, seed)(steps)
@@ -250,8 +265,12 @@ def has_clip_mean(model: keras.Model) -> bool:
 
 
 def front_end_of(model: keras.Model) -> str:
-    """The tagger's front end: 'conv' when it has convolutions, else 'lstm'."""
-    return "conv" if any(layer.name == "conv_1" for layer in model.layers) else "lstm"
+    """The tagger's front end: 'conv' (convolutions with batch normalisation), 'conv_nobn'
+    (convolutions without) or 'lstm'."""
+    names = {layer.name for layer in model.layers}
+    if "conv_1" not in names:
+        return "lstm"
+    return "conv" if "bn_1" in names else "conv_nobn"
 
 
 def n_outputs(model: keras.Model) -> int:

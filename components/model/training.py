@@ -30,7 +30,7 @@ class StageConfig:
     clip_mean: bool = False      # subtract each clip's mean MFCC first (not in the paper)
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
-    front_end: str = "lstm"      # 'lstm' (the paper's network) or 'conv' (see tagger)
+    front_end: str = "lstm"      # 'lstm' (the paper's network), 'conv' or 'conv_nobn' (tagger)
     shuffle_buffer: int = 256    # clips held for shuffling a streamed training set
 
     @classmethod
