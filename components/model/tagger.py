@@ -28,7 +28,8 @@ Front ends (``front_end``, the network's "low level" in brackets):
   conv_nobn  the same convolutions without the normalisation: conv_k (with bias, ReLU) ->
          pool_k [conv_1, conv_2, lstm_1]. At 3 s it trains worse than ``conv`` (above); at 30 s
          (36 clips) it is the one that generalises: ``conv`` memorises there, from scratch and in
-         every transfer method (validation sets, docs/results.md, "conv at 30 s").
+         every transfer method (validation sets; docs/results.md, "Batch normalisation in the
+         conv front end").
 
 Methods (layer names in brackets; LOW is the front end's low level above):
   scratch           fresh network [normalize, LOW, lstm_2, output]
