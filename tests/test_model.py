@@ -302,6 +302,16 @@ def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_s
     assert abs(float(normalize[True].mean())) < 0.5 and 0.5 < float(normalize[True].std()) < 2
 
 
+def _assert_frozen_copies_of_source(model, source, method, front_end):
+    """Every layer ``method`` freezes is frozen and holds the source layer's weights."""
+    for frozen in tagger.frozen_layers(method, front_end):
+        assert not model.get_layer(frozen).trainable
+        source_name = tagger.copied_layers(method, front_end)[frozen]
+        for got, want in zip(model.get_layer(frozen).get_weights(),
+                             source.get_layer(source_name).get_weights()):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_conv_nobn_front_end_has_no_normalisation_and_transfers_its_low_level():
     """conv_nobn: the conv front end's convolutions (with bias and ReLU) without batch
     normalisation; every method copies and freezes [conv_1, conv_2, lstm_1]; a conv (batch
@@ -316,12 +326,7 @@ def test_conv_nobn_front_end_has_no_normalisation_and_transfers_its_low_level():
         target = tagger.build_tagger(method, 2, FRAMES, front_end="conv_nobn")
         copied = tagger.transfer_weights(target, source, method)
         assert sorted(copied) == sorted(tagger.copied_layers(method, "conv_nobn"))
-        for frozen in tagger.frozen_layers(method, "conv_nobn"):
-            assert not target.get_layer(frozen).trainable
-            source_name = tagger.copied_layers(method, "conv_nobn")[frozen]
-            for got, want in zip(target.get_layer(frozen).get_weights(),
-                                 source.get_layer(source_name).get_weights()):
-                np.testing.assert_array_equal(got, want)
+        _assert_frozen_copies_of_source(target, source, method, "conv_nobn")
     assert tagger.frozen_layers("parallel_low", "conv_nobn") == (
         "conv_1_source", "conv_2_source", "lstm_1_source")
     with pytest.raises(tagger.TransferError, match="front_end='conv'.*front_end='conv_nobn'"):
@@ -345,12 +350,7 @@ def test_conv_front_end_trains_every_method_exports_every_signature_and_warm_sta
         model = result["model"]
         assert tagger.front_end_of(model) == "conv"
         assert sorted(result["copied_layers"]) == sorted(copies)
-        for frozen in tagger.frozen_layers(method, "conv"):
-            assert not model.get_layer(frozen).trainable
-            source_name = tagger.copied_layers(method, "conv")[frozen]
-            for got, want in zip(model.get_layer(frozen).get_weights(),
-                                 source.get_layer(source_name).get_weights()):
-                np.testing.assert_array_equal(got, want)
+        _assert_frozen_copies_of_source(model, source, method, "conv")
         path = str(tmp_path / method / "Format-Serving")
         serving.export_tagger(model, path, CLIP_S)
         loaded = tf.saved_model.load(path)
