@@ -227,7 +227,8 @@ SMOKE = PipelineConfig(
 # without batch normalisation. With it (the quick profile's ``conv``) every 30 s model memorised
 # its 36 clips (validation 50-58 %: scratch, (b), (c)); without it, on the same VALIDATION set
 # (200 clips of 30 s, seed 4242; never the test set), scratch 95-97.5 % and (c) 94.5-95 %
-# (docs/results.md, "Batch normalisation in the conv front end").
+# (docs/results.md, "Batch normalisation in the conv front end"). Its plateau at chance is
+# left within 300 epochs or not depending on the batch order (one run: (c) 95.6 %, scratch 50 %).
 PAPER_CPU = dataclasses.replace(
     PAPER, profile="paper_cpu", front_end="conv_nobn", source_batch_size=128, batch_size=32,
     beam_pipeline_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))

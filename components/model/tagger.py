@@ -29,7 +29,9 @@ Front ends (``front_end``, the network's "low level" in brackets):
          pool_k [conv_1, conv_2, lstm_1]. At 3 s it trains worse than ``conv`` (above); at 30 s
          (36 clips) it is the one that generalises: ``conv`` memorises there, from scratch and in
          every transfer method (validation sets; docs/results.md, "Batch normalisation in the
-         conv front end").
+         conv front end"). It starts on a plateau at chance, and whether a 36-clip stage leaves
+         it within 300 epochs depends on the order of the batches (docs/results.md,
+         "paper_cpu with conv_nobn").
 
 Methods (layer names in brackets; LOW is the front end's low level above):
   scratch           fresh network [normalize, LOW, lstm_2, output]
