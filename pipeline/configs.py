@@ -224,7 +224,7 @@ SMOKE = PipelineConfig(
 # (312 vs 206 on 2 cores, measured on 512/256 sequences; docs/results.md "Speed"). The learning
 # rate stays the paper's 0.001 (RMSprop adapts its step per weight; no scaling rule is
 # established for it, and no tuning was done on any test set). Front end: the convolutions
-# without batch normalisation. With it (the quick profile's ``conv``) every 30 s model memorised
+# without batch normalisation. With it (``conv``) every 30 s model memorised
 # its 36 clips (validation 50-58 %: scratch, (b), (c)); without it, on the same VALIDATION set
 # (200 clips of 30 s, seed 4242; never the test set), scratch 95-97.5 % and (c) 94.5-95 %
 # (docs/results.md, "Batch normalisation in the conv front end"). Its plateau at chance is
