@@ -5,13 +5,15 @@ epochs, batch 32, RMSprop 0.001), judged on the VALIDATION set of the other two 
 clips of 30 s, seed 4242), never the test set.
 
 Usage, from the repository root (reuses transfer30_diag.py's data under OUT_DIR/data):
-    .venv/bin/python docs/results/conv-30s/transfer30_nobn_diag.py OUT_DIR SOURCE_EPOCHS [SEEDS [METHODS]]
+    .venv/bin/python docs/results/conv-30s/transfer30_nobn_diag.py OUT_DIR SOURCE_EPOCHS [SEEDS [METHODS [SCALE]]]
 The source model (nobn, paper_cpu's 1800 baby cry clips of 30 s, batch 128) is trained for
 SOURCE_EPOCHS and kept under OUT_DIR/source-nobn-EPOCHS.keras. METHODS (default fix_low,parallel):
 all (a: every layer initialised from the source, all trained), fix_low (b: the source's
 convolutions and lstm_1 copied and frozen; lstm_2 and output fresh) and parallel (c: the frozen
 copy beside a fresh nobn low level, concatenated, as tagger.build_tagger's parallel_low).
-SEEDS: target model seeds, default 8,108.
+SEEDS: target model seeds, default 8,108. SCALE (default 1): the target models' MFCCs multiplied
+by it first (a fixed Rescaling, not centred), to see whether smaller inputs shorten the plateau
+at chance; with SCALE != 1 only scratch is meaningful (the source saw unscaled input).
 """
 import dataclasses, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -25,6 +27,7 @@ from components.model import tagger
 
 out, source_epochs = sys.argv[1], int(sys.argv[2])
 seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3 else "8,108").split(",")]
+SCALE = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
 cfg = dataclasses.replace(configs.PAPER_CPU, real_audio="off")
 FR = cfg.frames
 study = Study(cfg, out)
@@ -51,7 +54,8 @@ LOW = tuple(f"conv_{k}" for k in range(1, len(tagger.CONV_POOLS) + 1)) + ("lstm_
 
 def build(method, seed, source=None):
     inputs = keras.Input((FR, tagger.N_MFCC), name="mfcc")
-    steps = keras.layers.Normalization(axis=-1, name="normalize")(inputs)
+    scaled = keras.layers.Rescaling(SCALE, name="scale")(inputs) if SCALE != 1 else inputs
+    steps = keras.layers.Normalization(axis=-1, name="normalize")(scaled)
     if method == "parallel":
         fixed = nobn_low(steps, seed + 10, "_source")
         low = keras.layers.Concatenate()([fixed, nobn_low(steps, seed + 20)])
@@ -106,6 +110,6 @@ for method in (sys.argv[4].split(",") if len(sys.argv) > 4 else ("fix_low", "par
             p = model.predict(xv, batch_size=64, verbose=0)[:, 0]
             curve.append((history.history["accuracy"][-1], float(np.mean((pt >= 0.5) == yt)),
                           float(np.mean((p >= 0.5) == yv))))
-        print(f"[nobn {method}] seed {seed}: train (fit) / train (inference) / val accuracy every 50 "
+        print(f"[nobn {method}{'' if SCALE == 1 else f' x{SCALE:g}'}] seed {seed}: train (fit) / train (inference) / val accuracy every 50 "
               "epochs " + " ".join(f"{a:.2f}/{i:.2f}/{v:.3f}" for a, i, v in curve)
               + f" ({time.time() - start:.0f} s)", flush=True)
