@@ -105,8 +105,9 @@ def time_reduction(front_end: str) -> int:
 
 
 def is_convolutional(front_end: str) -> bool:
-    """True for the front ends that pool in time before the LSTMs."""
-    return front_end in ("conv", "conv_nobn")
+    """True for the front ends that pool in time before the LSTMs (their low level has
+    convolutions)."""
+    return "conv_1" in LOW_LAYERS[front_end]
 
 
 class TransferError(ValueError):
