@@ -1,16 +1,23 @@
 """Reproducing the paper's Table 1 and Figure 2 with repeated seeds.
 
 Data comes from the same Beam job as the pipeline and models from the same Trainer ``run_fn``s
-(called with TFX ``FnArgs``), so every number is produced by a training run of this invocation.
+(called with TFX ``FnArgs``), so every number is produced by a training run of this study.
 Each seed draws its own source and target training sets and initial weights and pre-trains its own
 source model; the target test set is the same fixed set for every row and seed.
+
+A study can be resumed: its folder records the settings (``study.json``) and every finished data
+set and training run (``done.json`` beside it, with what it was made from). Running the same
+command again reuses what finished, starts again what was interrupted, and refuses a folder that
+holds a study with other settings.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
+import shutil
 import time
 from typing import Dict, List, Optional
 
@@ -19,6 +26,7 @@ import numpy as np
 from components.audio import datasets, examples
 from components.model import plots, serving
 from components.tfx import beam_mixtures
+from pipeline.cli_errors import UsageError
 from pipeline.configs import PipelineConfig
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
@@ -28,6 +36,43 @@ ROW_LABELS = {"scratch_limited": "from scratch (limited)", "pretrain_all": "(a) 
               "scratch_full": "from scratch (full)"}
 EBRS = (-6.0, 0.0, 6.0)
 DEFAULT_CURVE_SIZES = (2, 4, 8, 16, 36, 64, 128)
+STUDY_FILE = "study.json"
+DONE_FILE = "done.json"
+# Settings that say where or how a study runs, not what it measures: a study may be resumed with
+# other values of these (e.g. more Beam workers, or the real set's folder on another machine).
+EXECUTION_SETTINGS = frozenset({
+    "output_dir", "pipeline_name", "pipeline_root_dir", "serving_base_dir", "model_name",
+    "schema_path", "beam_pipeline_args", "beam_worker_image", "trainer_cpu", "trainer_memory",
+    "trainer_gpus", "accuracy_threshold", "max_accuracy_drop", "real_accuracy_threshold",
+    "real_audio"})
+
+
+def _manifest_digest(folder: str) -> str:
+    """SHA-256 of a data folder's manifests: what the set holds, wherever it lies."""
+    digest = hashlib.sha256()
+    for name in ("backgrounds.csv", "events.csv"):
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read())
+    return digest.hexdigest()
+
+
+class StudyMismatch(UsageError):
+    """A study folder holds work made with other settings than the command asks for."""
+
+
+def study_settings(config: PipelineConfig) -> Dict:
+    """The settings that decide a study's results (JSON types), without the execution ones."""
+    settings = dataclasses.asdict(config)
+    return json.loads(json.dumps({k: v for k, v in settings.items()
+                                  if k not in EXECUTION_SETTINGS}))
+
+
+def _differences(recorded: Dict, wanted: Dict) -> str:
+    names = sorted(k for k in set(recorded) | set(wanted) if recorded.get(k) != wanted.get(k))
+    return "; ".join(f"{k}={recorded.get(k)!r} there, {wanted.get(k)!r} here" for k in names[:3]) + (
+        f"; and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def mean_ci(values: List[float]) -> Dict[str, float]:
@@ -49,9 +94,17 @@ def predict(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64) -> Dict[s
 
 
 class Study:
-    """Data and training helpers for one experiment invocation in ``out_dir``."""
+    """Data and training helpers for one experiment study in ``out_dir``.
 
-    def __init__(self, config: PipelineConfig, out_dir: str):
+    ``settings`` are what the folder records and a resumed study must match (default: the
+    config's own; an experiment whose studies vary a setting passes the experiment's).
+    ``reading``: the folder is another experiment's finished study, whose runs are scored with
+    this config (its settings are not compared) and to which only missing test sets are added;
+    a folder from before studies were recorded (no ``study.json``) is taken as it is.
+    """
+
+    def __init__(self, config: PipelineConfig, out_dir: str, settings: Optional[Dict] = None,
+                 reading: bool = False):
         self.config = config
         self.out = out_dir
         self.tasks = datasets.resolve_tasks(config.source_data, config.source_classes,
@@ -67,15 +120,82 @@ class Study:
         self._real_arrays = None
         self.real = (datasets.load_source_data(config.real_audio_data, config.corpus_seed)
                      if config.real_audio_data else None)
-        os.makedirs(out_dir, exist_ok=True)
+        self.reused = 0
+        self.reading = reading
+        self.legacy = reading and not os.path.exists(os.path.join(out_dir, STUDY_FILE))
+        self._open_folder(settings if settings is not None else study_settings(config))
+
+    def _open_folder(self, settings: Dict) -> None:
+        """Start a study in an empty or new folder, or resume the one it holds (same settings)."""
+        path = os.path.join(self.out, STUDY_FILE)
+        if self.reading:
+            return
+        if os.path.exists(path):
+            with open(path) as handle:
+                recorded = json.load(handle).get("settings", {})
+            if recorded != settings:
+                raise StudyMismatch(f"{path}: the folder holds a study with other settings "
+                                    f"({_differences(recorded, settings)}); resume it with the "
+                                    f"same settings or give a new --out")
+            print(f"  resuming the study in {self.out}", flush=True)
+            return
+        if os.path.isdir(self.out) and os.listdir(self.out):
+            raise StudyMismatch(f"{self.out}: exists and holds no study ({STUDY_FILE}); give a "
+                                f"new or empty --out")
+        os.makedirs(self.out, exist_ok=True)
+        with open(path, "w") as handle:
+            json.dump({"settings": settings}, handle, indent=1, sort_keys=True)
+
+    def _finished(self, folder: str, made_from: Dict) -> Optional[Dict]:
+        """The record of a finished step in ``folder``, or None (an interrupted step's folder is
+        removed); StudyMismatch if it finished from something else than ``made_from``."""
+        made_from = json.loads(json.dumps(made_from))
+        path = os.path.join(folder, DONE_FILE)
+        if not os.path.exists(path):
+            if self.legacy and os.path.isdir(folder):
+                return {"made_from": made_from, "result": {"seconds": 0.0, "wall_seconds": 0.0}}
+            if self.reading and os.path.isdir(folder):
+                raise StudyMismatch(f"{folder}: did not finish; resume that study first")
+            if os.path.isdir(folder):
+                shutil.rmtree(folder)
+            return None
+        with open(path) as handle:
+            record = json.load(handle)
+        if record["made_from"] != made_from:
+            raise StudyMismatch(f"{folder}: finished earlier from other inputs "
+                                f"({_differences(record['made_from'], made_from)}); give a new "
+                                f"--out")
+        self.reused += 1
+        return record
+
+    def _record_done(self, folder: str, made_from: Dict, result: Dict) -> None:
+        temporary = os.path.join(folder, DONE_FILE + ".tmp")
+        with open(temporary, "w") as handle:
+            json.dump({"made_from": made_from, "result": result}, handle, indent=1)
+        os.replace(temporary, os.path.join(folder, DONE_FILE))
+
+    def _relative(self, path: Optional[str]) -> Optional[str]:
+        """``path`` relative to the study folder when inside it (a study folder can move)."""
+        if path is None:
+            return None
+        relative = os.path.relpath(path, self.out)
+        return path if relative.startswith("..") else relative
 
     def _timed(self, stage: str, start: float) -> None:
         self.timings.setdefault(stage, []).append(time.time() - start)
 
     def synthesize(self, name: str, task: str, train_clips: int, train_seed: int,
                    eval_clips: int = 0) -> str:
-        """Write a dataset with the pipeline's Beam job; returns its folder."""
+        """Write a dataset with the pipeline's Beam job (or reuse the study's finished one);
+        returns its folder."""
         folder = os.path.join(self.out, "data", name)
+        made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
+                     "eval_clips": eval_clips}
+        done = self._finished(folder, made_from)
+        if done is not None:
+            self.timings.setdefault("data", []).append(done["result"]["seconds"])
+            print(f"  data {name}: finished earlier, reused", flush=True)
+            return folder
         spec, data = self.tasks[task], self.data[task]
         recipes = datasets.split_recipes(data, task, train_clips, max(eval_clips, 1),
                                          train_seed, self.config.eval_seed,
@@ -89,8 +209,9 @@ class Study:
                                       self.config.corpus_seed, self.config.num_shards,
                                       list(self.config.beam_pipeline_args))
         self._timed("data", start)
-        print(f"  data {name}: {sum(len(r) for r in recipes.values())} clips in "
-              f"{time.time() - start:.0f} s", flush=True)
+        clips = sum(len(r) for r in recipes.values())
+        self._record_done(folder, made_from, {"clips": clips, "seconds": time.time() - start})
+        print(f"  data {name}: {clips} clips in {time.time() - start:.0f} s", flush=True)
         return folder
 
     def target_test(self) -> str:
@@ -104,7 +225,8 @@ class Study:
         if self.real is None:
             return None
         folder = os.path.join(self.out, "data", "real-test")
-        if not os.path.isdir(folder):
+        made_from = {"real_set": _manifest_digest(self.config.real_audio_data)}
+        if self._finished(folder, made_from) is None:
             recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
                                              self.config.clip_duration_s,
                                              self.config.real_excerpts,
@@ -113,6 +235,8 @@ class Study:
             beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
                                           self.config.corpus_seed, self.config.num_shards,
                                           list(self.config.beam_pipeline_args))
+            self._record_done(folder, made_from, {"clips": len(recipes["eval"]),
+                                                  "seconds": time.time() - start})
             print(f"  data real-test: {len(recipes['eval'])} clips in {time.time() - start:.0f} s",
                   flush=True)
         return folder
@@ -150,7 +274,8 @@ class Study:
 
     def train(self, name: str, stage: str, method: str, train_dir: str, eval_dir: str,
               seed: int, base_model: Optional[str] = None, epochs: Optional[int] = None) -> Dict:
-        """Run the Trainer's run_fn; return its metrics.json plus the model path."""
+        """Run the Trainer's run_fn (or reuse the study's finished run); return its
+        metrics.json plus the model path and the training's wall time."""
         from tfx.components.trainer.fn_args_utils import FnArgs
         from components.tfx import trainer_source, trainer_stage, trainer_target
         run_dir = os.path.join(self.out, "runs", name)
@@ -158,6 +283,14 @@ class Study:
         custom["seed"] = seed
         if epochs is not None:
             custom["epochs"] = epochs
+        made_from = {"stage": stage, "train": self._relative(train_dir),
+                     "eval": self._relative(eval_dir), "base_model": self._relative(base_model),
+                     "custom_config": custom}
+        done = self._finished(run_dir, made_from)
+        if done is not None:
+            self.timings.setdefault(f"train_{stage}", []).append(done["result"]["wall_seconds"])
+            print(f"  run {name}: finished earlier, reused", flush=True)
+            return self._metrics(run_dir, done["result"]["wall_seconds"])
         args = FnArgs(train_files=[os.path.join(train_dir, "Split-train", "*")],
                       eval_files=[os.path.join(eval_dir, "Split-eval", "*")],
                       serving_model_dir=os.path.join(run_dir, "model", "Format-Serving"),
@@ -167,11 +300,16 @@ class Study:
         start = time.time()
         (trainer_source if stage == "source" else trainer_target).run_fn(args)
         self._timed(f"train_{stage}", start)
+        self._record_done(run_dir, made_from, {"wall_seconds": time.time() - start})
+        return self._metrics(run_dir, time.time() - start)
+
+    @staticmethod
+    def _metrics(run_dir: str, wall_seconds: float) -> Dict:
         with open(os.path.join(run_dir, "model", "metrics.json")) as handle:
             metrics = json.load(handle)
-        metrics["serving_model_dir"] = args.serving_model_dir
+        metrics["serving_model_dir"] = os.path.join(run_dir, "model", "Format-Serving")
         metrics.setdefault("copied_layers", None)
-        metrics["wall_seconds"] = time.time() - start
+        metrics["wall_seconds"] = wall_seconds
         return metrics
 
     def test_breakdown(self, serving_model_dir: str) -> Dict:
@@ -236,7 +374,27 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
     full_clips = full_clips or config.source_train_clips
     started = time.time()
     per_row: Dict[str, List[Dict]] = {row: [] for row in PAPER_TABLE1 if row in rows_wanted}
-    for k in range(seeds):
+
+    def score(k: int, row: str, trained: Dict, source: Optional[Dict]) -> None:
+        breakdown = study.test_breakdown(trained["serving_model_dir"])
+        breakdown.update({"seed": k, "run": trained["serving_model_dir"],
+                          "keras_eval_accuracy": trained["metrics"]["eval"]["accuracy"],
+                          "train_accuracy": trained["metrics"]["train"]["accuracy"],
+                          "wall_seconds": trained["wall_seconds"],
+                          "source_eval_accuracy": (source["metrics"]["eval"]["accuracy"]
+                                                   if source else None),
+                          "real": study.real_breakdown(trained["serving_model_dir"])})
+        per_row[row].append(breakdown)
+        real = breakdown["real"]
+        print(f"[table1] seed {k + 1}: {ROW_LABELS[row]:24s} "
+              f"{100 * breakdown['accuracy']:.1f} % synthetic" + (
+                  f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, false "
+                  f"alarms {100 * real['false_alarms']:.1f} %)" if real else ""), flush=True)
+
+    # The rows on the limited data of every seed first, the costly full-data row after them:
+    # an interrupted study then has whole seeds of the transfer comparison to resume from.
+    limited_rows = [row for row in PAPER_TABLE1 if row != "scratch_full" and row in rows_wanted]
+    for k in range(seeds if limited_rows else 0):
         seed = config.train_seed + 100 * k
         model_seed = config.model_seed + 100 * k
         print(f"[table1] seed {k + 1}/{seeds} (data seed {seed}, model seed {model_seed})", flush=True)
@@ -246,31 +404,21 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                              model_seed)
         limited = study.synthesize(f"target-limited-s{k}", "target", config.target_train_clips,
                                    seed + 1)
-        full = (study.synthesize(f"target-full-s{k}", "target", full_clips, seed + 2)
-                if "scratch_full" in rows_wanted else None)
-        plan = [("scratch_limited", "scratch", limited, None, None),
-                ("pretrain_all", "pretrain_all", limited, source["serving_model_dir"], None),
-                ("pretrain_fix_low", "pretrain_fix_low", limited, source["serving_model_dir"], None),
-                ("parallel_low", "parallel_low", limited, source["serving_model_dir"], None),
-                ("scratch_full", "scratch", full, None, config.source_epochs)]
-        for row, method, data_dir, base, epochs in plan:
-            if row not in rows_wanted:
-                continue
-            trained = study.train(f"s{k}-{row}", "target", method, data_dir, study.target_test(),
-                                  model_seed + 1, base_model=base, epochs=epochs)
-            breakdown = study.test_breakdown(trained["serving_model_dir"])
-            breakdown.update({"seed": k, "run": trained["serving_model_dir"],
-                              "keras_eval_accuracy": trained["metrics"]["eval"]["accuracy"],
-                              "train_accuracy": trained["metrics"]["train"]["accuracy"],
-                              "wall_seconds": trained["wall_seconds"],
-                              "source_eval_accuracy": source["metrics"]["eval"]["accuracy"],
-                              "real": study.real_breakdown(trained["serving_model_dir"])})
-            per_row[row].append(breakdown)
-            real = breakdown["real"]
-            print(f"[table1] seed {k + 1}: {ROW_LABELS[row]:24s} "
-                  f"{100 * breakdown['accuracy']:.1f} % synthetic" + (
-                      f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, false "
-                      f"alarms {100 * real['false_alarms']:.1f} %)" if real else ""), flush=True)
+        for row in limited_rows:
+            method = "scratch" if row == "scratch_limited" else row
+            base = None if method == "scratch" else source["serving_model_dir"]
+            trained = study.train(f"s{k}-{row}", "target", method, limited, study.target_test(),
+                                  model_seed + 1, base_model=base)
+            score(k, row, trained, source)
+    for k in range(seeds if "scratch_full" in rows_wanted else 0):
+        seed = config.train_seed + 100 * k
+        model_seed = config.model_seed + 100 * k
+        print(f"[table1] seed {k + 1}/{seeds}, full data (data seed {seed + 2}, model seed "
+              f"{model_seed + 1})", flush=True)
+        full = study.synthesize(f"target-full-s{k}", "target", full_clips, seed + 2)
+        trained = study.train(f"s{k}-scratch_full", "target", "scratch", full,
+                              study.target_test(), model_seed + 1, epochs=config.source_epochs)
+        score(k, "scratch_full", trained, None)
     rows = []
     for row, runs in per_row.items():
         summary = mean_ci([r["accuracy"] for r in runs])
@@ -285,7 +433,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
               "target_test_clips": config.target_eval_clips, "rows": rows,
               "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in study.timings.items()},
-              "wall_seconds": time.time() - started}
+              "wall_seconds": time.time() - started, "reused_steps": study.reused}
     _write_table1(result, out_dir)
     return result
 
@@ -328,7 +476,10 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     lines += ["", "| stage | mean s | runs |", "| --- | --- | --- |"]
     for stage, t in result["stage_seconds"].items():
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
-    lines += ["", f"Wall time: {result['wall_seconds']:.0f} s.", "", "![table1](table1.png)", ""]
+    reused = (f" ({result['reused_steps']} data sets and runs finished by an earlier invocation "
+              "were reused; the stage times above are theirs)") if result.get("reused_steps") else ""
+    lines += ["", f"Wall time of this invocation: {result['wall_seconds']:.0f} s{reused}.", "",
+              "![table1](table1.png)", ""]
     with open(os.path.join(out_dir, "table1.md"), "w") as handle:
         handle.write("\n".join(lines))
     plots.accuracy_bars(result["rows"], os.path.join(out_dir, "table1.png"),
@@ -352,7 +503,8 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
         raise ValueError(f"--rows: unknown method(s) {unknown}; expected some of {TRANSFER_ROWS}")
     if len(variants) < 1:
         raise ValueError("--variants: expected at least one source class set")
-    studies = {v: Study(dc.replace(config, source_classes=v), out_dir) for v in variants}
+    settings = study_settings(config) | {"variants": variants}
+    studies = {v: Study(dc.replace(config, source_classes=v), out_dir, settings) for v in variants}
     first = studies[variants[0]]
     started = time.time()
     per_row: Dict[str, List[Dict]] = {"scratch_limited": []}
@@ -513,7 +665,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     ``experiment table1`` output ``runs_from``. Writes events.{json,md,png}."""
     import tensorflow as tf
     from components.model import event_metrics, localize
-    study = Study(config, runs_from or out_dir)
+    study = Study(config, runs_from, reading=True) if runs_from else Study(config, out_dir)
     os.makedirs(out_dir, exist_ok=True)
     rule = localize.EventRule(threshold=config.decision_threshold)
     label = config.target_class

@@ -76,6 +76,50 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_f
             assert run["real"]["overall"]["reference_events"] > 0
 
 
+def test_table1_resumes_its_study_and_refuses_other_settings(tmp_path, capsys):
+    out = _run(tmp_path, "table1", "--rows", "scratch_limited", seeds=1)
+    runs = out / "runs"
+    source_model = runs / "s0-source" / "model" / "Format-Serving" / "saved_model.pb"
+    scratch_model = runs / "s0-scratch_limited" / "model" / "Format-Serving" / "saved_model.pb"
+    finished = {path: path.stat().st_mtime_ns for path in (source_model, scratch_model)}
+    first = json.loads((out / "table1.json").read_text())["rows"][0]["runs"][0]
+
+    # the same study asked for one more row: what finished is reused, only the new row trains
+    _run(tmp_path, "table1", "--rows", "scratch_limited,parallel_low", seeds=1)
+    result = json.loads((out / "table1.json").read_text())
+    assert [r["row"] for r in result["rows"]] == ["scratch_limited", "parallel_low"]
+    assert {path: path.stat().st_mtime_ns for path in finished} == finished
+    assert result["rows"][0]["runs"][0]["accuracy"] == first["accuracy"]
+    assert result["reused_steps"] >= 4    # source data and run, limited data, test data, scratch
+    assert "reused" in (out / "table1.md").read_text()
+
+    # an interrupted run (no done.json) starts again from an empty folder
+    parallel = runs / "s0-parallel_low"
+    (parallel / "done.json").unlink()
+    (parallel / "left-by-the-interruption").write_text("")
+    _run(tmp_path, "table1", "--rows", "scratch_limited,parallel_low", seeds=1)
+    assert (parallel / "done.json").exists()
+    assert not (parallel / "left-by-the-interruption").exists()
+
+    # other settings: one line naming the setting, exit 2, nothing changed
+    capsys.readouterr()
+    before = (out / "study.json").read_text()
+    assert cli.main(["experiment", "table1", "--profile", "smoke", "--seeds", "1",
+                     "--set", "real_audio=off", "--set", "clip_mean=1",
+                     "--output-dir", str(tmp_path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "clip_mean=0 there, 1 here" in err
+    assert (out / "study.json").read_text() == before
+    # a folder that holds something else is not taken for a study
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    assert cli.main(["experiment", "table1", "--profile", "smoke", "--seeds", "1",
+                     "--set", "real_audio=off", "--output-dir", str(tmp_path),
+                     "--out", str(tmp_path / "other")]) == 2
+    assert "holds no study" in capsys.readouterr().err
+    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
 def test_curve_covers_both_methods_and_every_size(tmp_path):
     out = _run(tmp_path, "curve", "--sizes", "2,4", seeds=1)
     result = json.loads((out / "curve.json").read_text())
