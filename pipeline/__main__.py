@@ -411,7 +411,11 @@ def cmd_experiment(args) -> int:
     from pipeline import experiments
     config = _config_from_args(args)
     check_tasks(config)
-    return experiments.main(args, resolve_real_audio(config))
+    config = resolve_real_audio(config)
+    # The recipes of the first seed and every file they read: bad data fails here in one line
+    # (further seeds draw other clips of the same folders).
+    check_data_jobs(config)
+    return experiments.main(args, config)
 
 
 def cmd_bench(args) -> int:

@@ -549,3 +549,16 @@ def test_quiet_console_drops_tfmas_empty_slice_warning_here_and_in_children_and_
     for run in (in_process, child):
         assert "ours.py:1: RuntimeWarning" in run.stderr
         assert "tfma.py" not in run.stderr
+
+
+def test_experiment_refuses_bad_data_in_one_line_before_its_study_starts(tmp_path, capsys):
+    root = _manifest(tmp_path / "data")
+    words = _corrupt(root, "nan_samples")
+    out = tmp_path / "exp"
+    code, _, lines = _cli(capsys, "experiment", "table1", "--profile", "smoke", "--seeds", "1",
+                          "--output-dir", str(tmp_path), "--set", "real_audio=off",
+                          "--target-data", str(root), "--target-class", "doorbell",
+                          "--out", str(out))
+    assert code == BAD_DATA
+    _one_clear_line(lines, *words)
+    assert not out.exists()
