@@ -30,6 +30,7 @@ from typing import List, Sequence
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
+from components.audio import datasets
 from components.tfx.atomic_pusher import AtomicPusher
 from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
 from components.tfx.mixture_example_gen import MixtureExampleGen
@@ -73,8 +74,13 @@ def eval_config(config: PipelineConfig, gated: bool,
 
 
 def _data_branch(prefix: str, config: PipelineConfig, schema) -> List:
-    example_gen = MixtureExampleGen(
-        num_shards=config.num_shards, **config.data_jobs()[prefix]).with_id(f"{prefix}ExampleGen")
+    job = config.data_jobs()[prefix]
+    # The cache key of a TFX component is its parameters and inputs: the version of the data
+    # folders (files, sizes, times) makes changed recordings a new key, not a stale cache hit.
+    version = "|".join(datasets.data_version(data) for data in (job["data"], job["paired_data"])
+                       if data)
+    example_gen = MixtureExampleGen(num_shards=config.num_shards, data_version=version,
+                                    **job).with_id(f"{prefix}ExampleGen")
     statistics = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")
     validator = tfx.components.ExampleValidator(

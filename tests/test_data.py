@@ -237,6 +237,35 @@ def test_dcase_reader_reads_the_real_layout(dcase_fixture):
     assert mixture.shape == (SAMPLE_RATE,)
 
 
+def test_data_version_changes_when_the_recordings_change_and_keys_the_example_gens(dcase_fixture):
+    from pipeline.pipeline import create_pipeline
+    folder = str(dcase_fixture / "source_data")
+    first = datasets.data_version(folder)
+    assert datasets.data_version(folder) == first and len(first) == 16
+    recording = dcase_fixture / "source_data" / "bgs" / "audio" / "a001_0_30.wav"
+    write_wav(str(recording), 0.05 * np.ones(3 * SAMPLE_RATE))      # edited: another length
+    edited = datasets.data_version(folder)
+    os.utime(recording, ns=(1, 1))                                  # same size, other time
+    touched = datasets.data_version(folder)
+    (dcase_fixture / "source_data" / "bgs" / "audio" / "e005_0_30.wav").write_bytes(b"")
+    added = datasets.data_version(folder)
+    assert len({first, edited, touched, added}) == 4
+    assert datasets.data_version("gs://bucket/source_data") == ""
+    assert datasets.data_version("embedded") == f"embedded-{corpus.CORPUS_VERSION}"
+
+    # the ExampleGens carry it as a parameter: TFX's cache key changes with the folder's content
+    def versions():
+        config = configs.get_config("smoke", source_data=folder, target_data="embedded",
+                                    real_audio="off")
+        return {c.id: c.exec_properties["data_version"]
+                for c in create_pipeline(config).components if c.id.endswith("ExampleGen")}
+    before = versions()
+    assert before == {"SourceExampleGen": f"{added}|embedded-{corpus.CORPUS_VERSION}",
+                      "TargetExampleGen": f"embedded-{corpus.CORPUS_VERSION}|{added}"}
+    os.utime(recording, ns=(2, 2))
+    assert all(before[k] != v for k, v in versions().items())
+
+
 def test_manifest_reader(tmp_path):
     rng = np.random.default_rng(2)
     write_wav(str(tmp_path / "bg" / "k1.wav"), 0.1 * rng.standard_normal(SAMPLE_RATE * 2))

@@ -21,6 +21,10 @@ from components.audio.audio_io import SAMPLE_RATE
 from components.audio.records import (ALL_SCENES, BackgroundRecord, EventRecord, SourceData)
 
 EMBEDDED_PREFIX = "embedded:"
+# Part of the pipeline's cache key for data made from this corpus (datasets.data_version): change
+# it whenever the synthesis of any sound changes, so that no cached mixtures of the old sounds
+# are reused.
+CORPUS_VERSION = "2026-12-04"
 BACKGROUND_DURATION_S = 30.0
 LOCATIONS_PER_SCENE = 10
 TEST_LOCATIONS_PER_SCENE = 3

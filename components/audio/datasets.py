@@ -218,6 +218,28 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 
+def data_version(data: str) -> str:
+    """A digest of what ``data`` holds, so that cached data made from it are not reused once it
+    changed: for a local folder the path, size and modification time of every file under it
+    (an edited, added or removed recording changes it); for the embedded corpus its
+    ``corpus.CORPUS_VERSION``; '' for a remote folder (``scheme://``), taken as unchanging."""
+    import hashlib
+    import os
+    if data == EMBEDDED:
+        return f"embedded-{corpus.CORPUS_VERSION}"
+    if "://" in data:
+        return ""
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(data):
+        subfolders.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            digest.update(f"{os.path.relpath(path, data)}\0{stat.st_size}\0"
+                          f"{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
+
+
 def recipe_files(plan: TaskPlan) -> List[str]:
     """The audio files (under the data root) the plan's recipes read, sorted; embedded audio is
     synthesized and has none."""

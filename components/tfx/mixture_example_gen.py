@@ -31,6 +31,7 @@ def MixtureExampleGen(
     paired_data: tfx.dsl.components.Parameter[str] = "",
     recipe_mode: tfx.dsl.components.Parameter[str] = "default",
     bg_screening: tfx.dsl.components.Parameter[int] = 1,
+    data_version: tfx.dsl.components.Parameter[str] = "",
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -40,7 +41,9 @@ def MixtureExampleGen(
     classes, comma-separated (default: the paper's class of the task). ``paired_data``: the other
     task's data, so that both tasks choose disjoint scenes (``datasets.task_scenes``).
     ``recipe_mode``: 'default' or 'dcase2017' (the reference synthesizer's draws);
-    ``bg_screening``: 1 honours a DCASE folder's ``bg_screening.csv``.
+    ``bg_screening``: 1 honours a DCASE folder's ``bg_screening.csv``. ``data_version``: what
+    the data folders held when the pipeline was made (``datasets.data_version``); unused here,
+    it is part of the cache key, so changed recordings are mixed again instead of reused.
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
@@ -62,6 +65,7 @@ def MixtureExampleGen(
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
+        "data_version": data_version,
         "screened_out": len(source.screened_out),
         "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
