@@ -116,10 +116,18 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
     ).with_id("ScratchTrainer")
     scratch_trainer.add_upstream_node(target[3])
 
+    # The baseline is the latest model the Pusher was allowed to push: a TransferTrainer model
+    # with a positive blessing from the node that gates the Pusher (the RealAudioGate when there
+    # is a real branch). Unfiltered channels would also take a model the TransferEvaluator
+    # blessed but the RealAudioGate refused, though it was never pushed.
+    gate_id, gate_key = (("RealAudioGate", "real_blessing") if config.real_audio_data
+                         else ("TransferEvaluator", "blessing"))
     baseline_resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
+                              producer_component_id="TransferTrainer", output_key="model"),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
+                                       producer_component_id=gate_id, output_key=gate_key),
     ).with_id("LatestBlessedModelResolver")
     transfer_evaluator = tfx.components.Evaluator(
         examples=target_examples, model=transfer_trainer.outputs["model"],

@@ -27,8 +27,9 @@ def _latest(output_dir):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, real_fixture_set):
     """First run, a run with a new seed and an unreachable
-    accuracy threshold, and one with an unreachable real-audio threshold and a two-class source
-    task (multi-class pre-training), in one pipeline root;
+    accuracy threshold, one with an unreachable real-audio threshold and a two-class source
+    task (multi-class pre-training), and that one again without the threshold, in one pipeline
+    root;
     every run evaluates on the real-audio set built from the fixture packages."""
     out = tmp_path_factory.mktemp("e2e")
     real = ("--set", f"real_audio={real_fixture_set[0]}", "--set", "real_excerpts=1")
@@ -41,6 +42,10 @@ def runs(tmp_path_factory, real_fixture_set):
     assert _run(out, *real, "--set", "real_accuracy_threshold=1.0",
                 "--source-classes", "babycry,dogbark") == 0
     results["strict_real"] = _latest(out)[1]
+    # the same candidate without the real-audio threshold: its baseline must be the model last
+    # pushed, not the one the RealAudioGate refused
+    assert _run(out, *real, "--source-classes", "babycry,dogbark") == 0
+    results["after_refusal"] = _latest(out)[1]
     return out, results
 
 
@@ -168,6 +173,19 @@ def test_new_seed_gives_a_candidate_judged_against_the_blessed_baseline_and_not_
     assert "blessed: **no**" in text and "pushed: no" in text
     # the reason names the metric, the slice, the value and the bound it missed
     assert re.search(r"binary_accuracy \(overall\) = [01]\.\d{4}, needs >= 1", text), text
+
+
+def test_the_baseline_is_the_model_last_pushed_not_one_a_gate_refused(runs):
+    _, results = runs
+    first, refused, after = results["first"], results["strict_real"], results["after_refusal"]
+    # the refused candidate: blessed by the TransferEvaluator, stopped by the RealAudioGate
+    assert refused.output("TransferEvaluator", "blessing").properties.get("blessed") == 1
+    assert refused.output("Pusher", "pushed_model").properties.get("pushed") == 0
+    candidate = after.output("TransferTrainer", "model").uri
+    assert candidate == refused.output("TransferTrainer", "model").uri      # cached: same model
+    baseline = after.nodes["TransferEvaluator"].inputs.get("baseline_model")
+    assert [b.uri for b in baseline] == [first.output("TransferTrainer", "model").uri]
+    assert after.output("Pusher", "pushed_model").properties.get("pushed") == 1
 
 
 def test_example_validator_anomaly_stops_the_run_before_training(tmp_path, capsys):
