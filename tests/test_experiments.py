@@ -100,6 +100,11 @@ def test_table1_resumes_its_study_and_refuses_other_settings(tmp_path, capsys):
     _run(tmp_path, "table1", "--rows", "scratch_limited,parallel_low", seeds=1)
     assert (parallel / "done.json").exists()
     assert not (parallel / "left-by-the-interruption").exists()
+    # and trains the same model as before: a run depends on its seed, not on what trained
+    # before it in the process (here nothing; the first time the source and scratch models)
+    again = json.loads((out / "table1.json").read_text())["rows"][1]["runs"][0]
+    assert again["accuracy"] == result["rows"][1]["runs"][0]["accuracy"]
+    assert again["train_accuracy"] == result["rows"][1]["runs"][0]["train_accuracy"]
 
     # other settings: one line naming the setting, exit 2, nothing changed
     capsys.readouterr()

@@ -204,6 +204,17 @@ def test_training_lowers_loss_and_beats_chance_on_held_out_data():
     assert result["metrics"]["eval"]["accuracy"] >= 0.75
 
 
+def test_a_stage_depends_on_its_seed_alone_not_on_what_trained_before_it():
+    x, y = _learnable_set(24, 2, frames=40)
+    config = training.StageConfig(epochs=2, batch_size=8, seed=5)
+
+    def trained_scores():
+        return training.train_stage(x, y, None, None, config)["model"].predict(x, verbose=0)
+    first = trained_scores()
+    training.train_stage(x, y, None, None, training.StageConfig(epochs=1, batch_size=8, seed=9))
+    np.testing.assert_array_equal(trained_scores(), first)
+
+
 def _fn_args(tmp_path, base_model=None):
     examples_dir = tmp_path / "examples"
     if not examples_dir.exists():

@@ -74,12 +74,22 @@ def array_batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool =
     return dataset.batch(batch_size)
 
 
+def seed_stage(seed: int) -> None:
+    """Seed Python, NumPy, TensorFlow and Keras for one training stage, before its datasets
+    are made: the stage's shuffling, initial weights and dropout then depend on ``seed`` alone,
+    not on what trained earlier in the same process (the local TFX runner and the experiments
+    train many stages in one process; a dataset's shuffle seed pairs its own seed with the
+    global one in force when it is made)."""
+    keras.utils.set_random_seed(seed)
+
+
 def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.ndarray],
                 y_eval: Optional[np.ndarray], config: StageConfig,
                 base_model: Optional[keras.Model] = None, log_dir: Optional[str] = None,
                 label: str = "train") -> Dict:
     """:func:`train_on_batches` on arrays: ``y_train``/``y_eval`` are [N] (one class) or
     [N, K] (``config.classes`` has K names)."""
+    seed_stage(config.seed)
     train = array_batches(x_train, y_train, config.batch_size, True, config.seed)
     evaluation = (array_batches(x_eval, y_eval, config.batch_size)
                   if x_eval is not None else None)
@@ -97,7 +107,7 @@ def train_on_batches(train, evaluation, config: StageConfig,
     Returns ``{"model", "history", "metrics", "seconds_per_epoch", "copied_layers"}``;
     ``metrics`` holds the final loss/accuracy/AUC on the train and eval sets.
     """
-    keras.utils.set_random_seed(config.seed)
+    seed_stage(config.seed)
     network = tagger.build_tagger(config.method, seed=config.seed,
                                   n_classes=len(config.classes), clip_mean=config.clip_mean,
                                   front_end=config.front_end)

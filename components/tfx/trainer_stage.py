@@ -92,6 +92,7 @@ def run_stage(fn_args, stage: str) -> None:
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
+    training.seed_stage(config.seed)      # before the streams: their shuffling is seeded too
     train = stream_batches(fn_args, fn_args.train_files, frames, multi, config, shuffle=True)
     evaluation = stream_batches(fn_args, fn_args.eval_files, frames, multi, config,
                                 shuffle=False)
