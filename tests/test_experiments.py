@@ -20,10 +20,18 @@ def _metrics_of(run_dir):
         return json.load(handle)
 
 
-def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_fixture_set):
+@pytest.fixture(scope="module")
+def table1_study(tmp_path_factory, real_fixture_set):
+    """A table1 study (two rows, two seeds, with the real set); (folder, start time, argv)."""
+    tmp_path = tmp_path_factory.mktemp("table1")
     started = time.time()
-    out = _run(tmp_path, "table1", "--rows", "parallel_low,scratch_limited",
-               real_audio=str(real_fixture_set[0]))
+    argv = ("table1", "--rows", "parallel_low,scratch_limited")
+    out = _run(tmp_path, *argv, real_audio=str(real_fixture_set[0]))
+    return tmp_path, out, started, argv
+
+
+def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, real_fixture_set):
+    tmp_path, out, started, _ = table1_study
     result = json.loads((out / "table1.json").read_text())
     assert (out / "table1.png").stat().st_size > 0
     markdown = (out / "table1.md").read_text()
@@ -76,45 +84,48 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(tmp_path, real_f
             assert run["real"]["overall"]["reference_events"] > 0
 
 
-def test_table1_resumes_its_study_and_refuses_other_settings(tmp_path, capsys):
-    out = _run(tmp_path, "table1", "--rows", "scratch_limited", seeds=1)
+def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_fixture_set,
+                                                             capsys):
+    tmp_path, out, _, argv = table1_study
+    real = str(real_fixture_set[0])
     runs = out / "runs"
-    source_model = runs / "s0-source" / "model" / "Format-Serving" / "saved_model.pb"
-    scratch_model = runs / "s0-scratch_limited" / "model" / "Format-Serving" / "saved_model.pb"
-    finished = {path: path.stat().st_mtime_ns for path in (source_model, scratch_model)}
-    first = json.loads((out / "table1.json").read_text())["rows"][0]["runs"][0]
+    models = sorted(runs.glob("*/model/Format-Serving/saved_model.pb"))
+    assert len(models) == 6                          # 2 sources, 2 x 2 rows
+    finished = {path: path.stat().st_mtime_ns for path in models}
+    before = json.loads((out / "table1.json").read_text())
 
-    # the same study asked for one more row: what finished is reused, only the new row trains
-    _run(tmp_path, "table1", "--rows", "scratch_limited,parallel_low", seeds=1)
-    result = json.loads((out / "table1.json").read_text())
-    assert [r["row"] for r in result["rows"]] == ["scratch_limited", "parallel_low"]
-    assert {path: path.stat().st_mtime_ns for path in finished} == finished
-    assert result["rows"][0]["runs"][0]["accuracy"] == first["accuracy"]
-    assert result["reused_steps"] >= 4    # source data and run, limited data, test data, scratch
-    assert "reused" in (out / "table1.md").read_text()
+    # the same command again: every data set and run is reused, nothing trains
+    _run(tmp_path, *argv, real_audio=real)
+    again = json.loads((out / "table1.json").read_text())
+    assert {path: path.stat().st_mtime_ns for path in models} == finished
+    assert again["reused_steps"] == 6 + 4 + 2        # runs; source and limited data; test sets
+    assert [r["accuracy"] for r in again["rows"]] == [r["accuracy"] for r in before["rows"]]
+    assert "were reused" in (out / "table1.md").read_text()
 
-    # an interrupted run (no done.json) starts again from an empty folder
-    parallel = runs / "s0-parallel_low"
+    # an interrupted run (no done.json) starts again from an empty folder, and trains the same
+    # model: a run depends on its seed, not on what trained before it in the process
+    parallel = runs / "s1-parallel_low"
     (parallel / "done.json").unlink()
     (parallel / "left-by-the-interruption").write_text("")
-    _run(tmp_path, "table1", "--rows", "scratch_limited,parallel_low", seeds=1)
+    _run(tmp_path, *argv, real_audio=real)
     assert (parallel / "done.json").exists()
     assert not (parallel / "left-by-the-interruption").exists()
-    # and trains the same model as before: a run depends on its seed, not on what trained
-    # before it in the process (here nothing; the first time the source and scratch models)
-    again = json.loads((out / "table1.json").read_text())["rows"][1]["runs"][0]
-    assert again["accuracy"] == result["rows"][1]["runs"][0]["accuracy"]
-    assert again["train_accuracy"] == result["rows"][1]["runs"][0]["train_accuracy"]
+    retrained = json.loads((out / "table1.json").read_text())["rows"][1]["runs"][1]
+    original = before["rows"][1]["runs"][1]
+    assert retrained["run"] == original["run"] and retrained["seed"] == 1
+    assert retrained["accuracy"] == original["accuracy"]
+    assert retrained["train_accuracy"] == original["train_accuracy"]
 
     # other settings: one line naming the setting, exit 2, nothing changed
     capsys.readouterr()
-    before = (out / "study.json").read_text()
-    assert cli.main(["experiment", "table1", "--profile", "smoke", "--seeds", "1",
-                     "--set", "real_audio=off", "--set", "clip_mean=1",
-                     "--output-dir", str(tmp_path), "--out", str(out)]) == 2
+    recorded = (out / "study.json").read_text()
+    assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", "2",
+                     "--set", f"real_audio={real}", "--set", "real_excerpts=1",
+                     "--set", "clip_mean=1", "--output-dir", str(tmp_path),
+                     "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "clip_mean=0 there, 1 here" in err
-    assert (out / "study.json").read_text() == before
+    assert (out / "study.json").read_text() == recorded
     # a folder that holds something else is not taken for a study
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
