@@ -181,8 +181,8 @@ class Study:
         relative = os.path.relpath(path, self.out)
         return path if relative.startswith("..") else relative
 
-    def _timed(self, stage: str, start: float) -> None:
-        self.timings.setdefault(stage, []).append(time.time() - start)
+    def _timed(self, stage: str, seconds: float) -> None:
+        self.timings.setdefault(stage, []).append(seconds)
 
     def synthesize(self, name: str, task: str, train_clips: int, train_seed: int,
                    eval_clips: int = 0) -> str:
@@ -193,7 +193,7 @@ class Study:
                      "eval_clips": eval_clips}
         done = self._finished(folder, made_from)
         if done is not None:
-            self.timings.setdefault("data", []).append(done["result"]["seconds"])
+            self._timed("data", done["result"]["seconds"])
             print(f"  data {name}: finished earlier, reused", flush=True)
             return folder
         spec, data = self.tasks[task], self.data[task]
@@ -208,10 +208,11 @@ class Study:
         beam_mixtures.run_mixture_job(recipes, folder, data.data_root,
                                       self.config.corpus_seed, self.config.num_shards,
                                       list(self.config.beam_pipeline_args))
-        self._timed("data", start)
+        seconds = time.time() - start
+        self._timed("data", seconds)
         clips = sum(len(r) for r in recipes.values())
-        self._record_done(folder, made_from, {"clips": clips, "seconds": time.time() - start})
-        print(f"  data {name}: {clips} clips in {time.time() - start:.0f} s", flush=True)
+        self._record_done(folder, made_from, {"clips": clips, "seconds": seconds})
+        print(f"  data {name}: {clips} clips in {seconds:.0f} s", flush=True)
         return folder
 
     def target_test(self) -> str:
@@ -235,9 +236,10 @@ class Study:
             beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
                                           self.config.corpus_seed, self.config.num_shards,
                                           list(self.config.beam_pipeline_args))
+            seconds = time.time() - start
             self._record_done(folder, made_from, {"clips": len(recipes["eval"]),
-                                                  "seconds": time.time() - start})
-            print(f"  data real-test: {len(recipes['eval'])} clips in {time.time() - start:.0f} s",
+                                                  "seconds": seconds})
+            print(f"  data real-test: {len(recipes['eval'])} clips in {seconds:.0f} s",
                   flush=True)
         return folder
 
@@ -288,7 +290,7 @@ class Study:
                      "custom_config": custom}
         done = self._finished(run_dir, made_from)
         if done is not None:
-            self.timings.setdefault(f"train_{stage}", []).append(done["result"]["wall_seconds"])
+            self._timed(f"train_{stage}", done["result"]["wall_seconds"])
             print(f"  run {name}: finished earlier, reused", flush=True)
             return self._metrics(run_dir, done["result"]["wall_seconds"])
         args = FnArgs(train_files=[os.path.join(train_dir, "Split-train", "*")],
@@ -299,9 +301,10 @@ class Study:
                       data_accessor=trainer_stage.local_data_accessor())
         start = time.time()
         (trainer_source if stage == "source" else trainer_target).run_fn(args)
-        self._timed(f"train_{stage}", start)
-        self._record_done(run_dir, made_from, {"wall_seconds": time.time() - start})
-        return self._metrics(run_dir, time.time() - start)
+        seconds = time.time() - start
+        self._timed(f"train_{stage}", seconds)
+        self._record_done(run_dir, made_from, {"wall_seconds": seconds})
+        return self._metrics(run_dir, seconds)
 
     @staticmethod
     def _metrics(run_dir: str, wall_seconds: float) -> Dict:
