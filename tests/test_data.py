@@ -205,6 +205,84 @@ def test_float_array_feature_is_the_float_list_feature(size):
     assert got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
 
 
+def _tf_mixture_example(recipe, coefficients):
+    """The Example built field by field with TensorFlow's classes (the reference encoding)."""
+    import tensorflow as tf
+    floats = lambda v: tf.train.Feature(float_list=tf.train.FloatList(value=v))
+    ints = lambda v: tf.train.Feature(int64_list=tf.train.Int64List(value=v))
+    text = lambda v: tf.train.Feature(bytes_list=tf.train.BytesList(value=[v.encode("utf-8")]))
+    feature = {"mfcc": floats(np.asarray(coefficients, np.float32).ravel()),
+               "label": ints([recipe.label]), "labels": ints(recipe.labels or [recipe.label]),
+               "scene": text(recipe.bg_scene), "location": text(recipe.bg_location),
+               "mixture_id": text(recipe.mixture_id)}
+    if recipe.label:
+        feature.update(ebr_db=floats([recipe.ebr_db]),
+                       event_onset_s=floats([recipe.event_onset_s]),
+                       event_duration_s=floats([recipe.event_duration_s]),
+                       event_author=text(recipe.event_author))
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def test_the_examples_bytes_are_tensorflows_without_tensorflow(embedded):
+    """serialize_mixture_example gives the bytes TensorFlow's deterministic serialization gives
+    (positive and negative clips, one and several classes, non-ASCII text, odd float values)."""
+    import dataclasses
+    recipes = datasets.split_recipes(embedded, "target", 6, 1, 3, 77, 1.0)["train"]
+    positive = next(r for r in recipes if r.label)
+    negative = next(r for r in recipes if not r.label)
+    cases = [positive, negative,
+             dataclasses.replace(positive, labels=[1, 0, 1], ebr_db=-6.0, event_onset_s=1e-7,
+                                 event_author="Jürgen ☃", bg_scene="café"),
+             dataclasses.replace(negative, labels=[0, 0], mixture_id="m" * 300)]
+    rng = np.random.default_rng(5)
+    for recipe in cases:
+        mfcc = rng.standard_normal((13, 20)).astype(np.float32) * 100
+        want = _tf_mixture_example(recipe, mfcc).SerializeToString(deterministic=True)
+        assert examples.serialize_mixture_example(recipe, mfcc) == want
+        assert examples.mixture_example(recipe, mfcc).SerializeToString(deterministic=True) == want
+
+
+def test_the_tfrecord_writer_gives_records_tensorflow_reads(tmp_path):
+    """The job's own TFRecord framing (masked CRC32C) and gzip stream (stored blocks, level 0)
+    read back with TensorFlow, record for record, with its checksums verified."""
+    import tensorflow as tf
+    records = [b"", b"x", bytes(range(256)) * 900, np.random.default_rng(1).bytes(206_000)]
+    path = str(tmp_path / "data_tfrecord-00000-of-00001.gz")
+    beam_mixtures.write_tfrecords(path, records)
+    read = [r.numpy() for r in tf.data.TFRecordDataset(path, compression_type="GZIP")]
+    assert read == records
+    with open(path, "rb") as handle:
+        assert handle.read(2) == b"\x1f\x8b"                       # a gzip stream
+    assert os.path.getsize(path) < sum(len(r) for r in records) + 16 * len(records) + 100
+
+
+def test_a_worker_renders_and_writes_a_shard_without_importing_tensorflow(tmp_path):
+    """The job's worker steps (render, encode, write the shard and its recipes) never import
+    TensorFlow: a fresh interpreter runs them and finds no ``tensorflow`` module loaded."""
+    import subprocess
+    import sys
+    code = f"""
+import sys
+from components.audio import corpus, datasets
+from components.tfx import beam_mixtures
+data = datasets.load_source_data("embedded", {CORPUS_SEED})
+recipes = datasets.split_recipes(data, "target", 2, 1, 3, 77, 1.0)["train"]
+render = beam_mixtures.RenderMixtures("", {CORPUS_SEED}, 1)
+render.setup()
+rows = [row for bg in sorted({{r.bg_uri for r in recipes}})
+        for _, row in render.process((bg, [r for r in recipes if r.bg_uri == bg]))]
+write = beam_mixtures.WriteShard({str(tmp_path)!r}, {str(tmp_path)!r}, "train", 1)
+print(list(write.process((0, rows))))
+assert "tensorflow" not in sys.modules, "tensorflow was imported"
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr[-2000:]
+    import tensorflow as tf
+    shard = os.path.join(str(tmp_path), "data_tfrecord-00000-of-00001.gz")
+    assert len(list(tf.data.TFRecordDataset(shard, compression_type="GZIP"))) == 2
+
+
 def test_fractional_part_is_the_remainder_bit_for_bit():
     """The corpus's fast fractional part gives NumPy's x % 1.0 exactly for x >= 0 (so the
     embedded corpus keeps its bits): integers, tiny values, a 30 s phase's large sums."""

@@ -24,32 +24,37 @@ LABELS_KEY = "labels"
 
 
 def mixture_example(recipe: Recipe, coefficients: np.ndarray):
-    """Encode one mixture's MFCC matrix and recipe metadata as a ``tf.train.Example``."""
+    """One mixture's MFCC matrix and recipe metadata as a ``tf.train.Example`` (parsed from
+    :func:`serialize_mixture_example`)."""
     import tensorflow as tf
+    return tf.train.Example.FromString(serialize_mixture_example(recipe, coefficients))
 
-    def floats(values):
-        return tf.train.Feature(float_list=tf.train.FloatList(value=values))
 
-    def ints(values):
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray) -> bytes:
+    """The wire bytes of one mixture's ``tf.train.Example``, without TensorFlow.
 
-    def text(value: str):
-        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode("utf-8")]))
-
+    The bytes ``tf.train.Example.SerializeToString(deterministic=True)`` gives for the same
+    features (tests/test_data.py): the Beam job's workers need not import TensorFlow (seconds
+    each) to encode, and the MFCC goes in as one packed copy (``float_array_feature``).
+    """
     feature = {
-        MFCC_KEY: float_array_feature(coefficients),
-        LABEL_KEY: ints([int(recipe.label)]),
-        LABELS_KEY: ints([int(v) for v in (recipe.labels or [recipe.label])]),
-        "scene": text(recipe.bg_scene),
-        "location": text(recipe.bg_location),
-        "mixture_id": text(recipe.mixture_id),
+        MFCC_KEY: _float_list(np.ascontiguousarray(coefficients, dtype="<f4").tobytes()),
+        LABEL_KEY: _int64_list([int(recipe.label)]),
+        LABELS_KEY: _int64_list([int(v) for v in (recipe.labels or [recipe.label])]),
+        "scene": _bytes_list(recipe.bg_scene.encode("utf-8")),
+        "location": _bytes_list(recipe.bg_location.encode("utf-8")),
+        "mixture_id": _bytes_list(recipe.mixture_id.encode("utf-8")),
     }
     if recipe.label:
-        feature["ebr_db"] = floats([recipe.ebr_db])
-        feature["event_onset_s"] = floats([recipe.event_onset_s])
-        feature["event_duration_s"] = floats([recipe.event_duration_s])
-        feature["event_author"] = text(recipe.event_author)
-    return tf.train.Example(features=tf.train.Features(feature=feature))
+        feature["ebr_db"] = _float_list(np.asarray([recipe.ebr_db], dtype="<f4").tobytes())
+        feature["event_onset_s"] = _float_list(
+            np.asarray([recipe.event_onset_s], dtype="<f4").tobytes())
+        feature["event_duration_s"] = _float_list(
+            np.asarray([recipe.event_duration_s], dtype="<f4").tobytes())
+        feature["event_author"] = _bytes_list(recipe.event_author.encode("utf-8"))
+    entries = b"".join(_field(1, _field(1, key.encode("utf-8")) + _field(2, value))
+                       for key, value in sorted(feature.items()))  # map keys sorted
+    return _field(1, entries)                     # Example.features = Features{feature: map}
 
 
 def float_array_feature(values: np.ndarray):
@@ -60,9 +65,29 @@ def float_array_feature(values: np.ndarray):
     coefficients), parsing the packed little-endian float32 bytes is one copy (25 us).
     """
     import tensorflow as tf
-    packed = np.ascontiguousarray(values, dtype="<f4").tobytes()
-    float_list = b"\x0a" + _varint(len(packed)) + packed            # FloatList.value: field 1
-    return tf.train.Feature.FromString(b"\x12" + _varint(len(float_list)) + float_list)  # field 2
+    return tf.train.Feature.FromString(
+        _float_list(np.ascontiguousarray(values, dtype="<f4").tobytes()))
+
+
+# Protocol-buffer wire format of tf.train.Feature (bytes_list = 1, float_list = 2,
+# int64_list = 3; each list's values are its field 1, numbers packed as proto3 does).
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _bytes_list(value: bytes) -> bytes:
+    return _field(1, _field(1, value))
+
+
+def _float_list(packed_float32: bytes) -> bytes:
+    return _field(2, _field(1, packed_float32) if packed_float32 else b"")
+
+
+def _int64_list(values: List[int]) -> bytes:
+    packed = b"".join(_varint(v & 0xFFFFFFFFFFFFFFFF) for v in values)  # int64: two's complement
+    return _field(3, _field(1, packed) if packed else b"")
 
 
 def _varint(value: int) -> bytes:
