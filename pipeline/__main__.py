@@ -5,7 +5,7 @@
     python -m pipeline export-corpus --output DIR
     python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
     python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
-    python -m pipeline bench [--only data|train|serve|memory] --output build/bench.json
+    python -m pipeline bench [--only data|train|serve|memory] [--data DIR] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
                                   [--fewshot-output build/real_fewshot]
 """
@@ -520,6 +520,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--only", choices=("data", "train", "serve", "memory"), action="append")
     bench.add_argument("--output", default="build/bench.json")
     bench.add_argument("--clips", type=int, default=16)
+    bench.add_argument("--data", default="embedded",
+                       help="data part: 'embedded' (synthesized as the job goes) or a DCASE-layout "
+                            "folder, e.g. `make corpus`'s build/embedded_corpus (read from disk)")
     bench.set_defaults(func=cmd_bench)
 
     from pipeline import configs
