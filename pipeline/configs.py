@@ -85,6 +85,9 @@ class PipelineConfig:
                                            # MFCCs as they are; transfer models always use
                                            # their source model's statistics)
     validation_freq: int = 10
+    min_source_auc: float = 0.75           # the target Trainers refuse a source model whose
+                                           # ROC AUC on its own test set is below this (it has
+                                           # not learned its task: nothing would transfer); 0: off
     # evaluation gate
     accuracy_threshold: float = 0.6        # absolute lower bound on test accuracy
     max_accuracy_drop: float = 0.02        # allowed drop against the latest blessed model
@@ -200,6 +203,7 @@ class PipelineConfig:
                 "seed": self.model_seed + (0 if stage == "source" else 1),
                 "decision_threshold": self.decision_threshold,
                 "validation_freq": self.validation_freq,
+                "min_source_auc": self.min_source_auc,
                 "clip_duration_s": self.clip_duration_s}
 
 
@@ -215,6 +219,7 @@ SMOKE = PipelineConfig(
     profile="smoke", clip_duration_s=2.0, source_train_clips=24, source_eval_clips=16,
     target_train_clips=12, target_eval_clips=16, source_epochs=2, target_epochs=2,
     batch_size=8, validation_freq=1, accuracy_threshold=0.0, max_accuracy_drop=1.0,
+    min_source_auc=0.0,
     num_shards=1)
 
 # The paper's protocol on CPU. Batch sizes: the paper gives none (Keras' default is 32). The
@@ -250,7 +255,8 @@ _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),
     ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
     ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
-    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True))
+    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
+    ("min_source_auc", 0.0, 1.0, True, True))
 
 
 def validate_config(config: PipelineConfig) -> PipelineConfig:

@@ -283,6 +283,7 @@ class Study:
         run_dir = os.path.join(self.out, "runs", name)
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed
+        custom["min_source_auc"] = 0.0   # a study records every row; table1 flags weak sources
         if epochs is not None:
             custom["epochs"] = epochs
         made_from = {"stage": stage, "train": self._relative(train_dir),
@@ -377,6 +378,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
     full_clips = full_clips or config.source_train_clips
     started = time.time()
     per_row: Dict[str, List[Dict]] = {row: [] for row in PAPER_TABLE1 if row in rows_wanted}
+    sources: List[Dict] = []
 
     def score(k: int, row: str, trained: Dict, source: Optional[Dict]) -> None:
         breakdown = study.test_breakdown(trained["serving_model_dir"])
@@ -386,6 +388,8 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                           "wall_seconds": trained["wall_seconds"],
                           "source_eval_accuracy": (source["metrics"]["eval"]["accuracy"]
                                                    if source else None),
+                          "source_eval_auc": (source["metrics"]["eval"].get("auc")
+                                              if source else None),
                           "real": study.real_breakdown(trained["serving_model_dir"])})
         per_row[row].append(breakdown)
         real = breakdown["real"]
@@ -405,6 +409,13 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                                       eval_clips=config.source_eval_clips)
         source = study.train(f"s{k}-source", "source", "scratch", source_dir, source_dir,
                              model_seed)
+        sources.append({"seed": k, "accuracy": source["metrics"]["eval"]["accuracy"],
+                        "auc": source["metrics"]["eval"].get("auc")})
+        if sources[-1]["auc"] is not None and sources[-1]["auc"] < config.min_source_auc:
+            print(f"[table1] seed {k + 1}: warning: the source model scored ROC AUC "
+                  f"{sources[-1]['auc']:.3f} on its own test set (below min_source_auc="
+                  f"{config.min_source_auc}); this seed's transfer rows start from a source that "
+                  f"did not learn its task", flush=True)
         limited = study.synthesize(f"target-limited-s{k}", "target", config.target_train_clips,
                                    seed + 1)
         for row in limited_rows:
@@ -434,7 +445,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
     result = {"experiment": "table1", "profile": config.profile, "seeds": seeds,
               "config": dataclasses.asdict(config), "full_clips": full_clips,
               "target_test_clips": config.target_eval_clips, "rows": rows,
-              "real_audio": config.real_audio_data or None,
+              "sources": sources, "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in study.timings.items()},
               "wall_seconds": time.time() - started, "reused_steps": study.reused}
     _write_table1(result, out_dir)
@@ -460,6 +471,17 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     lines += ["", "EBR columns: share of positive test clips detected at that EBR; negatives: share "
               "of event-free clips correctly rejected. These are synthetic test clips: on their "
               "own not evidence that a model works on real recordings."]
+    if result.get("sources"):
+        floor = result["config"].get("min_source_auc", 0.0)
+        weak = [s for s in result["sources"] if s["auc"] is not None and s["auc"] < floor]
+        lines += ["", "Source models on their own test set, per seed: " + "; ".join(
+            f"seed {s['seed'] + 1}: accuracy {100 * s['accuracy']:.1f} %, AUC "
+            + (f"{s['auc']:.3f}" if s["auc"] is not None else "-") for s in result["sources"])
+            + "." + (f" **Below min_source_auc={floor} (not learned; the pipeline's target "
+                     f"Trainers would refuse them): seed(s) "
+                     + ", ".join(str(s["seed"] + 1) for s in weak)
+                     + "; those seeds' transfer rows start from an untrained source.**"
+                     if weak else "")]
     real_rows = [r for r in result["rows"] if r.get("real")]
     if real_rows:
         scenes = sorted(k.split(":", 1)[1] for k in real_rows[0]["real"]

@@ -1,4 +1,5 @@
 """Models: in-graph MFCC, signatures, transfer methods, learning, Trainer base-model errors."""
+import json
 import os
 
 import keras
@@ -285,6 +286,30 @@ def test_target_trainer_writes_model_metrics_and_tensorboard_logs(tmp_path, expo
     assert os.path.exists(os.path.join(root, "metrics.json"))
     assert os.path.exists(os.path.join(args.model_run_dir, "learning_curves.png"))
     assert any("events.out.tfevents" in f for _, _, fs in os.walk(args.model_run_dir) for f in fs)
+
+
+def test_target_trainer_refuses_a_source_model_that_did_not_learn_its_task(tmp_path, exported):
+    """min_source_auc: a source model whose recorded eval AUC (its Trainer's metrics.json) is
+    below the floor is refused with one line naming the model, its AUC and the setting; at or
+    above the floor it is used."""
+    import shutil
+    shutil.copytree(os.path.dirname(exported), str(tmp_path / "source"))   # + its Keras copy
+    base = str(tmp_path / "source" / "Format-Serving")
+    with open(str(tmp_path / "source" / "metrics.json"), "w") as handle:
+        json.dump({"stage": "source", "metrics": {"eval": {"auc": 0.512, "accuracy": 0.5}}},
+                  handle)
+    assert trainer_stage.source_model_auc(base) == 0.512
+    args = _fn_args(tmp_path, base_model=base)
+    args.custom_config["min_source_auc"] = 0.75
+    with pytest.raises(tagger.TransferError) as err:
+        trainer_target.run_fn(args)
+    message = str(err.value)
+    assert "\n" not in message and base in message and "0.512" in message
+    assert "min_source_auc=0.75" in message
+    assert not os.path.exists(args.serving_model_dir)            # nothing trained or exported
+    args.custom_config["min_source_auc"] = 0.5
+    trainer_target.run_fn(args)
+    assert tf.saved_model.load(args.serving_model_dir).signatures["predict_waveform"]
 
 
 def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():

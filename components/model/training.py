@@ -32,6 +32,8 @@ class StageConfig:
                                  # ``normalize`` layer (not in the paper); off: identity
     front_end: str = "lstm"      # 'lstm' (the paper's network), 'conv' or 'conv_nobn' (tagger)
     shuffle_buffer: int = 256    # clips held for shuffling a streamed training set
+    min_source_auc: float = 0.0  # target stage: refuse a base model whose ROC AUC on its own
+                                 # eval split (its metrics.json) is below this; 0: no check
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":

@@ -7,6 +7,7 @@ schema): shuffled, batched and prefetched by tf.data, never held in memory as a 
 """
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -76,6 +77,33 @@ def local_data_accessor():
                         data_view_decode_fn=None)
 
 
+def source_model_auc(base_model_dir: str):
+    """The ROC AUC a source model scored on its own eval split, from the ``metrics.json`` its
+    Trainer wrote beside the SavedModel; None when there is none (a model from elsewhere)."""
+    path = os.path.join(os.path.dirname(base_model_dir.rstrip("/")), "metrics.json")
+    if not tf.io.gfile.exists(path):
+        return None
+    with tf.io.gfile.GFile(path) as handle:
+        auc = json.load(handle).get("metrics", {}).get("eval", {}).get("auc")
+    return None if auc is None else float(auc)
+
+
+def check_source_model(base_model_dir: str, min_auc: float) -> None:
+    """Refuse (TransferError) a source model that has not learned its own task: its eval ROC AUC
+    below ``min_auc`` (0: no check). A model without a recorded AUC passes with a warning."""
+    if min_auc <= 0:
+        return
+    auc = source_model_auc(base_model_dir)
+    if auc is None:
+        print(f"warning: the source model {base_model_dir} has no recorded eval AUC; "
+              f"min_source_auc={min_auc} not checked", flush=True)
+    elif auc < min_auc:
+        raise TransferError(f"the source model {base_model_dir} scored ROC AUC {auc:.3f} on its "
+                            f"own test set, below min_source_auc={min_auc}: it has not learned "
+                            f"the source task, so nothing would transfer; train the source stage "
+                            f"again (another model_seed or more epochs) or lower min_source_auc")
+
+
 def run_stage(fn_args, stage: str) -> None:
     """Train the ``stage`` ('source' or 'target') model described by ``fn_args``."""
     settings = dict(fn_args.custom_config or {})
@@ -89,6 +117,7 @@ def run_stage(fn_args, stage: str) -> None:
                                 "the Trainer's base_model channel, but none was given; it copies "
                                 f"layers {sorted(set(copied_layers(config.method).values()))}")
         base_model = serving.load_keras_tagger(fn_args.base_model)
+        check_source_model(fn_args.base_model, config.min_source_auc)
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
