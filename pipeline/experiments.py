@@ -367,9 +367,15 @@ def _real_summary(runs: List[Dict]) -> Optional[Dict]:
 
 
 def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
-               full_clips: Optional[int] = None, rows: Optional[List[str]] = None) -> Dict:
-    """The rows of Table 1 (default all five) over ``seeds`` seeds, on the synthetic test set
-    and, when the config names a real-audio set, on real recordings; writes table1.{json,md,png}."""
+               full_clips: Optional[int] = None, rows: Optional[List[str]] = None,
+               first_seed: int = 1) -> Dict:
+    """The rows of Table 1 (default all five) over ``seeds`` seeds numbered from ``first_seed``
+    (seed k draws data seed ``train_seed + 100 (k - 1)``: studies of different seeds, on other
+    machines or days, can be merged with :func:`merge_table1`), on the synthetic test set and,
+    when the config names a real-audio set, on real recordings; writes table1.{json,md,png}."""
+    if first_seed < 1:
+        raise UsageError(f"--first-seed {first_seed}: expected 1 or more")
+    seed_indices = range(first_seed - 1, first_seed - 1 + seeds)
     rows_wanted = rows or list(PAPER_TABLE1)
     unknown = sorted(set(rows_wanted) - set(PAPER_TABLE1))
     if unknown:
@@ -401,10 +407,11 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
     # The rows on the limited data of every seed first, the costly full-data row after them:
     # an interrupted study then has whole seeds of the transfer comparison to resume from.
     limited_rows = [row for row in PAPER_TABLE1 if row != "scratch_full" and row in rows_wanted]
-    for k in range(seeds if limited_rows else 0):
+    for k in (seed_indices if limited_rows else ()):
         seed = config.train_seed + 100 * k
         model_seed = config.model_seed + 100 * k
-        print(f"[table1] seed {k + 1}/{seeds} (data seed {seed}, model seed {model_seed})", flush=True)
+        print(f"[table1] seed {k + 1} of {seed_indices[0] + 1}-{seed_indices[-1] + 1} (data seed "
+              f"{seed}, model seed {model_seed})", flush=True)
         source_dir = study.synthesize(f"source-s{k}", "source", config.source_train_clips, seed,
                                       eval_clips=config.source_eval_clips)
         source = study.train(f"s{k}-source", "source", "scratch", source_dir, source_dir,
@@ -424,15 +431,28 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
             trained = study.train(f"s{k}-{row}", "target", method, limited, study.target_test(),
                                   model_seed + 1, base_model=base)
             score(k, row, trained, source)
-    for k in range(seeds if "scratch_full" in rows_wanted else 0):
+    for k in (seed_indices if "scratch_full" in rows_wanted else ()):
         seed = config.train_seed + 100 * k
         model_seed = config.model_seed + 100 * k
-        print(f"[table1] seed {k + 1}/{seeds}, full data (data seed {seed + 2}, model seed "
+        print(f"[table1] seed {k + 1}, full data (data seed {seed + 2}, model seed "
               f"{model_seed + 1})", flush=True)
         full = study.synthesize(f"target-full-s{k}", "target", full_clips, seed + 2)
         trained = study.train(f"s{k}-scratch_full", "target", "scratch", full,
                               study.target_test(), model_seed + 1, epochs=config.source_epochs)
         score(k, "scratch_full", trained, None)
+    result = {"experiment": "table1", "profile": config.profile, "seeds": seeds,
+              "seed_numbers": [k + 1 for k in seed_indices], "rows": _table1_rows(per_row),
+              "config": dataclasses.asdict(config), "full_clips": full_clips,
+              "target_test_clips": config.target_eval_clips,
+              "sources": sources, "real_audio": config.real_audio_data or None,
+              "stage_seconds": {k: mean_ci(v) for k, v in study.timings.items()},
+              "wall_seconds": time.time() - started, "reused_steps": study.reused}
+    _write_table1(result, out_dir)
+    return result
+
+
+def _table1_rows(per_row: Dict[str, List[Dict]]) -> List[Dict]:
+    """Each row's summary over its runs (one run per seed)."""
     rows = []
     for row, runs in per_row.items():
         summary = mean_ci([r["accuracy"] for r in runs])
@@ -442,21 +462,79 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                      "per_ebr_detection": ebr,
                      "negatives": mean_ci([r["negatives"] for r in runs])["mean"],
                      "real": _real_summary(runs), "runs": runs})
-    result = {"experiment": "table1", "profile": config.profile, "seeds": seeds,
-              "config": dataclasses.asdict(config), "full_clips": full_clips,
-              "target_test_clips": config.target_eval_clips, "rows": rows,
-              "sources": sources, "real_audio": config.real_audio_data or None,
-              "stage_seconds": {k: mean_ci(v) for k, v in study.timings.items()},
-              "wall_seconds": time.time() - started, "reused_steps": study.reused}
-    _write_table1(result, out_dir)
-    return result
+    return rows
+
+
+# Settings a merge may find different: where and how each study ran, and the target Trainers'
+# refusal of weak sources (a study never refuses; it records and flags).
+MERGE_FREE_SETTINGS = EXECUTION_SETTINGS | {"min_source_auc"}
+
+
+def merge_table1(folders: List[str], out_dir: str) -> Dict:
+    """One Table 1 from the ``table1.json`` of studies of different seeds (``--first-seed``):
+    their runs side by side, summaries recomputed. Refuses (UsageError) studies of other
+    settings, profiles or test sets, a seed found twice, or rows that are not in every study."""
+    results = []
+    for folder in folders:
+        path = os.path.join(folder, "table1.json")
+        if not os.path.exists(path):
+            raise UsageError(f"--merge: {path} not found; expected the folder of a finished "
+                             f"'experiment table1'")
+        with open(path) as handle:
+            results.append(json.load(handle))
+    if len(results) < 2:
+        raise UsageError("--merge: expected two or more table1 folders, separated by commas")
+    def settings(result):
+        return {k: v for k, v in result["config"].items() if k not in MERGE_FREE_SETTINGS}
+    first = results[0]
+    for folder, result in zip(folders[1:], results[1:]):
+        for key in ("profile", "full_clips", "target_test_clips"):
+            if result[key] != first[key]:
+                raise UsageError(f"--merge: {folder} has {key}={result[key]!r}, {folders[0]} "
+                                 f"{first[key]!r}")
+        if settings(result) != settings(first):
+            raise UsageError(f"--merge: {folder} was made with other settings than {folders[0]} "
+                             f"({_differences(settings(first), settings(result))})")
+        if [r["row"] for r in result["rows"]] != [r["row"] for r in first["rows"]]:
+            raise UsageError(f"--merge: {folder} has rows {[r['row'] for r in result['rows']]}, "
+                             f"{folders[0]} {[r['row'] for r in first['rows']]}")
+    per_row: Dict[str, List[Dict]] = {r["row"]: [] for r in first["rows"]}
+    for folder, result in zip(folders, results):
+        for row in result["rows"]:
+            seen = {run["seed"] for run in per_row[row["row"]]}
+            twice = sorted(seen & {run["seed"] for run in row["runs"]})
+            if twice:
+                raise UsageError(f"--merge: seed {twice[0] + 1} of row {row['row']} is in "
+                                 f"{folder} and in an earlier folder")
+            per_row[row["row"]].extend(row["runs"])
+    for runs in per_row.values():
+        runs.sort(key=lambda run: run["seed"])
+    seeds = sorted({run["seed"] for runs in per_row.values() for run in runs})
+    stages: Dict[str, Dict[str, float]] = {}
+    for result in results:
+        for stage, t in result.get("stage_seconds", {}).items():
+            total = stages.setdefault(stage, {"sum": 0.0, "n": 0})
+            total["sum"] += t["mean"] * t["n"]
+            total["n"] += t["n"]
+    merged = dict(first, seeds=len(seeds), seed_numbers=[k + 1 for k in seeds],
+                  rows=_table1_rows(per_row),
+                  sources=sorted((s for r in results for s in r.get("sources", [])),
+                                 key=lambda s: s["seed"]),
+                  stage_seconds={k: {"mean": v["sum"] / v["n"], "std": 0.0, "ci95": 0.0,
+                                     "n": v["n"]} for k, v in stages.items()},
+                  wall_seconds=sum(r["wall_seconds"] for r in results), reused_steps=0,
+                  merged_from=[os.path.abspath(f) for f in folders])
+    os.makedirs(out_dir, exist_ok=True)
+    _write_table1(merged, out_dir)
+    return merged
 
 
 def _write_table1(result: Dict, out_dir: str) -> None:
     with open(os.path.join(out_dir, "table1.json"), "w") as handle:
         json.dump(result, handle, indent=2)
+    numbers = result.get("seed_numbers") or list(range(1, result["seeds"] + 1))
     lines = [f"# Table 1 on the embedded corpus ({result['profile']} profile, "
-             f"{result['seeds']} seeds)", "",
+             f"{result['seeds']} seeds: " + ", ".join(map(str, numbers)) + ")", "",
              f"Target test set: {result['target_test_clips']} fixed clips. Limited data: "
              f"{result['config']['target_train_clips']} clips; full data: {result['full_clips']} "
              "clips. Mean, standard deviation and 95 % t-interval over seeds.", "",
@@ -503,6 +581,9 @@ def _write_table1(result: Dict, out_dir: str) -> None:
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
     reused = (f" ({result['reused_steps']} data sets and runs finished by an earlier invocation "
               "were reused; the stage times above are theirs)") if result.get("reused_steps") else ""
+    if result.get("merged_from"):
+        reused = (" (the sum of the merged studies' invocations: "
+                  + ", ".join(f"`{f}`" for f in result["merged_from"]) + ")")
     lines += ["", f"Wall time of this invocation: {result['wall_seconds']:.0f} s{reused}.", "",
               "![table1](table1.png)", ""]
     with open(os.path.join(out_dir, "table1.md"), "w") as handle:
@@ -882,14 +963,19 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
 def main(args, config: PipelineConfig) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join(config.output_dir, "experiments", f"{args.which}-{config.profile}-{stamp}")
+    if (args.merge or args.first_seed != 1) and args.which != "table1":
+        raise UsageError("--merge and --first-seed apply to 'experiment table1' only")
     if args.which == "sources":
         variants = [v.strip() for v in args.variants.split(";") if v.strip()]
         run_sources(config, args.seeds, out, variants,
                     args.rows.split(",") if args.rows else None)
         print(open(os.path.join(out, "sources.md")).read())
+    elif args.which == "table1" and args.merge:
+        merge_table1([f for f in args.merge.split(",") if f], out)
+        print(open(os.path.join(out, "table1.md")).read())
     elif args.which == "table1":
         rows = args.rows.split(",") if args.rows else None
-        result = run_table1(config, args.seeds, out, args.full_clips, rows)
+        result = run_table1(config, args.seeds, out, args.full_clips, rows, args.first_seed)
         print(open(os.path.join(out, "table1.md")).read())
     elif args.which == "events":
         run_events(config, args.seeds, out, args.runs_from)

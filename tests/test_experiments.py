@@ -136,6 +136,47 @@ def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
 
 
+def test_table1_seeds_run_as_separate_studies_and_merge_into_the_same_table(table1_study,
+                                                                           real_fixture_set,
+                                                                           capsys):
+    """--first-seed runs seed k alone (the data and model seeds of seed k of a longer study);
+    --merge puts such studies' runs side by side: the same table as one study of both seeds."""
+    import shutil
+    tmp_path, out, _, argv = table1_study
+    real = str(real_fixture_set[0])
+    whole = json.loads((out / "table1.json").read_text())
+    parts = []
+    for first_seed in (1, 2):          # copies of the finished study: every run is reused
+        part = tmp_path / f"seed{first_seed}"
+        shutil.copytree(out, part)
+        assert cli.main(["experiment", *argv, "--profile", "smoke", "--seeds", "1",
+                         "--first-seed", str(first_seed), "--set", f"real_audio={real}",
+                         "--set", "real_excerpts=1", "--output-dir", str(tmp_path),
+                         "--out", str(part)]) == 0
+        alone = json.loads((part / "table1.json").read_text())
+        assert alone["seed_numbers"] == [first_seed] and alone["reused_steps"] > 0
+        assert [[run["seed"] for run in row["runs"]] for row in alone["rows"]] == [[first_seed - 1]] * 2
+        parts.append(str(part))
+    merged_dir = tmp_path / "merged"
+    assert cli.main(["experiment", "table1", "--merge", ",".join(parts),
+                     "--out", str(merged_dir)]) == 0
+    merged = json.loads((merged_dir / "table1.json").read_text())
+    assert merged["seed_numbers"] == [1, 2] and (merged_dir / "table1.png").stat().st_size > 0
+    for got, want in zip(merged["rows"], whole["rows"]):
+        assert got["row"] == want["row"]
+        assert [r["accuracy"] for r in got["runs"]] == [r["accuracy"] for r in want["runs"]]
+        assert got["accuracy"] == pytest.approx(want["accuracy"])
+        assert got["ci95"] == pytest.approx(want["ci95"])
+        assert got["real"]["auc"] == pytest.approx(want["real"]["auc"])
+    assert "seeds: 1, 2" in (merged_dir / "table1.md").read_text()
+    # a seed in two of the merged studies: one line, exit 2, nothing written
+    capsys.readouterr()
+    assert cli.main(["experiment", "table1", "--merge", f"{parts[0]},{parts[0]}",
+                     "--out", str(tmp_path / "twice")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "seed 1" in err and "twice" not in os.listdir(tmp_path)
+
+
 def test_curve_covers_both_methods_and_every_size(tmp_path):
     out = _run(tmp_path, "curve", "--sizes", "2,4", seeds=1)
     result = json.loads((out / "curve.json").read_text())
