@@ -45,6 +45,9 @@ EXECUTION_SETTINGS = frozenset({
     "schema_path", "beam_pipeline_args", "beam_worker_image", "trainer_cpu", "trainer_memory",
     "trainer_gpus", "accuracy_threshold", "max_accuracy_drop", "real_accuracy_threshold",
     "real_audio"})
+# Settings that do not decide a study's results either: a study never refuses a weak source
+# model (its target Trainers run without ``min_source_auc``; table1 flags such seeds instead).
+NOT_RESULT_SETTINGS = EXECUTION_SETTINGS | {"min_source_auc"}
 
 
 def _manifest_digest(folder: str) -> str:
@@ -66,7 +69,7 @@ def study_settings(config: PipelineConfig) -> Dict:
     """The settings that decide a study's results (JSON types), without the execution ones."""
     settings = dataclasses.asdict(config)
     return json.loads(json.dumps({k: v for k, v in settings.items()
-                                  if k not in EXECUTION_SETTINGS}))
+                                  if k not in NOT_RESULT_SETTINGS}))
 
 
 def _differences(recorded: Dict, wanted: Dict) -> str:
@@ -283,7 +286,7 @@ class Study:
         run_dir = os.path.join(self.out, "runs", name)
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed
-        custom["min_source_auc"] = 0.0   # a study records every row; table1 flags weak sources
+        custom.pop("min_source_auc")     # a study records every row; table1 flags weak sources
         if epochs is not None:
             custom["epochs"] = epochs
         made_from = {"stage": stage, "train": self._relative(train_dir),
@@ -465,11 +468,6 @@ def _table1_rows(per_row: Dict[str, List[Dict]]) -> List[Dict]:
     return rows
 
 
-# Settings a merge may find different: where and how each study ran, and the target Trainers'
-# refusal of weak sources (a study never refuses; it records and flags).
-MERGE_FREE_SETTINGS = EXECUTION_SETTINGS | {"min_source_auc"}
-
-
 def merge_table1(folders: List[str], out_dir: str) -> Dict:
     """One Table 1 from the ``table1.json`` of studies of different seeds (``--first-seed``):
     their runs side by side, summaries recomputed. Refuses (UsageError) studies of other
@@ -485,7 +483,7 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
     if len(results) < 2:
         raise UsageError("--merge: expected two or more table1 folders, separated by commas")
     def settings(result):
-        return {k: v for k, v in result["config"].items() if k not in MERGE_FREE_SETTINGS}
+        return {k: v for k, v in result["config"].items() if k not in NOT_RESULT_SETTINGS}
     first = results[0]
     for folder, result in zip(folders[1:], results[1:]):
         for key in ("profile", "full_clips", "target_test_clips"):
