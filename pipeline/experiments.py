@@ -397,8 +397,6 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                           "wall_seconds": trained["wall_seconds"],
                           "source_eval_accuracy": (source["metrics"]["eval"]["accuracy"]
                                                    if source else None),
-                          "source_eval_auc": (source["metrics"]["eval"].get("auc")
-                                              if source else None),
                           "real": study.real_breakdown(trained["serving_model_dir"])})
         per_row[row].append(breakdown)
         real = breakdown["real"]
@@ -421,7 +419,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
                              model_seed)
         sources.append({"seed": k, "accuracy": source["metrics"]["eval"]["accuracy"],
                         "auc": source["metrics"]["eval"].get("auc")})
-        if sources[-1]["auc"] is not None and sources[-1]["auc"] < config.min_source_auc:
+        if _weak_source(sources[-1], config.min_source_auc):
             print(f"[table1] seed {k + 1}: warning: the source model scored ROC AUC "
                   f"{sources[-1]['auc']:.3f} on its own test set (below min_source_auc="
                   f"{config.min_source_auc}); this seed's transfer rows start from a source that "
@@ -452,6 +450,12 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
               "wall_seconds": time.time() - started, "reused_steps": study.reused}
     _write_table1(result, out_dir)
     return result
+
+
+def _weak_source(source: Dict, min_auc: float) -> bool:
+    """A seed's source model (``{"auc": ...}``) that scored below ``min_auc`` on its own test
+    set (what the pipeline's target Trainers would refuse)."""
+    return source["auc"] is not None and source["auc"] < min_auc
 
 
 def _table1_rows(per_row: Dict[str, List[Dict]]) -> List[Dict]:
@@ -549,7 +553,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
               "own not evidence that a model works on real recordings."]
     if result.get("sources"):
         floor = result["config"].get("min_source_auc", 0.0)
-        weak = [s for s in result["sources"] if s["auc"] is not None and s["auc"] < floor]
+        weak = [s for s in result["sources"] if _weak_source(s, floor)]
         lines += ["", "Source models on their own test set, per seed: " + "; ".join(
             f"seed {s['seed'] + 1}: accuracy {100 * s['accuracy']:.1f} %, AUC "
             + (f"{s['auc']:.3f}" if s["auc"] is not None else "-") for s in result["sources"])
