@@ -10,10 +10,9 @@ import sys
 
 import librosa
 import numpy as np
-import soundfile
 
 sys.path.insert(0, ".")
-from components.audio import corpus  # noqa: E402
+from components.audio import audio_io, corpus  # noqa: E402
 
 SR = corpus.SAMPLE_RATE
 BANDS_HZ = (0, 1000, 2000, 4000, 8000, 16000, 22050)
@@ -41,8 +40,7 @@ def main(real_dir: str) -> None:
     print("bands (Hz):", BANDS_HZ)
     print("real glass breaks")
     for path in sorted(glob.glob(real_dir + "/audio/*glass*.wav")):
-        y, _ = soundfile.read(path)
-        print(" ", path.rsplit("/", 1)[-1], descriptors(y.mean(axis=1) if y.ndim > 1 else y))
+        print(" ", path.rsplit("/", 1)[-1], descriptors(audio_io.read_mono(path)))
     data = corpus.embedded_source_data(2017)
     found = []
     for event in data.events_of("train", "glassbreak")[:60]:
