@@ -22,8 +22,12 @@ venv: $(VENV)/.installed
 run: venv
 	$(PY) -m pipeline run --profile $(PROFILE) $(RUN_ARGS)
 
+# The suite on TEST_WORKERS processes (pytest-xdist), each test file whole on one of them: a
+# file's module fixtures (the end-to-end runs, the Table 1 study) are built once.
+TEST_WORKERS ?= 2
+
 test: venv
-	$(PY) -m pytest -q --durations=10 tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10 tests
 
 bench: venv
 	$(PY) -m pipeline bench --output build/bench.json
