@@ -262,7 +262,7 @@ def cmd_run(args) -> int:
     check_data_jobs(config)
     config = schema_for_clip(config)   # the only write before the run: after every check
     from absl import logging as absl_logging
-    from pipeline import cli_errors, local_runner, report
+    from pipeline import cli_errors, local_runner, machine, report
     from pipeline.pipeline import create_pipeline
     total = len(create_pipeline(config).components)
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
@@ -302,7 +302,7 @@ def cmd_run(args) -> int:
         absl_logger.setLevel(logging.ERROR)
         absl_logger.propagate = True
     wall = time.time() - start
-    summary = report.build_report(config, wall_seconds=wall)
+    summary = report.build_report(config, wall_seconds=wall, machine=machine.machine())
     path = report.write_report(summary, report.report_directory(config, summary["run_id"]))
     print("\n" + report.render_markdown(summary))
     print(f"Report written to {path} (+ report.json, report.png); wall time {wall:.0f} s")

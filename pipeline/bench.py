@@ -19,31 +19,15 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tempfile
 import time
 from typing import Dict, List, Tuple
 
 import numpy as np
 
+from pipeline.machine import machine
+
 PAPER_K80 = {"pretrain_epoch_s_1800_clips": 100.0, "finetune_epoch_s": 20.0}
-
-
-def machine() -> Dict:
-    """What the figures were measured on."""
-    import tensorflow as tf
-    info = {"platform": platform.platform(), "python": platform.python_version(),
-            "cpu_count": os.cpu_count(), "tensorflow": tf.__version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
-    try:
-        with open("/proc/cpuinfo") as handle:
-            names = [l.split(":", 1)[1].strip() for l in handle if l.startswith("model name")]
-        info["cpu_model"] = names[0] if names else platform.processor()
-        with open("/proc/meminfo") as handle:
-            info["memory_gib"] = round(int(handle.readline().split()[1]) / 1024 ** 2, 1)
-    except OSError:
-        pass
-    return info
 
 
 def bench_data(clips: int, clip_s: float = 30.0, step_backgrounds: int = 36,

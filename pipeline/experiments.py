@@ -28,6 +28,7 @@ from components.model import plots, serving
 from components.tfx import beam_mixtures
 from pipeline.cli_errors import UsageError
 from pipeline.configs import PipelineConfig
+from pipeline.machine import describe_machine, machine
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
                 "parallel_low": 83.4, "scratch_full": 94.6}
@@ -441,7 +442,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         trained = study.train(f"s{k}-scratch_full", "target", "scratch", full,
                               study.target_test(), model_seed + 1, epochs=config.source_epochs)
         score(k, "scratch_full", trained, None)
-    result = {"experiment": "table1", "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "table1", "machine": machine(), "profile": config.profile, "seeds": seeds,
               "seed_numbers": [k + 1 for k in seed_indices], "rows": _table1_rows(per_row),
               "config": dataclasses.asdict(config), "full_clips": full_clips,
               "target_test_clips": config.target_eval_clips,
@@ -525,10 +526,29 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
                   stage_seconds={k: {"mean": v["sum"] / v["n"], "std": 0.0, "ci95": 0.0,
                                      "n": v["n"]} for k, v in stages.items()},
                   wall_seconds=sum(r["wall_seconds"] for r in results), reused_steps=0,
-                  merged_from=[os.path.abspath(f) for f in folders])
+                  merged_from=[os.path.abspath(f) for f in folders],
+                  machines=[r.get("machine") for r in results])
+    merged.pop("machine", None)
     os.makedirs(out_dir, exist_ok=True)
     _write_table1(merged, out_dir)
     return merged
+
+
+def _machine_lines(result: Dict) -> List[str]:
+    """The 'Measured on' lines of a study's Markdown (one per merged study), with a warning when
+    merged studies ran on machines with other vector instructions or packages."""
+    if "machines" not in result:
+        return [f"Measured on: {describe_machine(result.get('machine'))}.", ""]
+    lines = [f"Measured on, study {i + 1}: {describe_machine(info)}."
+             for i, info in enumerate(result["machines"])]
+    kinds = {json.dumps([(info or {}).get("vector_flags"),
+                         ((info or {}).get("packages") or {}).get("sha256")])
+             for info in result["machines"]}
+    if len(kinds) > 1:
+        lines.append("**The merged studies ran with other vector instructions or packages (or "
+                     "one did not record them): TensorFlow's CPU kernels differ between them, so a "
+                     "seed run again on another of these machines may give other models.**")
+    return lines + [""]
 
 
 def _write_table1(result: Dict, out_dir: str) -> None:
@@ -540,6 +560,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
              f"Target test set: {result['target_test_clips']} fixed clips. Limited data: "
              f"{result['config']['target_train_clips']} clips; full data: {result['full_clips']} "
              "clips. Mean, standard deviation and 95 % t-interval over seeds.", "",
+             *_machine_lines(result),
              "| method | accuracy % | std | 95 % CI | paper % | EBR -6 | EBR 0 | EBR +6 | negatives |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in result["rows"]:
@@ -670,7 +691,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
     for study in studies.values():
         for stage, values in study.timings.items():
             timings.setdefault(stage, []).extend(values)
-    result = {"experiment": "sources", "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "sources", "machine": machine(), "profile": config.profile, "seeds": seeds,
               "variants": variants, "methods": methods, "config": dataclasses.asdict(config), "rows": rows,
               "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in timings.items()},
@@ -805,7 +826,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
             print(f"[events] seed {k + 1}: {ROW_LABELS[row]:24s} " + "; ".join(
                 f"{name} {event_metrics.summary_line(scored[name]['overall'])}"
                 for name in sets), flush=True)
-    result = {"experiment": "events", "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "events", "machine": machine(), "profile": config.profile, "seeds": seeds,
               "rule": dataclasses.asdict(rule), "collar_s": event_metrics.COLLAR_S,
               "runs_from": runs_from, "real_audio": config.real_audio_data or None,
               "sets": list(sets), "rows": {row: {"name": ROW_LABELS[row],
@@ -919,7 +940,7 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
         series[method] = {"sizes": list(sizes), "mean": [s["mean"] for s in stats],
                           "std": [s["std"] for s in stats], "ci95": [s["ci95"] for s in stats],
                           "runs": {str(n): by_size[n] for n in sizes}}
-    result = {"experiment": "curve", "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "curve", "machine": machine(), "profile": config.profile, "seeds": seeds,
               "config": dataclasses.asdict(config), "series": series,
               "reference": "Diment & Virtanen 2017, Figure 2: (c) above scratch at every size, "
                            "largest gain around 32 clips; no per-point values published",
@@ -957,7 +978,7 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
         print(f"[budget] {name}: {clips} clips, {epochs} epochs: test {100 * breakdown['accuracy']:.1f} %, "
               f"train {100 * breakdown['train_accuracy']:.1f} %", flush=True)
     with open(os.path.join(out_dir, "budget.json"), "w") as handle:
-        json.dump({"experiment": "budget", "profile": config.profile,
+        json.dump({"experiment": "budget", "machine": machine(), "profile": config.profile,
                    "config": dataclasses.asdict(config), "results": results}, handle, indent=2)
     return results
 

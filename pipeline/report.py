@@ -16,6 +16,7 @@ from components.model import plots
 from components.tfx import evaluation
 from pipeline import mlmd_reader
 from pipeline.configs import PipelineConfig
+from pipeline.machine import describe_machine
 
 EBR_SLICES = ("ebr_db=-6", "ebr_db=0", "ebr_db=6")
 MODEL_NODES = {"transfer": ("TransferTrainer", "TransferEvaluator"),
@@ -86,12 +87,13 @@ def _threshold_text(threshold) -> str:
 
 
 def build_report(config: PipelineConfig, run_id: Optional[str] = None,
-                 wall_seconds: Optional[float] = None) -> Dict:
-    """Collect the report of a run (default: the latest) as a JSON-able dict."""
+                 wall_seconds: Optional[float] = None, machine: Optional[Dict] = None) -> Dict:
+    """Collect the report of a run (default: the latest) as a JSON-able dict; ``machine`` is
+    :func:`pipeline.machine.machine` of the process that ran it."""
     run = mlmd_reader.read_run(config.metadata_path, config.pipeline_id, run_id)
     report: Dict = {"run_id": run.run_id, "pipeline": config.pipeline_id,
                     "profile": config.profile, "metadata": config.metadata_path,
-                    "wall_seconds": wall_seconds,
+                    "wall_seconds": wall_seconds, "machine": machine,
                     "components": {n: r.state for n, r in run.nodes.items()}}
     data = {}
     for task, node in (("source", "SourceExampleGen"), ("target", "TargetExampleGen")):
@@ -196,6 +198,8 @@ def render_markdown(report: Dict) -> str:
              f"- ML Metadata run id: `{report['run_id']}` ({report['metadata']})"]
     if report.get("wall_seconds") is not None:
         lines.append(f"- wall time: {report['wall_seconds']:.0f} s")
+    if report.get("machine"):
+        lines.append(f"- ran on: {describe_machine(report['machine'])}")
     states = report["components"]
     lines.append(f"- components: {len(states)}, " + ", ".join(
         f"{state.lower()} {sum(1 for s in states.values() if s == state)}"

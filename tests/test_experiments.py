@@ -52,6 +52,10 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
         assert row["runs"][0]["run"] != row["runs"][1]["run"]
     assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
     assert "## On real recordings" in markdown
+    # what it ran on: the vector instructions TensorFlow's kernels dispatch on, the packages
+    machine = result["machine"]
+    assert isinstance(machine["vector_flags"], list) and len(machine["packages"]["sha256"]) == 16
+    assert "commit" in machine["source"] and "Measured on: " in markdown
     for row in result["rows"]:
         reals = [run["real"] for run in row["runs"]]
         assert all(0 <= r["accuracy"] <= 1 and 0 <= r["auc"] <= 1 for r in reals)
@@ -169,6 +173,8 @@ def test_table1_seeds_run_as_separate_studies_and_merge_into_the_same_table(tabl
         assert got["ci95"] == pytest.approx(want["ci95"])
         assert got["real"]["auc"] == pytest.approx(want["real"]["auc"])
     assert "seeds: 1, 2" in (merged_dir / "table1.md").read_text()
+    assert merged["machines"] == [whole["machine"], whole["machine"]] and "machine" not in merged
+    assert "Measured on, study 2: " in (merged_dir / "table1.md").read_text()
     # a seed in two of the merged studies: one line, exit 2, nothing written
     capsys.readouterr()
     assert cli.main(["experiment", "table1", "--merge", f"{parts[0]},{parts[0]}",

@@ -83,6 +83,8 @@ def test_report_accuracies_equal_what_tfma_wrote(runs):
     assert report["run_id"] == first.run_id
     assert os.path.exists(os.path.join(folder, "report.png"))
     text = open(os.path.join(folder, "report.md")).read()
+    # what the run ran on (the vector instructions TensorFlow's CPU kernels dispatch on)
+    assert isinstance(report["machine"]["vector_flags"], list) and "- ran on: " in text
     assert "Gain of transfer over scratch" in text
     # event onsets: the Trainers' DCASE-style scores on the test set, and the timeline plot
     assert "## Where in the clip: event onsets" in text
