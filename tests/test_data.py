@@ -291,6 +291,9 @@ def test_fractional_part_is_the_remainder_bit_for_bit():
                         np.cumsum(rng.uniform(95, 240, 30 * SAMPLE_RATE)) / SAMPLE_RATE,
                         [0.0, 1.0, 2.0, 5e-324, 1 - 2 ** -53, 2.0 ** 52 + 1]])
     assert np.array_equal(corpus.fractional_part(x), x % 1.0)
+    in_place = x.copy()
+    assert corpus.fractional_part(in_place, out=in_place) is in_place
+    assert np.array_equal(in_place, x % 1.0)
 
 
 def _glass_break_mixture():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy.fft
@@ -71,8 +71,9 @@ def shaped_noise(n: int, rng: np.random.Generator, tilt_db_per_octave: float,
     unit standard deviation.
     """
     bins = n // 2 + 1
-    spectrum = (rng.standard_normal(bins, dtype=np.float32)
-                + 1j * rng.standard_normal(bins, dtype=np.float32)).astype(np.complex64)
+    spectrum = np.empty(bins, dtype=np.complex64)   # real parts drawn first, then imaginary
+    spectrum.real = rng.standard_normal(bins, dtype=np.float32)
+    spectrum.imag = rng.standard_normal(bins, dtype=np.float32)
     freqs = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE).astype(np.float32)
     octaves = np.log2(np.maximum(freqs, 1.0) / 1000.0)
     gain_db = tilt_db_per_octave * octaves
@@ -87,10 +88,10 @@ def shaped_noise(n: int, rng: np.random.Generator, tilt_db_per_octave: float,
     return out / (np.std(out) + 1e-12)
 
 
-def fractional_part(x: np.ndarray) -> np.ndarray:
+def fractional_part(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """``x % 1.0`` for ``x >= 0``, bit for bit (both are exact), about 6x faster than NumPy's
-    floating-point remainder."""
-    return x - np.floor(x)
+    floating-point remainder; into ``out`` when given (``out=x``: in place)."""
+    return np.subtract(x, np.floor(x), out=out)
 
 
 CONTROL_STEP = 64   # samples per control-rate value for slow envelopes and pitch contours
@@ -111,9 +112,13 @@ def slow_envelope(n: int, rng: np.random.Generator, rate_hz: float, depth: float
 
 def harmonic_tone(f0: np.ndarray, n_harmonics: int, rolloff: float,
                   formants: Tuple[Tuple[float, float], ...], rng: np.random.Generator) -> np.ndarray:
-    """A harmonic sound from a per-sample f0 contour, harmonics weighted by rolloff and formants."""
+    """A harmonic sound from a per-sample f0 contour, harmonics weighted by rolloff and formants.
+
+    Each harmonic is ``weight * sin(k * phase + random phase)``, computed in one reused buffer
+    (the same operations in the same order as with temporaries: the same bits, faster)."""
     phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
     out = np.zeros_like(f0)
+    harmonic = np.empty_like(phase)
     mean_f0 = float(np.mean(f0))
     for k in range(1, n_harmonics + 1):
         fk = k * mean_f0
@@ -122,7 +127,11 @@ def harmonic_tone(f0: np.ndarray, n_harmonics: int, rolloff: float,
         weight = k ** -rolloff
         for centre, width in formants:
             weight *= 1.0 + 4.0 * np.exp(-0.5 * ((fk - centre) / width) ** 2)
-        out += weight * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
+        np.multiply(k, phase, out=harmonic)
+        harmonic += rng.uniform(0, 2 * np.pi)
+        np.sin(harmonic, out=harmonic)
+        harmonic *= weight
+        out += harmonic
     return out
 
 
@@ -261,9 +270,18 @@ def texture_babble(n: int, rng: np.random.Generator, voices: int) -> np.ndarray:
     out = np.zeros(n)
     for _ in range(voices):
         f0 = contour(n, rng, rng.uniform(95, 240), 0.15, 4)
-        saw = 2.0 * fractional_part(np.cumsum(f0) / SAMPLE_RATE) - 1.0
-        syllables = slow_envelope(n, rng, rng.uniform(3, 6), 1.0) ** 2
-        out += saw * syllables * rng.uniform(0.4, 1.0)
+        # saw * syllables**2 * level with saw = 2 frac(cumsum(f0) / sr) - 1, computed in place
+        # (the same operations in the same order: the same bits, fewer passes over memory)
+        saw = np.cumsum(f0)
+        saw /= SAMPLE_RATE
+        fractional_part(saw, out=saw)
+        saw *= 2.0
+        saw -= 1.0
+        syllables = slow_envelope(n, rng, rng.uniform(3, 6), 1.0)
+        np.square(syllables, out=syllables)
+        saw *= syllables
+        saw *= rng.uniform(0.4, 1.0)
+        out += saw
     spectrum = scipy.fft.rfft(out.astype(np.float32))
     shaped = scipy.fft.irfft(spectrum * _formant_gain(n).astype(np.float32), n).astype(np.float64)
     return shaped / (np.std(shaped) + 1e-12)
@@ -362,12 +380,16 @@ def synthesize_background(corpus_seed: int, scene: str, location: str, recording
     for name, level_db in p["texture_db"].items():
         gain = 10 ** (level_db / 20)
         if name == "babble":
-            out += gain * texture_babble(n, rng, p["voices"])
+            texture = texture_babble(n, rng, p["voices"])
         elif name == "hum":
-            out += gain * texture_hum(n, rng, p["hum_f0"])
+            texture = texture_hum(n, rng, p["hum_f0"])
         elif name == "wind":
-            wind = shaped_noise(n, rng, -9.0, 20, 2000) * slow_envelope(n, rng, 0.5, 0.9)
-            out += gain * wind
+            texture = shaped_noise(n, rng, -9.0, 20, 2000)
+            texture *= slow_envelope(n, rng, 0.5, 0.9)
+        else:
+            continue
+        texture *= gain
+        out += texture
     # Short sounds sit at a distractor-to-background ratio (RMS, like the events' EBR) around the
     # scene's level, so that loudness alone does not give the target events away.
     background_rms = float(np.sqrt(np.mean(out ** 2)))
@@ -378,7 +400,9 @@ def synthesize_background(corpus_seed: int, scene: str, location: str, recording
             ratio_db = p["sound_db"] + rng.normal(0, 3)
             gain = background_rms * 10 ** (ratio_db / 20) / (np.sqrt(np.mean(sound ** 2)) + 1e-12)
             place(out, sound, int(rng.integers(0, n)), gain)
-    return out / (np.sqrt(np.mean(out ** 2)) + 1e-12) * 10 ** (p["gain_db"] / 20)
+    out /= np.sqrt(np.mean(out ** 2)) + 1e-12
+    out *= 10 ** (p["gain_db"] / 20)
+    return out
 
 
 # ----------------------------------------------------------------------------- target events
