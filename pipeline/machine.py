@@ -62,6 +62,25 @@ def source_revision(folder: str) -> Dict:
         return {"commit": None, "modified": None}
 
 
+def speed_yardstick(repeats: int = 5) -> Dict:
+    """The host's speed now: milliseconds of ``librosa.feature.mfcc`` on a fixed 30 s clip
+    (the paper's call; median of ``repeats`` after a warm-up). The machine under one name has
+    run the same code 36 % slower in one session than in another (docs/results.md): speed
+    figures of different records compare only in proportion to this one."""
+    import time
+
+    import librosa
+    import numpy as np
+    clip = np.random.default_rng(0).uniform(-0.3, 0.3, 30 * 44100).astype(np.float32)
+    librosa.feature.mfcc(y=clip, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        librosa.feature.mfcc(y=clip, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
+        seconds.append(time.perf_counter() - start)
+    return {"librosa_mfcc_30s_ms": round(1000 * float(np.median(seconds)), 2)}
+
+
 def machine() -> Dict:
     """What the figures were measured on (recorded in every study's and benchmark's JSON)."""
     import tensorflow as tf
@@ -78,6 +97,7 @@ def machine() -> Dict:
     info["numeric_settings"] = {name: os.environ.get(name) for name in NUMERIC_SETTINGS}
     info["packages"] = packages_digest()
     info["source"] = source_revision(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    info["speed"] = speed_yardstick()
     return info
 
 
@@ -91,7 +111,10 @@ def describe_machine(info: Optional[Dict]) -> str:
     flags = info.get("vector_flags")
     settings = [f"{name}={value}" for name, value in (info.get("numeric_settings") or {}).items()
                 if value is not None and name != "PYTHONHASHSEED"]
-    return (f"{info.get('cpu_model')}, {info.get('cpu_count')} cores, vector instructions "
+    speed = (info.get("speed") or {}).get("librosa_mfcc_30s_ms")
+    return (f"{info.get('cpu_model')}, {info.get('cpu_count')} cores"
+            + (f" (librosa MFCC of 30 s in {speed:.0f} ms)" if speed else "")
+            + ", vector instructions "
             f"{' '.join(flags) if flags else 'unknown'}; TensorFlow {info.get('tensorflow')}"
             + "".join(f", {setting}" for setting in settings)
             + f"; packages {(info.get('packages') or {}).get('sha256')}; commit {commit}")

@@ -40,3 +40,11 @@ def test_describe_machine_names_flags_settings_packages_and_commit():
         "AMD EPYC, 2 cores, vector instructions avx2 avx512f; TensorFlow 2.16.2, "
         "TF_ENABLE_ONEDNN_OPTS=0; packages 0123456789abcdef; commit 5e8f6992d8 with local changes")
     assert machine.describe_machine(None).startswith("not recorded")
+    timed = dict(info, speed={"librosa_mfcc_30s_ms": 44.1})
+    assert machine.describe_machine(timed).startswith(
+        "AMD EPYC, 2 cores (librosa MFCC of 30 s in 44 ms), vector instructions avx2 avx512f;")
+
+
+def test_speed_yardstick_times_the_papers_mfcc_call():
+    speed = machine.speed_yardstick(repeats=1)
+    assert set(speed) == {"librosa_mfcc_30s_ms"} and 1 < speed["librosa_mfcc_30s_ms"] < 60000
