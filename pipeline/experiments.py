@@ -442,7 +442,8 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         trained = study.train(f"s{k}-scratch_full", "target", "scratch", full,
                               study.target_test(), model_seed + 1, epochs=config.source_epochs)
         score(k, "scratch_full", trained, None)
-    result = {"experiment": "table1", "machine": machine(), "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "table1", "machine": machine(), "profile": config.profile,
+              "seeds": seeds,
               "seed_numbers": [k + 1 for k in seed_indices], "rows": _table1_rows(per_row),
               "config": dataclasses.asdict(config), "full_clips": full_clips,
               "target_test_clips": config.target_eval_clips,
@@ -691,7 +692,8 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
     for study in studies.values():
         for stage, values in study.timings.items():
             timings.setdefault(stage, []).extend(values)
-    result = {"experiment": "sources", "machine": machine(), "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "sources", "machine": machine(), "profile": config.profile,
+              "seeds": seeds,
               "variants": variants, "methods": methods, "config": dataclasses.asdict(config), "rows": rows,
               "real_audio": config.real_audio_data or None,
               "stage_seconds": {k: mean_ci(v) for k, v in timings.items()},
@@ -826,7 +828,8 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
             print(f"[events] seed {k + 1}: {ROW_LABELS[row]:24s} " + "; ".join(
                 f"{name} {event_metrics.summary_line(scored[name]['overall'])}"
                 for name in sets), flush=True)
-    result = {"experiment": "events", "machine": machine(), "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "events", "machine": machine(), "profile": config.profile,
+              "seeds": seeds,
               "rule": dataclasses.asdict(rule), "collar_s": event_metrics.COLLAR_S,
               "runs_from": runs_from, "real_audio": config.real_audio_data or None,
               "sets": list(sets), "rows": {row: {"name": ROW_LABELS[row],
@@ -940,7 +943,8 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
         series[method] = {"sizes": list(sizes), "mean": [s["mean"] for s in stats],
                           "std": [s["std"] for s in stats], "ci95": [s["ci95"] for s in stats],
                           "runs": {str(n): by_size[n] for n in sizes}}
-    result = {"experiment": "curve", "machine": machine(), "profile": config.profile, "seeds": seeds,
+    result = {"experiment": "curve", "machine": machine(), "profile": config.profile,
+              "seeds": seeds,
               "config": dataclasses.asdict(config), "series": series,
               "reference": "Diment & Virtanen 2017, Figure 2: (c) above scratch at every size, "
                            "largest gain around 32 clips; no per-point values published",
@@ -978,7 +982,8 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
         print(f"[budget] {name}: {clips} clips, {epochs} epochs: test {100 * breakdown['accuracy']:.1f} %, "
               f"train {100 * breakdown['train_accuracy']:.1f} %", flush=True)
     with open(os.path.join(out_dir, "budget.json"), "w") as handle:
-        json.dump({"experiment": "budget", "machine": machine(), "profile": config.profile,
+        json.dump({"experiment": "budget", "machine": machine(),
+                   "profile": config.profile,
                    "config": dataclasses.asdict(config), "results": results}, handle, indent=2)
     return results
 

@@ -1,9 +1,11 @@
 """What a figure was measured on: the machine, its vector instructions, the numeric library
 settings and the installed packages, recorded beside every study and benchmark.
 
-TensorFlow's CPU kernels (oneDNN, Eigen) choose their code by the processor's instruction set,
-so the same seeded study can train other models on a machine with other vector instructions
-(docs/results.md, reproducibility note): compare figures only where these records agree.
+TensorFlow's CPU kernels (oneDNN's) and NumPy's float64 math choose their code by the
+processor's instruction set, so the same seeded study synthesizes data equal only to rounding
+and trains other models on a machine with other vector instructions (docs/results.md, "What the
+processor changes"); and the host under one name is not always equally fast. Compare figures
+only where these records agree, and speeds in proportion to the recorded yardstick.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import platform
 import subprocess
 from typing import Dict, List, Optional
 
-# The processor flags that change which CPU kernels TensorFlow runs.
+# The processor flags that change which code TensorFlow's kernels and NumPy's math run.
 VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                 "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 # Environment variables that change TensorFlow's CPU numerics or threading.
