@@ -173,7 +173,11 @@ def test_table1_seeds_run_as_separate_studies_and_merge_into_the_same_table(tabl
         assert got["ci95"] == pytest.approx(want["ci95"])
         assert got["real"]["auc"] == pytest.approx(want["real"]["auc"])
     assert "seeds: 1, 2" in (merged_dir / "table1.md").read_text()
-    assert merged["machines"] == [whole["machine"], whole["machine"]] and "machine" not in merged
+    # each study's own record (the speed yardstick is measured anew by every invocation)
+    assert [dict(m, speed=None) for m in merged["machines"]] == [dict(whole["machine"],
+                                                                      speed=None)] * 2
+    assert "machine" not in merged and all(m["speed"]["librosa_mfcc_30s_ms"] > 0
+                                           for m in merged["machines"])
     assert "Measured on, study 2: " in (merged_dir / "table1.md").read_text()
     # a seed in two of the merged studies: one line, exit 2, nothing written
     capsys.readouterr()
