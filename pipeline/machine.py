@@ -71,14 +71,15 @@ def speed_yardstick(repeats: int = 5) -> Dict:
     figures of different records compare only in proportion to this one."""
     import time
 
-    import librosa
     import numpy as np
-    clip = np.random.default_rng(0).uniform(-0.3, 0.3, 30 * 44100).astype(np.float32)
-    librosa.feature.mfcc(y=clip, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
+    from components.audio import features
+    clip = np.random.default_rng(0).uniform(-0.3, 0.3, features.clip_samples(30.0)).astype(
+        np.float32)
+    features.mfcc_librosa(clip)   # warm-up
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        librosa.feature.mfcc(y=clip, sr=44100, n_mfcc=20, n_fft=2048, hop_length=512)
+        features.mfcc_librosa(clip)
         seconds.append(time.perf_counter() - start)
     return {"librosa_mfcc_30s_ms": round(1000 * float(np.median(seconds)), 2)}
 
@@ -114,9 +115,8 @@ def describe_machine(info: Optional[Dict]) -> str:
     settings = [f"{name}={value}" for name, value in (info.get("numeric_settings") or {}).items()
                 if value is not None and name != "PYTHONHASHSEED"]
     speed = (info.get("speed") or {}).get("librosa_mfcc_30s_ms")
-    return (f"{info.get('cpu_model')}, {info.get('cpu_count')} cores"
-            + (f" (librosa MFCC of 30 s in {speed:.0f} ms)" if speed else "")
-            + ", vector instructions "
-            f"{' '.join(flags) if flags else 'unknown'}; TensorFlow {info.get('tensorflow')}"
-            + "".join(f", {setting}" for setting in settings)
-            + f"; packages {(info.get('packages') or {}).get('sha256')}; commit {commit}")
+    timed = f" (librosa MFCC of 30 s in {speed:.0f} ms)" if speed else ""
+    tensorflow = ", ".join([f"TensorFlow {info.get('tensorflow')}", *settings])
+    return (f"{info.get('cpu_model')}, {info.get('cpu_count')} cores{timed}, vector instructions "
+            f"{' '.join(flags) if flags else 'unknown'}; {tensorflow}; "
+            f"packages {(info.get('packages') or {}).get('sha256')}; commit {commit}")
