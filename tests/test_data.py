@@ -124,6 +124,7 @@ def test_same_seed_gives_byte_identical_tfrecords_and_recipes(embedded, tmp_path
     assert any(n.endswith(".gz") for n in names) and any(n.endswith(".jsonl") for n in names)
     for a, b in zip(first, second):
         assert open(a, "rb").read() == open(b, "rb").read(), a
+    assert sorted(os.listdir(tmp_path / "a")) == ["Split-eval", "Split-train", "recipes"]
     train_a = [p for p in first if "Split-train" in p]
     train_c = [p for p in other if "Split-train" in p]
     assert [open(p, "rb").read() for p in train_a] != [open(p, "rb").read() for p in train_c]
@@ -267,12 +268,12 @@ from components.audio import corpus, datasets
 from components.tfx import beam_mixtures
 data = datasets.load_source_data("embedded", {CORPUS_SEED})
 recipes = datasets.split_recipes(data, "target", 2, 1, 3, 77, 1.0)["train"]
-render = beam_mixtures.RenderMixtures("", {CORPUS_SEED}, 1)
+render = beam_mixtures.RenderMixtures("", {CORPUS_SEED}, 1, {str(tmp_path)!r})
 render.setup()
-rows = [row for bg in sorted({{r.bg_uri for r in recipes}})
-        for _, row in render.process((bg, [r for r in recipes if r.bg_uri == bg]))]
+staged = [path for bg in sorted({{r.bg_uri for r in recipes}})
+          for _, path in render.process((bg, [r for r in recipes if r.bg_uri == bg]))]
 write = beam_mixtures.WriteShard({str(tmp_path)!r}, {str(tmp_path)!r}, "train", 1)
-print(list(write.process((0, rows))))
+print(list(write.process((0, staged))))
 assert "tensorflow" not in sys.modules, "tensorflow was imported"
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -432,7 +433,7 @@ def test_the_audio_cache_gives_the_same_mixtures_and_read_only_arrays(embedded):
 def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded):
     from threadpoolctl import threadpool_info
     recipes = datasets.split_recipes(embedded, "target", 4, 1, 5, 77, 1.0)["train"]
-    render = beam_mixtures.RenderMixtures("", CORPUS_SEED, 2)
+    render = beam_mixtures.RenderMixtures("", CORPUS_SEED, 2, "")
     render.setup()
     before = [(pool["filepath"], pool["num_threads"]) for pool in threadpool_info()]
     inside = []
@@ -444,8 +445,8 @@ def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded)
     render._load = spying_loader
     for bg_uri in sorted({r.bg_uri for r in recipes}):
         group = [r for r in recipes if r.bg_uri == bg_uri]
-        outputs = list(render.process((bg_uri, group)))
-        for (shard, (index, serialized, _)), recipe in zip(outputs, group):
+        outputs = list(render.render(bg_uri, group))
+        for (index, serialized, _), recipe in zip(outputs, group):
             audio, final = mixing.render(recipe, loader)   # the same clip outside the limit
             want = examples.mixture_example(final, features.mfcc(audio))
             assert serialized == want.SerializeToString(deterministic=True)

@@ -8,6 +8,13 @@ so OpenBLAS's extra thread mostly spun, and with one worker per core it competed
 worker (docs/results.md, "One BLAS thread per worker").
 Output is deterministic: example ``i`` goes to shard ``i % num_shards`` and each shard is written
 sorted by index, so the same recipes give byte-identical files on any runner.
+The examples themselves do not travel through the runner's shuffle: each background's examples
+are staged in files (one per shard, named by the shard and the group's first index, so a retried
+bundle rewrites the same bytes) under ``<output>/.staging-<split>/``, and only their paths are
+grouped by shard; the shard writer reads and sorts them, and the folder is removed when every
+shard is written (the pattern of Beam's file sinks). Moving the examples through the
+GroupByKey cost about 9 % of the paper_cpu source job (docs/results.md, "The data stage, sixth
+round").
 Any bad clip fails the job with the file and the problem named; nothing is silently dropped.
 
 The workers never import TensorFlow (several seconds each): examples are encoded by
@@ -30,16 +37,20 @@ TFRECORD_PATTERN = "data_tfrecord-{shard:05d}-of-{count:05d}.gz"
 GZIP_LEVEL = 0
 AUDIO_CACHE_BYTES = 256 * 2 ** 20
 RECIPES_DIR = "recipes"
+STAGING_PREFIX = ".staging-"
 
 
 class RenderMixtures(beam.DoFn):
-    """(background uri, recipes) -> (shard, (index, serialized example, final recipe JSON))."""
+    """(background uri, recipes) -> (shard, staged file) for each shard the background's clips
+    go to; a staged file holds that shard's (index, serialized example, final recipe JSON) rows
+    of the background (:func:`stage_rows`)."""
 
-    def __init__(self, data_root: str, corpus_seed: int, num_shards: int,
+    def __init__(self, data_root: str, corpus_seed: int, num_shards: int, staging_dir: str,
                  wav_dir: Optional[str] = None):
         self._data_root = data_root
         self._corpus_seed = corpus_seed
         self._num_shards = num_shards
+        self._staging_dir = staging_dir
         self._wav_dir = wav_dir
         self._clips = beam.metrics.Metrics.counter("mixtures", "clips_rendered")
         self._load = None
@@ -53,8 +64,8 @@ class RenderMixtures(beam.DoFn):
         self._mel_bands = features.mel_bands()
         self._threadpools = blas_threadpools()
 
-    def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
-        bg_uri, recipes = element
+    def render(self, bg_uri: str, recipes: Iterable[mixing.Recipe]):
+        """The background's clips as (index, serialized example, final recipe JSON) rows."""
         try:
             with self._threadpools.limit(limits=1):
                 background = self._load_background(bg_uri)   # once per job: not cached
@@ -72,7 +83,34 @@ class RenderMixtures(beam.DoFn):
                 write_wav_24(os.path.join(self._wav_dir, f"{recipe.mixture_id}.wav"), audio)
             serialized = examples.serialize_mixture_example(final, coefficients)
             self._clips.inc()
-            yield (recipe.index % self._num_shards, (recipe.index, serialized, final.to_json()))
+            yield recipe.index, serialized, final.to_json()
+
+    def process(self, element: Tuple[str, Iterable[mixing.Recipe]]):
+        bg_uri, recipes = element
+        by_shard = {}
+        for row in self.render(bg_uri, recipes):
+            by_shard.setdefault(row[0] % self._num_shards, []).append(row)
+        for shard, rows in sorted(by_shard.items()):
+            path = os.path.join(self._staging_dir, f"{shard:05d}-{rows[0][0]:09d}.rows")
+            stage_rows(path, rows)
+            yield shard, path
+
+
+def stage_rows(path: str, rows: List[Tuple[int, bytes, str]]) -> None:
+    """Write rendered rows to a staging file (a pickle: read back only by :func:`read_staged`)."""
+    import pickle
+    with _create(path) as handle:
+        handle.write(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_staged(path: str) -> List[Tuple[int, bytes, str]]:
+    """The rows of a staging file written by :func:`stage_rows`."""
+    import pickle
+
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return pickle.loads(handle.read())
 
 
 def blas_threadpools():
@@ -135,7 +173,9 @@ def write_tfrecords(path: str, records: Iterable[bytes], level: int = GZIP_LEVEL
 
 
 class WriteShard(beam.DoFn):
-    """Write one shard's examples (sorted by index) and their recipes; yield the paths."""
+    """(shard, staged files) -> the shard's examples (sorted by index) and their recipes, written;
+    yields the shard's path. The staged files stay until every shard is written (a retried
+    bundle can read them again); :func:`write_split` removes them."""
 
     def __init__(self, split_dir: str, recipes_dir: str, split: str, num_shards: int):
         self._split_dir = split_dir
@@ -144,8 +184,10 @@ class WriteShard(beam.DoFn):
         self._num_shards = num_shards
 
     def process(self, element):
-        shard, rows = element
-        rows = sorted(rows, key=lambda row: row[0])
+        shard, staged = element
+        staged = sorted(staged)
+        rows = sorted((row for path in staged for row in read_staged(path)),
+                      key=lambda row: row[0])
         path = os.path.join(self._split_dir,
                             TFRECORD_PATTERN.format(shard=shard, count=self._num_shards))
         write_tfrecords(path, (serialized for _, serialized, _ in rows))
@@ -153,6 +195,14 @@ class WriteShard(beam.DoFn):
         with _create(recipe_path) as handle:
             handle.write("".join(recipe_json + "\n" for _, _, recipe_json in rows).encode("utf-8"))
         yield path
+
+
+def _remove_staging(shard_paths: List[str], staging_dir: str) -> List[str]:
+    """Delete the staging folder once every shard is written; pass the shards' paths on."""
+    from apache_beam.io.filesystems import FileSystems
+    if FileSystems.exists(staging_dir):
+        FileSystems.delete([staging_dir])
+    return shard_paths
 
 
 def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], output_uri: str,
@@ -164,8 +214,9 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
     """
     split_dir = os.path.join(output_uri, f"Split-{split}")
     recipes_dir = os.path.join(output_uri, RECIPES_DIR)
+    staging_dir = os.path.join(output_uri, STAGING_PREFIX + split)
     wav_dir = os.path.join(output_uri, f"audio-{split}") if write_wav else None
-    for folder in (split_dir, recipes_dir) + ((wav_dir,) if wav_dir else ()):
+    for folder in (split_dir, recipes_dir, staging_dir) + ((wav_dir,) if wav_dir else ()):
         _makedirs(folder)
     by_background = {}
     for recipe in recipes:
@@ -174,10 +225,12 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
             | f"Recipes[{split}]" >> beam.Create(sorted(by_background.items()))
             | f"Spread[{split}]" >> beam.Reshuffle()
             | f"MixAndMfcc[{split}]" >> beam.ParDo(RenderMixtures(data_root, corpus_seed,
-                                                                 num_shards, wav_dir))
+                                                                 num_shards, staging_dir, wav_dir))
             | f"ByShard[{split}]" >> beam.GroupByKey()
             | f"Write[{split}]" >> beam.ParDo(WriteShard(split_dir, recipes_dir, split,
-                                                        num_shards)))
+                                                        num_shards))
+            | f"AllWritten[{split}]" >> beam.combiners.ToList()
+            | f"Unstage[{split}]" >> beam.Map(_remove_staging, staging_dir))
 
 
 def run_mixture_job(split_recipes: dict, output_uri: str, data_root: str, corpus_seed: int,
