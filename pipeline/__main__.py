@@ -510,8 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="table1: number the seeds from this one (seed k draws data seed "
                          "train_seed + 100 (k - 1)), to run seeds in separate studies")
     ex.add_argument("--merge", default=None, metavar="DIR,DIR,...",
-                    help="table1: merge finished table1 studies of different seeds into --out "
-                         "(nothing is trained)")
+                    help="table1: merge finished table1 studies of different seeds or rows "
+                         "into --out (nothing is trained)")
     ex.add_argument("--sizes", default=None, help="curve: comma-separated target clip counts")
     ex.add_argument("--full-clips", type=int, default=None,
                     help="table1: clips of the full-data scratch row (default: source_train_clips)")

@@ -475,9 +475,11 @@ def _table1_rows(per_row: Dict[str, List[Dict]]) -> List[Dict]:
 
 
 def merge_table1(folders: List[str], out_dir: str) -> Dict:
-    """One Table 1 from the ``table1.json`` of studies of different seeds (``--first-seed``):
-    their runs side by side, summaries recomputed. Refuses (UsageError) studies of other
-    settings, profiles or test sets, a seed found twice, or rows that are not in every study."""
+    """One Table 1 from the ``table1.json`` of studies of different seeds (``--first-seed``)
+    or rows (``--rows``): their runs side by side, summaries recomputed, every row any study
+    has, in the paper's order (a row measured on fewer seeds than another says so in the
+    Markdown). Refuses (UsageError) studies of other settings, profiles or test sets, and a
+    seed of a row found twice."""
     results = []
     for folder in folders:
         path = os.path.join(folder, "table1.json")
@@ -499,10 +501,8 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
         if settings(result) != settings(first):
             raise UsageError(f"--merge: {folder} was made with other settings than {folders[0]} "
                              f"({_differences(settings(first), settings(result))})")
-        if [r["row"] for r in result["rows"]] != [r["row"] for r in first["rows"]]:
-            raise UsageError(f"--merge: {folder} has rows {[r['row'] for r in result['rows']]}, "
-                             f"{folders[0]} {[r['row'] for r in first['rows']]}")
-    per_row: Dict[str, List[Dict]] = {r["row"]: [] for r in first["rows"]}
+    present = {r["row"] for result in results for r in result["rows"]}
+    per_row: Dict[str, List[Dict]] = {row: [] for row in ROW_LABELS if row in present}
     for folder, result in zip(folders, results):
         for row in result["rows"]:
             seen = {run["seed"] for run in per_row[row["row"]]}
@@ -556,20 +556,26 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     with open(os.path.join(out_dir, "table1.json"), "w") as handle:
         json.dump(result, handle, indent=2)
     numbers = result.get("seed_numbers") or list(range(1, result["seeds"] + 1))
+    row_seeds = {r["row"]: ", ".join(str(run["seed"] + 1) for run in r["runs"])
+                 for r in result["rows"]}
+    uneven = len(set(row_seeds.values())) > 1      # merged studies of other rows and seeds
     lines = [f"# Table 1 on the embedded corpus ({result['profile']} profile, "
              f"{result['seeds']} seeds: " + ", ".join(map(str, numbers)) + ")", "",
              f"Target test set: {result['target_test_clips']} fixed clips. Limited data: "
              f"{result['config']['target_train_clips']} clips; full data: {result['full_clips']} "
-             "clips. Mean, standard deviation and 95 % t-interval over seeds.", "",
+             "clips. Mean, standard deviation and 95 % t-interval over seeds"
+             + (" (each row over the seeds its column names: **not every row was measured "
+                "on every seed**)." if uneven else "."), "",
              *_machine_lines(result),
-             "| method | accuracy % | std | 95 % CI | paper % | EBR -6 | EBR 0 | EBR +6 | negatives |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| method | accuracy % | std | 95 % CI | paper % | EBR -6 | EBR 0 | EBR +6 | negatives |"
+             + (" seeds |" if uneven else ""),
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if uneven else "")]
     for r in result["rows"]:
         e = r["per_ebr_detection"]
         lines.append(f"| {r['name']} | {100 * r['accuracy']:.1f} | {100 * r['std']:.1f} | "
                      f"±{100 * r['ci95']:.1f} | {r['paper']:.1f} | {100 * e['ebr_-6']:.1f} | "
                      f"{100 * e['ebr_0']:.1f} | {100 * e['ebr_6']:.1f} | "
-                     f"{100 * r['negatives']:.1f} |")
+                     f"{100 * r['negatives']:.1f} |" + (f" {row_seeds[r['row']]} |" if uneven else ""))
     lines += ["", "EBR columns: share of positive test clips detected at that EBR; negatives: share "
               "of event-free clips correctly rejected. These are synthetic test clips: on their "
               "own not evidence that a model works on real recordings."]

@@ -179,6 +179,24 @@ def test_table1_seeds_run_as_separate_studies_and_merge_into_the_same_table(tabl
     assert "machine" not in merged and all(m["speed"]["librosa_mfcc_30s_ms"] > 0
                                            for m in merged["machines"])
     assert "Measured on, study 2: " in (merged_dir / "table1.md").read_text()
+    # studies of other rows merge too (e.g. a long row run on its own): every row, in the
+    # paper's order, each over its own seeds, and the Markdown says which
+    only_scratch = tmp_path / "seed2-scratch"
+    shutil.copytree(out, only_scratch)
+    assert cli.main(["experiment", "table1", "--rows", "scratch_limited", "--profile", "smoke",
+                     "--seeds", "1", "--first-seed", "2", "--set", f"real_audio={real}",
+                     "--set", "real_excerpts=1", "--output-dir", str(tmp_path),
+                     "--out", str(only_scratch)]) == 0
+    assert cli.main(["experiment", "table1", "--merge", f"{parts[0]},{only_scratch}",
+                     "--out", str(tmp_path / "uneven")]) == 0
+    uneven = json.loads((tmp_path / "uneven" / "table1.json").read_text())
+    assert [r["row"] for r in uneven["rows"]] == ["scratch_limited", "parallel_low"]
+    assert [[run["seed"] for run in r["runs"]] for r in uneven["rows"]] == [[0, 1], [0]]
+    assert uneven["rows"][0]["accuracy"] == pytest.approx(whole["rows"][0]["accuracy"])
+    markdown = (tmp_path / "uneven" / "table1.md").read_text()
+    assert "not every row was measured on every seed" in markdown
+    assert "| 1, 2 |" in markdown and "| 1 |" in markdown
+    assert "not every row" not in (merged_dir / "table1.md").read_text()
     # a seed in two of the merged studies: one line, exit 2, nothing written
     capsys.readouterr()
     assert cli.main(["experiment", "table1", "--merge", f"{parts[0]},{parts[0]}",
