@@ -262,7 +262,8 @@ def cmd_run(args) -> int:
     check_data_jobs(config)
     config = schema_for_clip(config)   # the only write before the run: after every check
     from absl import logging as absl_logging
-    from pipeline import cli_errors, local_runner, machine, report
+    from components.model import machine
+    from pipeline import cli_errors, local_runner, report
     from pipeline.pipeline import create_pipeline
     total = len(create_pipeline(config).components)
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "

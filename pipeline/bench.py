@@ -25,7 +25,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from pipeline.machine import machine
+from components.model.machine import machine
 
 PAPER_K80 = {"pretrain_epoch_s_1800_clips": 100.0, "finetune_epoch_s": 20.0}
 

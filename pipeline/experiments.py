@@ -28,7 +28,7 @@ from components.model import plots, serving
 from components.tfx import beam_mixtures
 from pipeline.cli_errors import UsageError
 from pipeline.configs import PipelineConfig
-from pipeline.machine import describe_machine, machine
+from components.model.machine import describe_machine, machine
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
                 "parallel_low": 83.4, "scratch_full": 94.6}

@@ -16,7 +16,7 @@ from components.model import plots
 from components.tfx import evaluation
 from pipeline import mlmd_reader
 from pipeline.configs import PipelineConfig
-from pipeline.machine import describe_machine
+from components.model.machine import describe_machine
 
 EBR_SLICES = ("ebr_db=-6", "ebr_db=0", "ebr_db=6")
 MODEL_NODES = {"transfer": ("TransferTrainer", "TransferEvaluator"),
@@ -89,7 +89,7 @@ def _threshold_text(threshold) -> str:
 def build_report(config: PipelineConfig, run_id: Optional[str] = None,
                  wall_seconds: Optional[float] = None, machine: Optional[Dict] = None) -> Dict:
     """Collect the report of a run (default: the latest) as a JSON-able dict; ``machine`` is
-    :func:`pipeline.machine.machine` of the process that ran it."""
+    :func:`components.model.machine.machine` of the process that ran it."""
     run = mlmd_reader.read_run(config.metadata_path, config.pipeline_id, run_id)
     report: Dict = {"run_id": run.run_id, "pipeline": config.pipeline_id,
                     "profile": config.profile, "metadata": config.metadata_path,

@@ -1,7 +1,7 @@
-"""The machine record of studies and benchmarks (pipeline/machine.py)."""
+"""The machine record of studies and benchmarks (components/model/machine.py)."""
 import hashlib
 
-from pipeline import machine
+from components.model import machine
 
 CPUINFO = """processor\t: 0
 model name\t: AMD EPYC

@@ -99,7 +99,8 @@ def machine() -> Dict:
         info.update({"cpu_model": platform.processor() or None, "vector_flags": None})
     info["numeric_settings"] = {name: os.environ.get(name) for name in NUMERIC_SETTINGS}
     info["packages"] = packages_digest()
-    info["source"] = source_revision(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    info["source"] = source_revision(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
     info["speed"] = speed_yardstick()
     return info
 
