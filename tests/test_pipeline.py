@@ -150,6 +150,10 @@ def test_a_two_class_source_model_has_two_outputs_and_the_transfer_copies_its_lo
         transfer = json.load(handle)
     assert transfer["classes"] == ["glassbreak"]
     assert sorted(transfer["copied_layers"]) == ["lstm_1_source", "normalize"]
+    # where it trained: the Trainer's own machine record (a Kubeflow node writes its own)
+    trained_on = transfer["machine"]
+    assert isinstance(trained_on["gpus"], list) and trained_on["cpu_count"] >= 1
+    assert len(trained_on["packages"]["sha256"]) == 16 and "commit" in trained_on["source"]
 
 
 # A rerun reusing cached components: tests/test_faults.py (the run started again after kills).

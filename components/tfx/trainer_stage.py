@@ -1,4 +1,6 @@
 """What both Trainer modules do: stream examples, train one stage, export, write metrics and plots.
+``metrics.json`` records the machine the stage trained on (``components.model.machine``), so a
+model trained on a Kubeflow node (its CPU, GPUs, packages, commit) says where it came from.
 
 Thin TFX glue over ``components.model.training`` and ``components.model.serving``; ``custom_config`` carries
 the stage's settings (see ``StageConfig``) plus ``clip_duration_s``. The training and eval splits
@@ -15,6 +17,7 @@ import tensorflow as tf
 
 from components.audio import examples, features
 from components.model import event_metrics, localize, plots, serving, training
+from components.model.machine import machine
 from components.model.tagger import TransferError, copied_layers, n_outputs, needs_base_model
 
 # The features a Trainer reads (the rest of the schema is metadata for slicing and events).
@@ -142,7 +145,8 @@ def run_stage(fn_args, stage: str) -> None:
     summary = {"stage": stage, "method": config.method, "config": vars(config),
                "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
-               "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"]}
+               "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"],
+               "machine": machine()}   # where it trained (a Kubeflow node: its GPUs too)
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
     timelines = None
     if stage == "target":
