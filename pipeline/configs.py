@@ -74,6 +74,10 @@ class PipelineConfig:
     batch_size: int = 32                   # the target stage's (and the source's, see below)
     source_batch_size: int = 0             # > 0: the source stage's batch size instead
     learning_rate: float = 0.001
+    warmup_epochs: int = 0                 # > 0: the learning rate rises linearly from
+                                           # learning_rate / steps to learning_rate over these
+                                           # first epochs of every stage (not in the paper;
+                                           # docs/results.md, "Where conv_nobn gets stuck")
     shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
@@ -204,7 +208,9 @@ class PipelineConfig:
                 "decision_threshold": self.decision_threshold,
                 "validation_freq": self.validation_freq,
                 "min_source_auc": self.min_source_auc,
-                "clip_duration_s": self.clip_duration_s}
+                "clip_duration_s": self.clip_duration_s,
+                # only when set: the Trainers' custom_config (a cache key) stays as before
+                **({"warmup_epochs": self.warmup_epochs} if self.warmup_epochs else {})}
 
 
 PAPER = PipelineConfig(profile="paper")
@@ -245,6 +251,7 @@ _INT_RANGES = (
     ("source_train_clips", 2, MAX_CLIPS), ("source_eval_clips", 2, MAX_CLIPS),
     ("target_train_clips", 2, MAX_CLIPS), ("target_eval_clips", 2, MAX_CLIPS),
     ("source_epochs", 1, MAX_EPOCHS), ("target_epochs", 1, MAX_EPOCHS),
+    ("warmup_epochs", 0, MAX_EPOCHS),
     ("batch_size", 1, 65536), ("source_batch_size", 0, 65536), ("shuffle_buffer", 1, 10 ** 7),
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),

@@ -66,11 +66,21 @@ class StudyMismatch(UsageError):
     """A study folder holds work made with other settings than the command asks for."""
 
 
+# Settings added after studies were recorded, with the value the code before them behaved as: a
+# recorded study without one is read as having that value (so it can be resumed and merged).
+ADDED_SETTINGS = {"warmup_epochs": 0}
+
+
 def study_settings(config: PipelineConfig) -> Dict:
     """The settings that decide a study's results (JSON types), without the execution ones."""
     settings = dataclasses.asdict(config)
     return json.loads(json.dumps({k: v for k, v in settings.items()
                                   if k not in NOT_RESULT_SETTINGS}))
+
+
+def with_added_settings(recorded: Dict) -> Dict:
+    """A recorded study's settings with :data:`ADDED_SETTINGS` it predates filled in."""
+    return {**ADDED_SETTINGS, **recorded}
 
 
 def _differences(recorded: Dict, wanted: Dict) -> str:
@@ -136,7 +146,7 @@ class Study:
             return
         if os.path.exists(path):
             with open(path) as handle:
-                recorded = json.load(handle).get("settings", {})
+                recorded = with_added_settings(json.load(handle).get("settings", {}))
             if recorded != settings:
                 raise StudyMismatch(f"{path}: the folder holds a study with other settings "
                                     f"({_differences(recorded, settings)}); resume it with the "
@@ -491,7 +501,8 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
     if len(results) < 2:
         raise UsageError("--merge: expected two or more table1 folders, separated by commas")
     def settings(result):
-        return {k: v for k, v in result["config"].items() if k not in NOT_RESULT_SETTINGS}
+        return {k: v for k, v in with_added_settings(result["config"]).items()
+                if k not in NOT_RESULT_SETTINGS}
     first = results[0]
     for folder, result in zip(folders[1:], results[1:]):
         for key in ("profile", "full_clips", "target_test_clips"):

@@ -12,6 +12,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from components.audio import corpus, examples, features, mixing
 from components.model import tagger, serving, training
 from components.tfx import schema, trainer_stage, trainer_target
+from pipeline import configs
 from components.audio.audio_io import SAMPLE_RATE
 from components.audio.records import TARGET_SCENES
 
@@ -214,6 +215,20 @@ def test_a_stage_depends_on_its_seed_alone_not_on_what_trained_before_it():
     first = trained_scores()
     training.train_stage(x, y, None, None, training.StageConfig(epochs=1, batch_size=8, seed=9))
     np.testing.assert_array_equal(trained_scores(), first)
+
+
+def test_warmup_raises_the_learning_rate_linearly_then_holds_it_and_is_off_by_default():
+    schedule = tagger.LinearWarmup(0.001, 4)
+    assert [float(schedule(step)) for step in range(6)] == pytest.approx(
+        [0.00025, 0.0005, 0.00075, 0.001, 0.001, 0.001])
+    assert training.StageConfig().warmup_epochs == 0
+    assert "warmup_epochs" not in configs.get_config("quick").stage_config("target", "scratch")
+    x, y = _learnable_set(16, 2, frames=40)
+    config = training.StageConfig(epochs=2, batch_size=8, seed=5, warmup_epochs=1)
+    model = training.train_stage(x, y, None, None, config)["model"]
+    rate = model.optimizer.learning_rate           # after 2 epochs of 2 steps: past the ramp
+    assert float(rate) == pytest.approx(0.001)
+    assert isinstance(model.optimizer._learning_rate, tagger.LinearWarmup)
 
 
 def _fn_args(tmp_path, base_model=None):

@@ -282,9 +282,33 @@ def n_outputs(model: keras.Model) -> int:
     return int(model.get_layer("output").units)
 
 
-def compile_tagger(model: keras.Model, learning_rate: float = 0.001) -> None:
-    """Binary cross-entropy and RMSprop, as in the paper."""
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+@keras.saving.register_keras_serializable(package="fewshot")
+class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+    """``learning_rate * min(1, (step + 1) / warmup_steps)``: a linear rise to the paper's rate.
+
+    RMSprop's first steps move every weight by about ``3 * learning_rate`` whatever its gradient
+    (its running mean square starts at zero); on inputs as large as raw MFCCs (c0 near -400) that
+    is a large change of the first layers' outputs, which a warm-up makes gradual."""
+
+    def __init__(self, learning_rate: float, warmup_steps: int):
+        self.learning_rate = float(learning_rate)
+        self.warmup_steps = int(warmup_steps)
+
+    def __call__(self, step):
+        import tensorflow as tf
+        ramp = tf.cast(step + 1, "float32") / float(self.warmup_steps)
+        return self.learning_rate * tf.minimum(1.0, ramp)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "warmup_steps": self.warmup_steps}
+
+
+def compile_tagger(model: keras.Model, learning_rate: float = 0.001,
+                   warmup_steps: int = 0) -> None:
+    """Binary cross-entropy and RMSprop, as in the paper; ``warmup_steps`` > 0: the rate rises
+    linearly over that many steps first (:class:`LinearWarmup`; not in the paper)."""
+    rate = LinearWarmup(learning_rate, warmup_steps) if warmup_steps > 0 else learning_rate
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=rate),
                   loss="binary_crossentropy",
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])
