@@ -105,6 +105,13 @@ def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_
     assert again["reused_steps"] == 6 + 4 + 2        # runs; source and limited data; test sets
     assert [r["accuracy"] for r in again["rows"]] == [r["accuracy"] for r in before["rows"]]
     assert "were reused" in (out / "table1.md").read_text()
+    # a study recorded before a setting existed (its study.json lacks it) reads as the old
+    # behaviour of that setting and resumes
+    recorded = json.loads((out / "study.json").read_text())
+    assert recorded["settings"].pop("warmup_epochs") == 0
+    (out / "study.json").write_text(json.dumps(recorded))
+    _run(tmp_path, *argv, real_audio=real)
+    assert {path: path.stat().st_mtime_ns for path in models} == finished
 
     # an interrupted run (no done.json) starts again from an empty folder, and trains the same
     # model: a run depends on its seed, not on what trained before it in the process
