@@ -25,10 +25,10 @@ import numpy as np
 
 from components.audio import datasets, examples
 from components.model import plots, serving
+from components.model.machine import describe_machine, machine
 from components.tfx import beam_mixtures
 from pipeline.cli_errors import UsageError
 from pipeline.configs import PipelineConfig
-from components.model.machine import describe_machine, machine
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
                 "parallel_low": 83.4, "scratch_full": 94.6}
