@@ -1,4 +1,4 @@
-"""One-off diagnostic (2026-12-04): the conv transfer methods (b) and (c) at 30 s with the
+One-off diagnostic (2026-12-04): the conv transfer methods (b) and (c) at 30 s with the
 UNNORMALISED conv front end (scratch30_diag.py's ``nobn``: Conv1D with bias and ReLU, no batch
 normalisation, the front end before 2026-12-03), paper_cpu's target stage (36 clips of 30 s, 300
 epochs, batch 32, RMSprop 0.001), judged on the VALIDATION set of the other two diagnostics (200
@@ -13,7 +13,10 @@ convolutions and lstm_1 copied and frozen; lstm_2 and output fresh) and parallel
 copy beside a fresh nobn low level, concatenated, as tagger.build_tagger's parallel_low).
 SEEDS: target model seeds, default 8,108. SCALE (default 1): the target models' MFCCs multiplied
 by it first (a fixed Rescaling, not centred), to see whether smaller inputs shorten the plateau
-at chance; with SCALE != 1 only scratch is meaningful (the source saw unscaled input).
+at chance; with SCALE != 1 only scratch is meaningful (the source saw unscaled input). With
+METHODS "scratch" alone no source model is made or loaded (added 2026-12-04, night, for the
+input-scale sweep of docs/results.md "Where conv_nobn gets stuck": `... build/conv30s 60
+8,108,208 scratch 0.1` and `... scratch 0.3`).
 """
 import dataclasses, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -32,7 +35,7 @@ cfg = dataclasses.replace(configs.PAPER_CPU, real_audio="off")
 FR = cfg.frames
 study = Study(cfg, out)
 dirs = {name: os.path.join(out, "data", name) for name in ("source-s0", "target-limited-s0", "target-val")}
-if not os.path.isdir(dirs["source-s0"]):
+if not os.path.isdir(dirs["source-s0"]) and sys.argv[4:5] != ["scratch"]:
     study.synthesize("source-s0", "source", cfg.source_train_clips, cfg.train_seed, eval_clips=200)
 if not os.path.isdir(dirs["target-limited-s0"]):
     study.synthesize("target-limited-s0", "target", cfg.target_train_clips, cfg.train_seed + 1)
@@ -78,8 +81,11 @@ def build(method, seed, source=None):
     return model
 
 
+METHODS = sys.argv[4].split(",") if len(sys.argv) > 4 else ["fix_low", "parallel"]
 source_path = os.path.join(out, f"source-nobn-{source_epochs}.keras")
-if not os.path.exists(source_path):
+if METHODS == ["scratch"]:
+    source = None
+elif not os.path.exists(source_path):
     xs, ys, _ = examples.load_split(dirs["source-s0"], "train", FR)
     xe, ye, _ = examples.load_split(dirs["source-s0"], "eval", FR)
     start = time.time()
@@ -92,7 +98,8 @@ if not os.path.exists(source_path):
           f"{accuracy:.3f} ({time.time() - start:.0f} s)", flush=True)
     source.save(source_path)
     del xs, ys
-source = keras.models.load_model(source_path)
+if METHODS != ["scratch"]:
+    source = keras.models.load_model(source_path)
 xt, yt, _ = examples.load_split(dirs["target-limited-s0"], "train", FR)
 xv, yv, _ = examples.load_split(dirs["target-val"], "train", FR)
 print(f"target train {len(yt)} clips ({int(yt.sum())} with an event), validation {len(yv)}", flush=True)
