@@ -78,6 +78,9 @@ class PipelineConfig:
                                            # learning_rate / steps to learning_rate over these
                                            # first epochs of every stage (not in the paper;
                                            # docs/results.md, "Where conv_nobn gets stuck")
+    weight_decay: float = 0.0              # > 0: RMSprop's decoupled weight decay, every stage
+                                           # (not in the paper; docs/results.md, "Where
+                                           # conv_nobn gets stuck")
     shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
@@ -210,7 +213,8 @@ class PipelineConfig:
                 "min_source_auc": self.min_source_auc,
                 "clip_duration_s": self.clip_duration_s,
                 # only when set: the Trainers' custom_config (a cache key) stays as before
-                **({"warmup_epochs": self.warmup_epochs} if self.warmup_epochs else {})}
+                **({"warmup_epochs": self.warmup_epochs} if self.warmup_epochs else {}),
+                **({"weight_decay": self.weight_decay} if self.weight_decay else {})}
 
 
 PAPER = PipelineConfig(profile="paper")
@@ -263,7 +267,7 @@ _FLOAT_RANGES = (
     ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
     ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
     ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
-    ("min_source_auc", 0.0, 1.0, True, True))
+    ("min_source_auc", 0.0, 1.0, True, True), ("weight_decay", 0.0, 1.0, True, True))
 
 
 def validate_config(config: PipelineConfig) -> PipelineConfig:

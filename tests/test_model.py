@@ -217,7 +217,7 @@ def test_a_stage_depends_on_its_seed_alone_not_on_what_trained_before_it():
     np.testing.assert_array_equal(trained_scores(), first)
 
 
-def test_warmup_raises_the_learning_rate_linearly_then_holds_it_and_is_off_by_default():
+def test_warmup_and_weight_decay_are_off_by_default_and_act_when_set():
     schedule = tagger.LinearWarmup(0.001, 4)
     assert [float(schedule(step)) for step in range(6)] == pytest.approx(
         [0.00025, 0.0005, 0.00075, 0.001, 0.001, 0.001])
@@ -229,6 +229,11 @@ def test_warmup_raises_the_learning_rate_linearly_then_holds_it_and_is_off_by_de
     rate = model.optimizer.learning_rate           # after 2 epochs of 2 steps: past the ramp
     assert float(rate) == pytest.approx(0.001)
     assert isinstance(model.optimizer._learning_rate, tagger.LinearWarmup)
+    assert model.optimizer.weight_decay is None                  # off unless asked for
+    decayed = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=8, seed=5, weight_decay=0.01))["model"]
+    assert decayed.optimizer.weight_decay == pytest.approx(0.01)
+    assert "weight_decay" not in configs.get_config("quick").stage_config("target", "scratch")
 
 
 def _fn_args(tmp_path, base_model=None):

@@ -306,11 +306,13 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def compile_tagger(model: keras.Model, learning_rate: float = 0.001,
-                   warmup_steps: int = 0) -> None:
+                   warmup_steps: int = 0, weight_decay: float = 0.0) -> None:
     """Binary cross-entropy and RMSprop, as in the paper; ``warmup_steps`` > 0: the rate rises
-    linearly over that many steps first (:class:`LinearWarmup`; not in the paper)."""
+    linearly over that many steps first (:class:`LinearWarmup`); ``weight_decay`` > 0: Keras'
+    decoupled weight decay on every weight (neither is in the paper)."""
     rate = LinearWarmup(learning_rate, warmup_steps) if warmup_steps > 0 else learning_rate
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=rate),
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=rate,
+                                                     weight_decay=weight_decay or None),
                   loss="binary_crossentropy",
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])

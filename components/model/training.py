@@ -24,6 +24,7 @@ class StageConfig:
     batch_size: int = 32
     learning_rate: float = 0.001
     warmup_epochs: int = 0       # > 0: linear learning-rate warm-up over these first epochs
+    weight_decay: float = 0.0    # > 0: RMSprop's decoupled weight decay
     seed: int = 0
     decision_threshold: float = 0.5
     validation_freq: int = 1     # evaluate the eval split every N epochs for the curves; 0: never
@@ -119,7 +120,8 @@ def train_on_batches(train, evaluation, config: StageConfig,
         network.get_layer("normalize").adapt(train.map(lambda x, y: x))
     copied = tagger.transfer_weights(network, base_model, config.method)
     tagger.compile_tagger(network, config.learning_rate,
-                          warmup_steps=config.warmup_epochs * batches_per_pass(train))
+                          warmup_steps=config.warmup_epochs * batches_per_pass(train),
+                          weight_decay=config.weight_decay)
     callbacks = [EpochProgress(label, config.epochs, every=max(1, config.epochs // 10))]
     if log_dir:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))

@@ -1,6 +1,7 @@
-"""Throwaway: the seed-3 scratch model of paper_cpu's Table 1 (conv_nobn, model seed 208, seed 3's
+"""One-off: the seed-3 scratch model of paper_cpu's Table 1 (conv_nobn, model seed 208, seed 3's
 36 clips) trained on arrays with Keras' shuffling: stuck as in the pipeline, or not? Logs conv_2's
-largest output and lstm_1's spread between clips as it trains; VALIDATION set only."""
+largest output and lstm_1's spread between clips as it trains; VALIDATION set only.
+Usage: stuck_arrays.py MODEL_SEED TRAIN_DATA_DIR [INPUT_SCALE [RMSPROP_OPTION=VALUE]]"""
 import os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.getcwd())
@@ -17,6 +18,11 @@ xt, xv = xt * scale, xv * scale
 training.seed_stage(seed)
 model = tagger.build_tagger("scratch", seed=seed, frames=FR, front_end="conv_nobn")
 tagger.compile_tagger(model, 0.001)
+option = sys.argv[4] if len(sys.argv) > 4 else ""     # "epsilon=1e-3" or "weight_decay=1e-3"
+if option:                                             # RMSprop with that option instead
+    name, value = option.split("=")
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.001, **{name: float(value)}),
+                  loss="binary_crossentropy", metrics=["accuracy"])
 probe = keras.Model(model.input, [model.get_layer("conv_2").output, model.get_layer("lstm_1").output])
 def stats(tag):
     c2, l1 = probe.predict(xv[:32], batch_size=8, verbose=0)

@@ -1,13 +1,17 @@
-"""Throwaway: do the conv_nobn models that stayed at chance in paper_cpu's Table 1 leave it with a
-learning-rate warm-up? Trains them the pipeline's way (Study.train: the Trainer run_fn, streamed).
+"""One-off: do the conv_nobn models that stayed at chance in paper_cpu's Table 1 leave it with a
+learning-rate warm-up (SETTING N) or another
+setting (SETTING name=value, e.g. weight_decay=0.01)? Usage: warmup_probe.py OUT SETTING WHICH EPOCHS. Trains them the pipeline's way (Study.train: the Trainer run_fn, streamed).
   scratch3: seed 3's scratch row (36 clips of seed 3, model seed 208), eval = the VALIDATION set
   source1: seed 1's source (1800 clips, model seed 7), eval = its own eval split, EPOCHS epochs"""
 import dataclasses, json, os, sys
 sys.path.insert(0, os.getcwd())
 from pipeline import configs
 from pipeline.experiments import Study
-out, warmup, which, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-cfg = dataclasses.replace(configs.PAPER_CPU, real_audio="off", warmup_epochs=warmup)
+out, setting, which, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+name, value = setting.split("=") if "=" in setting else ("warmup_epochs", setting)  # N: warm-up
+cfg = dataclasses.replace(configs.PAPER_CPU, real_audio="off",
+                          **{name: type(getattr(configs.PAPER_CPU, name))(value)})
+warmup = setting
 study = Study(cfg, out)
 SCRATCH = {"scratch1": ("build/exp-t1-paper-cpu/data/target-limited-s0", 8),
            "scratch2": ("build/exp-t1-paper-cpu/data/target-limited-s1", 108),
