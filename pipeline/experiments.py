@@ -537,7 +537,8 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
                                  key=lambda s: s["seed"]),
                   stage_seconds={k: {"mean": v["sum"] / v["n"], "std": 0.0, "ci95": 0.0,
                                      "n": v["n"]} for k, v in stages.items()},
-                  wall_seconds=sum(r["wall_seconds"] for r in results), reused_steps=0,
+                  wall_seconds=sum(r["wall_seconds"] for r in results),
+                  reused_steps=sum(r.get("reused_steps", 0) for r in results),
                   merged_from=[os.path.abspath(f) for f in folders],
                   machines=[r.get("machine") for r in results])
     merged.pop("machine", None)
@@ -623,8 +624,11 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     reused = (f" ({result['reused_steps']} data sets and runs finished by an earlier invocation "
               "were reused; the stage times above are theirs)") if result.get("reused_steps") else ""
     if result.get("merged_from"):
-        reused = (" (the sum of the merged studies' invocations: "
-                  + ", ".join(f"`{f}`" for f in result["merged_from"]) + ")")
+        not_counted = (f"; {result['reused_steps']} data sets and runs that they reused from "
+                       "earlier invocations are not in this sum, their stage times above are"
+                       if result.get("reused_steps") else "")
+        reused = (" (the sum of the merged studies' last invocations: "
+                  + ", ".join(f"`{f}`" for f in result["merged_from"]) + not_counted + ")")
     lines += ["", f"Wall time of this invocation: {result['wall_seconds']:.0f} s{reused}.", "",
               "![table1](table1.png)", ""]
     with open(os.path.join(out_dir, "table1.md"), "w") as handle:
