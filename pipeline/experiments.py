@@ -412,7 +412,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         per_row[row].append(breakdown)
         real = breakdown["real"]
         print(f"[table1] seed {k + 1}: {ROW_LABELS[row]:24s} "
-              f"{100 * breakdown['accuracy']:.1f} % synthetic" + (
+              f"{100 * breakdown['accuracy']:.1f} % {target_test_label(config.target_data)}" + (
                   f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, false "
                   f"alarms {100 * real['false_alarms']:.1f} %)" if real else ""), flush=True)
 
@@ -547,6 +547,12 @@ def merge_table1(folders: List[str], out_dir: str) -> Dict:
     return merged
 
 
+def target_test_label(target_data: str) -> str:
+    """What a study's target test set is called in its lines and tables: ``synthetic`` for the
+    embedded corpus, ``target test`` for a folder of recordings (which may be real)."""
+    return "synthetic" if target_data == "embedded" else "target test"
+
+
 def _machine_lines(result: Dict) -> List[str]:
     """The 'Measured on' lines of a study's Markdown (one per merged study), with a warning when
     merged studies ran on machines with other vector instructions or packages."""
@@ -571,7 +577,10 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     row_seeds = {r["row"]: ", ".join(str(run["seed"] + 1) for run in r["runs"])
                  for r in result["rows"]}
     uneven = len(set(row_seeds.values())) > 1      # merged studies of other rows and seeds
-    lines = [f"# Table 1 on the embedded corpus ({result['profile']} profile, "
+    target_data = result["config"].get("target_data", "embedded")
+    on_data = ("the embedded corpus" if target_data == "embedded"
+               else f"the target data `{target_data}`")
+    lines = [f"# Table 1 on {on_data} ({result['profile']} profile, "
              f"{result['seeds']} seeds: " + ", ".join(map(str, numbers)) + ")", "",
              f"Target test set: {result['target_test_clips']} fixed clips. Limited data: "
              f"{result['config']['target_train_clips']} clips; full data: {result['full_clips']} "
@@ -589,8 +598,11 @@ def _write_table1(result: Dict, out_dir: str) -> None:
                      f"{100 * e['ebr_0']:.1f} | {100 * e['ebr_6']:.1f} | "
                      f"{100 * r['negatives']:.1f} |" + (f" {row_seeds[r['row']]} |" if uneven else ""))
     lines += ["", "EBR columns: share of positive test clips detected at that EBR; negatives: share "
-              "of event-free clips correctly rejected. These are synthetic test clips: on their "
-              "own not evidence that a model works on real recordings."]
+              "of event-free clips correctly rejected. " + (
+                  "These are synthetic test clips: on their own not evidence that a model works "
+                  "on real recordings." if target_data == "embedded" else
+                  f"The test clips are the test subset of `{target_data}`, mixed by the same job: "
+                  "what they say about other recordings depends on how many recordings it holds.")]
     if result.get("sources"):
         floor = result["config"].get("min_source_auc", 0.0)
         weak = [s for s in result["sources"] if _weak_source(s, floor)]
@@ -692,7 +704,8 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
                 per_row[f"{variant}|{row}"].append(run)
                 real = run["real"]
                 print(f"[sources] seed {k + 1}: {len(variant.split(','))}-class source, "
-                      f"{ROW_LABELS[row]:20s} {100 * run['accuracy']:.1f} % synthetic" + (
+                      f"{ROW_LABELS[row]:20s} {100 * run['accuracy']:.1f} % "
+                      f"{target_test_label(config.target_data)}" + (
                           f", {100 * real['accuracy']:.1f} % real (AUC {real['auc']:.3f}, "
                           f"false alarms {100 * real['false_alarms']:.1f} %)" if real else ""),
                       flush=True)

@@ -88,6 +88,23 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
             assert run["real"]["overall"]["reference_events"] > 0
 
 
+def test_table1_names_its_test_set_after_the_target_data(table1_study, tmp_path):
+    """On the embedded corpus the table says its clips are synthetic; on a folder of recordings
+    (e.g. a user's own, real) it names the folder instead of calling them synthetic."""
+    from pipeline import experiments
+    _, out, _, _ = table1_study
+    result = json.loads((out / "table1.json").read_text())
+    assert "Table 1 on the embedded corpus" in (out / "table1.md").read_text()
+    assert "These are synthetic test clips" in (out / "table1.md").read_text()
+    result["config"]["target_data"] = "/data/my_recordings"
+    experiments._write_table1(result, str(tmp_path))
+    markdown = (tmp_path / "table1.md").read_text()
+    assert "Table 1 on the target data `/data/my_recordings`" in markdown
+    assert "synthetic test clips" not in markdown
+    assert experiments.target_test_label("embedded") == "synthetic"
+    assert experiments.target_test_label("/data/my_recordings") == "target test"
+
+
 def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_fixture_set,
                                                              capsys):
     tmp_path, out, _, argv = table1_study
