@@ -25,6 +25,7 @@ import numpy as np
 
 from components.audio import datasets, examples
 from components.model import plots, serving
+from components.model.training import gate_auc, roc_auc
 from components.model.machine import describe_machine, machine
 from components.tfx import beam_mixtures
 from pipeline.cli_errors import UsageError
@@ -357,18 +358,6 @@ def class_aucs(serving_model_dir: str, examples_dir: str, frames: int,
     return {name: roc_auc(y[:, k], scores[:, k]) for k, name in enumerate(classes)}
 
 
-def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve (rank statistic; ties count one half)."""
-    from scipy.stats import rankdata
-    labels = np.asarray(labels)
-    positives, negatives = int(np.sum(labels == 1)), int(np.sum(labels == 0))
-    if not positives or not negatives:
-        return float("nan")
-    ranks = rankdata(scores)
-    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2)
-                 / (positives * negatives))
-
-
 def _real_summary(runs: List[Dict]) -> Optional[Dict]:
     """Mean over seeds of the real-recordings figures, or None without a real set."""
     reals = [r["real"] for r in runs if r.get("real")]
@@ -429,7 +418,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         source = study.train(f"s{k}-source", "source", "scratch", source_dir, source_dir,
                              model_seed)
         sources.append({"seed": k, "accuracy": source["metrics"]["eval"]["accuracy"],
-                        "auc": source["metrics"]["eval"].get("auc")})
+                        "auc": gate_auc(source["metrics"]["eval"])})
         if _weak_source(sources[-1], config.min_source_auc):
             print(f"[table1] seed {k + 1}: warning: the source model scored ROC AUC "
                   f"{sources[-1]['auc']:.3f} on its own test set (below min_source_auc="
@@ -606,7 +595,10 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     if result.get("sources"):
         floor = result["config"].get("min_source_auc", 0.0)
         weak = [s for s in result["sources"] if _weak_source(s, floor)]
-        lines += ["", "Source models on their own test set, per seed: " + "; ".join(
+        several = "," in result["config"].get("source_classes", "")
+        lines += ["", "Source models on their own test set, per seed"
+                  + (" (AUC: the best class's, as the source gate judges a multi-class source)"
+                     if several else "") + ": " + "; ".join(
             f"seed {s['seed'] + 1}: accuracy {100 * s['accuracy']:.1f} %, AUC "
             + (f"{s['auc']:.3f}" if s["auc"] is not None else "-") for s in result["sources"])
             + "." + (f" **Below min_source_auc={floor} (not learned; the pipeline's target "

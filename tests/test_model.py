@@ -332,6 +332,15 @@ def test_target_trainer_refuses_a_source_model_that_did_not_learn_its_task(tmp_p
     assert tf.saved_model.load(args.serving_model_dir).signatures["predict_waveform"]
 
 
+def test_source_gate_judges_a_multi_class_source_by_its_best_class():
+    """A multi-class source whose pooled AUC is low but one class is learned passes the gate; one
+    at chance on every class is refused (its best class's AUC is what the gate reads)."""
+    assert training.gate_auc({"auc": 0.74, "class_auc": {"a": 0.79, "b": 0.6}}) == 0.79
+    assert training.gate_auc({"auc": 0.74, "class_auc": {"a": 0.52, "b": float("nan")}}) == 0.52
+    assert training.gate_auc({"auc": 0.512}) == 0.512
+    assert training.gate_auc({}) is None
+
+
 def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((8, 30, 20)).astype(np.float32)

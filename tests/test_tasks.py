@@ -115,9 +115,15 @@ def _stage_data(n_classes, n=24, frames=40, seed=0):
 def test_a_multi_class_source_has_one_output_per_class_and_the_methods_copy_its_lower_layers(
         tmp_path):
     x, y = _stage_data(5)
-    source = training.train_stage(x, y, None, None, training.StageConfig(
-        epochs=1, batch_size=8, classes=tuple("abcde")))["model"]
+    trained = training.train_stage(x, y, x, y, training.StageConfig(
+        epochs=1, batch_size=8, classes=tuple("abcde")))
+    source = trained["model"]
     assert source.output_shape == (None, 5)
+    # each class's own ROC AUC is recorded (the source gate judges the best one)
+    scores = source.predict(x, verbose=0)
+    for k, name in enumerate("abcde"):
+        assert trained["metrics"]["eval"]["class_auc"][name] == pytest.approx(
+            training.roc_auc(y[:, k], scores[:, k]), abs=1e-6)
     serving_dir = str(tmp_path / "source" / "Format-Serving")
     serving.export_tagger(source, serving_dir, 1.0, 0.5, tuple("abcde"))
     loaded = tf.saved_model.load(serving_dir)

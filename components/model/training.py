@@ -139,9 +139,9 @@ def train_on_batches(train, evaluation, config: StageConfig,
     history = network.fit(train.repeat(), epochs=config.epochs, verbose=0, callbacks=callbacks,
                           **fit_args)
     seconds_per_epoch = (time.time() - start) / max(1, config.epochs)
-    metrics = {"train": _evaluate(network, with_cardinality(train))}
+    metrics = {"train": _evaluate(network, with_cardinality(train), config.classes)}
     if evaluation is not None:
-        metrics["eval"] = _evaluate(network, evaluation)
+        metrics["eval"] = _evaluate(network, evaluation, config.classes)
     return {"model": network, "history": {k: [float(v) for v in vs]
                                           for k, vs in history.history.items()},
             "metrics": metrics, "seconds_per_epoch": seconds_per_epoch,
@@ -163,11 +163,45 @@ def with_cardinality(batches):
     return batches.apply(tf.data.experimental.assert_cardinality(batches_per_pass(batches)))
 
 
-def _evaluate(network: keras.Model, batches) -> Dict:
+def _evaluate(network: keras.Model, batches, classes: Tuple[str, ...] = ("event",)) -> Dict:
+    """Loss, accuracy and AUC of ``network`` on ``batches`` (Keras's AUC pools every output);
+    with several classes also ``class_auc``, the ROC AUC of each output on its own."""
     import tensorflow as tf
     values = network.evaluate(batches, verbose=0, return_dict=True)
     examples = int(batches.reduce(0, lambda n, batch: n + tf.shape(batch[1])[0]))
-    return {k: float(v) for k, v in values.items()} | {"examples": examples}
+    result = {k: float(v) for k, v in values.items()} | {"examples": examples}
+    if len(classes) > 1:
+        scores, labels = [], []
+        for x, y in batches:
+            scores.append(network(x, training=False).numpy())
+            labels.append(y.numpy())
+        scores, labels = np.concatenate(scores), np.concatenate(labels)
+        result["class_auc"] = {name: roc_auc(labels[:, k], scores[:, k])
+                               for k, name in enumerate(classes)}
+    return result
+
+
+def gate_auc(evaluation: Dict) -> Optional[float]:
+    """The ROC AUC by which a source model is judged to have learned its task, from its eval
+    metrics: its best class's (``class_auc``) when it has several, since a model stuck at chance
+    is at chance on every class while Keras's pooled ``auc`` also drags down a source that
+    learned some classes well and ambiguous ones less; else ``auc``; None when neither."""
+    per_class = [float(v) for v in (evaluation.get("class_auc") or {}).values() if v == v]
+    if per_class:
+        return max(per_class)
+    return None if evaluation.get("auc") is None else float(evaluation["auc"])
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic; ties count one half)."""
+    from scipy.stats import rankdata
+    labels = np.asarray(labels)
+    positives, negatives = int(np.sum(labels == 1)), int(np.sum(labels == 0))
+    if not positives or not negatives:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
 
 
 def write_json(path: str, payload: Dict) -> None:

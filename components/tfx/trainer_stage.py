@@ -81,14 +81,14 @@ def local_data_accessor():
 
 
 def source_model_auc(base_model_dir: str):
-    """The ROC AUC a source model scored on its own eval split, from the ``metrics.json`` its
-    Trainer wrote beside the SavedModel; None when there is none (a model from elsewhere)."""
+    """The ROC AUC a source model scored on its own eval split (its best class's when it has
+    several: ``training.gate_auc``), from the ``metrics.json`` its Trainer wrote beside the
+    SavedModel; None when there is none (a model from elsewhere)."""
     path = os.path.join(os.path.dirname(base_model_dir.rstrip("/")), "metrics.json")
     if not tf.io.gfile.exists(path):
         return None
     with tf.io.gfile.GFile(path) as handle:
-        auc = json.load(handle).get("metrics", {}).get("eval", {}).get("auc")
-    return None if auc is None else float(auc)
+        return training.gate_auc(json.load(handle).get("metrics", {}).get("eval", {}))
 
 
 def check_source_model(base_model_dir: str, min_auc: float) -> None:
@@ -101,7 +101,8 @@ def check_source_model(base_model_dir: str, min_auc: float) -> None:
         print(f"warning: the source model {base_model_dir} has no recorded eval AUC; "
               f"min_source_auc={min_auc} not checked", flush=True)
     elif auc < min_auc:
-        raise TransferError(f"the source model {base_model_dir} scored ROC AUC {auc:.3f} on its "
+        raise TransferError(f"the source model {base_model_dir} scored ROC AUC {auc:.3f} (its best "
+                            f"class's, if it has several) on its "
                             f"own test set, below min_source_auc={min_auc}: it has not learned "
                             f"the source task, so nothing would transfer; train the source stage "
                             f"again (another model_seed or more epochs) or lower min_source_auc")
