@@ -336,7 +336,8 @@ def test_source_gate_judges_a_multi_class_source_by_its_best_class():
     """A multi-class source whose pooled AUC is low but one class is learned passes the gate; one
     at chance on every class is refused (its best class's AUC is what the gate reads)."""
     assert training.gate_auc({"auc": 0.74, "class_auc": {"a": 0.79, "b": 0.6}}) == 0.79
-    assert training.gate_auc({"auc": 0.74, "class_auc": {"a": 0.52, "b": float("nan")}}) == 0.52
+    assert training.gate_auc({"auc": 0.74, "class_auc": {"a": 0.52, "b": None}}) == 0.52
+    assert training.gate_auc({"auc": 0.74, "class_auc": {"a": float("nan")}}) == 0.74
     assert training.gate_auc({"auc": 0.512}) == 0.512
     assert training.gate_auc({}) is None
 

@@ -176,8 +176,9 @@ def _evaluate(network: keras.Model, batches, classes: Tuple[str, ...] = ("event"
             scores.append(network(x, training=False).numpy())
             labels.append(y.numpy())
         scores, labels = np.concatenate(scores), np.concatenate(labels)
-        result["class_auc"] = {name: roc_auc(labels[:, k], scores[:, k])
-                               for k, name in enumerate(classes)}
+        aucs = {name: roc_auc(labels[:, k], scores[:, k]) for k, name in enumerate(classes)}
+        # None, not NaN, for a class without positives or negatives here: strict JSON
+        result["class_auc"] = {name: (None if auc != auc else auc) for name, auc in aucs.items()}
     return result
 
 
@@ -186,7 +187,8 @@ def gate_auc(evaluation: Dict) -> Optional[float]:
     metrics: its best class's (``class_auc``) when it has several, since a model stuck at chance
     is at chance on every class while Keras's pooled ``auc`` also drags down a source that
     learned some classes well and ambiguous ones less; else ``auc``; None when neither."""
-    per_class = [float(v) for v in (evaluation.get("class_auc") or {}).values() if v == v]
+    per_class = [float(v) for v in (evaluation.get("class_auc") or {}).values()
+                 if v is not None and v == v]
     if per_class:
         return max(per_class)
     return None if evaluation.get("auc") is None else float(evaluation["auc"])
