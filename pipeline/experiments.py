@@ -116,10 +116,12 @@ class Study:
     ``reading``: the folder is another experiment's finished study, whose runs are scored with
     this config (its settings are not compared) and to which only missing test sets are added;
     a folder from before studies were recorded (no ``study.json``) is taken as it is.
+    ``announce``: say "resuming" when the folder already holds the study (off for the further
+    studies of one experiment that share the folder the first one opened).
     """
 
     def __init__(self, config: PipelineConfig, out_dir: str, settings: Optional[Dict] = None,
-                 reading: bool = False):
+                 reading: bool = False, announce: bool = True):
         self.config = config
         self.out = out_dir
         self.tasks = datasets.resolve_tasks(config.source_data, config.source_classes,
@@ -138,9 +140,9 @@ class Study:
         self.reused = 0
         self.reading = reading
         self.legacy = reading and not os.path.exists(os.path.join(out_dir, STUDY_FILE))
-        self._open_folder(settings if settings is not None else study_settings(config))
+        self._open_folder(settings if settings is not None else study_settings(config), announce)
 
-    def _open_folder(self, settings: Dict) -> None:
+    def _open_folder(self, settings: Dict, announce: bool = True) -> None:
         """Start a study in an empty or new folder, or resume the one it holds (same settings)."""
         path = os.path.join(self.out, STUDY_FILE)
         if self.reading:
@@ -152,7 +154,8 @@ class Study:
                 raise StudyMismatch(f"{path}: the folder holds a study with other settings "
                                     f"({_differences(recorded, settings)}); resume it with the "
                                     f"same settings or give a new --out")
-            print(f"  resuming the study in {self.out}", flush=True)
+            if announce:
+                print(f"  resuming the study in {self.out}", flush=True)
             return
         if os.path.isdir(self.out) and os.listdir(self.out):
             raise StudyMismatch(f"{self.out}: exists and holds no study ({STUDY_FILE}); give a "
@@ -659,7 +662,8 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
     if len(variants) < 1:
         raise ValueError("--variants: expected at least one source class set")
     settings = study_settings(config) | {"variants": variants}
-    studies = {v: Study(dc.replace(config, source_classes=v), out_dir, settings) for v in variants}
+    studies = {v: Study(dc.replace(config, source_classes=v), out_dir, settings,
+                        announce=(i == 0)) for i, v in enumerate(variants)}
     first = studies[variants[0]]
     started = time.time()
     per_row: Dict[str, List[Dict]] = {"scratch_limited": []}

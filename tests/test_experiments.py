@@ -255,12 +255,13 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
         assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
 
 
-def test_sources_compares_class_sets_on_the_same_target_data(tmp_path):
+def test_sources_compares_class_sets_on_the_same_target_data(tmp_path, capsys):
     out = tmp_path / "exp"
     assert cli.main(["experiment", "sources", "--profile", "smoke", "--seeds", "1",
                      "--set", "real_audio=off", "--variants", "babycry;babycry,dogbark",
                      "--rows", "parallel_low", "--output-dir", str(tmp_path),
                      "--out", str(out)]) == 0
+    assert "resuming" not in capsys.readouterr().out      # a new study does not say it resumes
     result = json.loads((out / "sources.json").read_text())
     rows = {(r["source_classes"], r["row"]): r for r in result["rows"]}
     assert set(rows) == {("", "scratch_limited"), ("babycry", "parallel_low"),
