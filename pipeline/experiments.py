@@ -277,6 +277,8 @@ class Study:
             idx = np.asarray([m["scene"] == scene for m in meta])
             result[f"false_alarms:{scene}"] = float(np.mean(decisions[idx & (y == 0)] == 1))
             result[f"detected:{scene}"] = float(np.mean(decisions[idx & (y == 1)] == 1))
+            scene_auc = roc_auc(y[idx], scores[idx])     # NaN: the scene lacks a label
+            result[f"auc:{scene}"] = None if math.isnan(scene_auc) else scene_auc
         for ebr in EBRS:
             idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
@@ -361,12 +363,31 @@ def class_aucs(serving_model_dir: str, examples_dir: str, frames: int,
     return {name: roc_auc(y[:, k], scores[:, k]) for k, name in enumerate(classes)}
 
 
+def _background_auc_lines(real_rows: List[Dict]) -> List[str]:
+    """A Markdown table of each row's ROC AUC within each real background (mean over seeds),
+    or nothing when the rows' runs were scored before that figure was recorded."""
+    scenes = sorted(k.split(":", 1)[1] for k in (real_rows[0]["real"] if real_rows else {})
+                    if k.startswith("auc:"))
+    if not scenes:
+        return []
+    lines = ["", "ROC AUC within each real background (excerpts with a real event against those "
+             "without, in that background; mean over seeds; - where undefined):", "",
+             "| method | " + " | ".join(scenes) + " |", "| --- |" + " --- |" * len(scenes)]
+    for r in real_rows:
+        lines.append(f"| {r['name']} | " + " | ".join(
+            "-" if r["real"].get("auc:" + s) is None else f"{r['real']['auc:' + s]:.3f}"
+            for s in scenes) + " |")
+    return lines
+
+
 def _real_summary(runs: List[Dict]) -> Optional[Dict]:
     """Mean over seeds of the real-recordings figures, or None without a real set."""
     reals = [r["real"] for r in runs if r.get("real")]
     if not reals:
         return None
-    keys = [k for k in reals[0] if reals[0][k] is not None]
+    # figures every run has (a resumed or merged study may hold runs scored before a figure
+    # was added) and that are defined in every run
+    keys = [k for k in reals[0] if all(r.get(k) is not None for r in reals)]
     return {k: mean_ci([r[k] for r in reals])["mean"] for k in keys} | {
         "accuracy_std": mean_ci([r["accuracy"] for r in reals])["std"],
         "accuracy_ci95": mean_ci([r["accuracy"] for r in reals])["ci95"]}
@@ -624,7 +645,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
                          + " | ".join(f"{100 * q['false_alarms:' + s]:.1f}" for s in scenes)
                          + f" | {100 * q['ebr_-6']:.1f} | {100 * q['ebr_0']:.1f} | {100 * q['ebr_6']:.1f} |")
         lines += ["", "FA: false alarms (share of excerpts without an event tagged as glass break) "
-                  "per real background; means over seeds."]
+                  "per real background; means over seeds."] + _background_auc_lines(real_rows)
     lines += ["", "| stage | mean s | runs |", "| --- | --- | --- |"]
     for stage, t in result["stage_seconds"].items():
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
@@ -775,6 +796,7 @@ def _write_sources(result: Dict, out_dir: str) -> None:
                      f"{q['auc']:.3f} | {100 * q['false_alarms']:.1f} | "
                      + " | ".join(f"{100 * q['false_alarms:' + s]:.1f}" for s in scenes) + " |")
         lines.append(line)
+    lines += _background_auc_lines([r for r in result["rows"] if r.get("real")])
     lines += ["", "Source model ROC AUC per class on its own test set (mean over seeds):", ""]
     for variant in result["variants"]:
         runs = next(r["runs"] for r in result["rows"] if r["source_classes"] == variant)

@@ -180,6 +180,10 @@ def _pct(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}"
 
 
+def _auc_text(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def _scene_names(models: Dict) -> List[str]:
     names = set()
     for model in models.values():
@@ -319,15 +323,19 @@ def _real_markdown(real: Dict, target_data: str = "embedded") -> List[str]:
                      f"{_pct(_rate(slices, 'label=1'))} |")
     names = list(real["models"])
     lines += ["", "False alarms (share of excerpts without an event tagged as one) and detected "
-              "events per background, %:", "",
-              "| background | " + " | ".join(f"{n} false alarms | {n} detected" for n in names) + " |",
-              "| --- |" + " --- |" * (2 * len(names))]
+              "events per background, %, and the ROC AUC within each background (excerpts with "
+              "an event against those without: how well the scores separate them there, at "
+              "any threshold):", "",
+              "| background | " + " | ".join(f"{n} false alarms | {n} detected | {n} AUC"
+                                            for n in names) + " |",
+              "| --- |" + " --- |" * (3 * len(names))]
     for bg in real["backgrounds"]:
         cells = []
         for n in names:
             slices = real["models"][n]
             cells += [_pct(_rate(slices, f"label=0,scene={bg}", negatives=True)),
-                      _pct(_rate(slices, f"label=1,scene={bg}"))]
+                      _pct(_rate(slices, f"label=1,scene={bg}")),
+                      _auc_text(slices.get(f"scene={bg}", {}).get("auc"))]
         lines.append(f"| {bg} | " + " | ".join(cells) + " |")
     lines += ["", "Detected events per EBR, %:", "",
               "| model | " + " | ".join(s.replace("ebr_db=", "") + " dB" for s in EBR_SLICES) + " |",

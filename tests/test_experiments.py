@@ -6,6 +6,7 @@ import time
 import pytest
 
 from pipeline import __main__ as cli
+from pipeline import experiments
 
 
 def _run(tmp_path, *argv, real_audio="off", seeds=2):
@@ -51,7 +52,7 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
         assert row["accuracy"] == pytest.approx(sum(accuracies) / 2)
         assert row["runs"][0]["run"] != row["runs"][1]["run"]
     assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
-    assert "## On real recordings" in markdown
+    assert "## On real recordings" in markdown and "ROC AUC within each real background" in markdown
     # what it ran on: the vector instructions TensorFlow's kernels dispatch on, the packages
     machine = result["machine"]
     assert isinstance(machine["vector_flags"], list) and len(machine["packages"]["sha256"]) == 16
@@ -60,6 +61,8 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
         reals = [run["real"] for run in row["runs"]]
         assert all(0 <= r["accuracy"] <= 1 and 0 <= r["auc"] <= 1 for r in reals)
         assert {"false_alarms:hum", "false_alarms:birdsong", "false_alarms:street"} <= set(reals[0])
+        for scene in ("hum", "birdsong", "street"):      # AUC within each real background
+            assert all(r[f"auc:{scene}"] is None or 0 <= r[f"auc:{scene}"] <= 1 for r in reals)
         assert row["real"]["accuracy"] == pytest.approx(sum(r["accuracy"] for r in reals) / 2)
     first = result["rows"][0]["runs"]
     data = out / "data"
@@ -253,6 +256,16 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
     for run in result.values():
         assert os.path.exists(os.path.join(run["run"], "saved_model.pb"))
         assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
+
+
+def test_a_real_summary_averages_only_the_figures_every_run_has():
+    old = {"accuracy": 0.5, "auc": 0.6}                       # scored before auc:<scene>
+    new = {"accuracy": 0.7, "auc": 0.8, "auc:rain": 0.9, "auc:wind": None}
+    summary = experiments._real_summary([{"real": new}, {"real": old}])
+    assert summary["accuracy"] == pytest.approx(0.6) and summary["auc"] == pytest.approx(0.7)
+    assert "auc:rain" not in summary and "auc:wind" not in summary
+    assert experiments._real_summary([{"real": new}, {"real": dict(new, **{"auc:rain": 0.7})}])[
+        "auc:rain"] == pytest.approx(0.8)
 
 
 def test_sources_compares_class_sets_on_the_same_target_data(tmp_path, capsys):

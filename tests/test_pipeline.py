@@ -118,8 +118,10 @@ def test_the_real_branch_scores_both_models_on_real_recordings_and_reports_it(ru
                 == overall[""][""]["binary_accuracy"]["doubleValue"])
         for bg in real["backgrounds"]:
             assert f"label=0,scene={bg}" in real["models"][name]
+            assert 0.0 <= real["models"][name][f"scene={bg}"]["auc"] <= 1.0
     text = open(os.path.join(folder, "report.md")).read()
     assert "## On real recordings" in text and "| birdsong |" in text
+    assert "transfer AUC" in text and "scratch AUC" in text       # AUC within each background
     assert os.path.exists(os.path.join(folder, "real.png"))
     gate = first.output("RealAudioGate", "real_blessing")
     assert gate.properties["blessed"] == 1
