@@ -13,6 +13,7 @@ seconds-scale, for tests.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 from typing import Dict, List, Optional, Tuple
@@ -330,6 +331,23 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
     if "beam_pipeline_args" in values:
         values["beam_pipeline_args"] = tuple(values["beam_pipeline_args"])
     return validate_config(dataclasses.replace(_BY_NAME[profile], **values))
+
+
+# Settings that decide where a run writes and what it may use, not what it computes.
+PLACEMENT_SETTINGS = ("output_dir", "pipeline_root_dir", "serving_base_dir", "pipeline_name",
+                      "model_name", "beam_pipeline_args", "beam_worker_image", "trainer_cpu",
+                      "trainer_memory", "trainer_gpus")
+
+
+def changed_settings(profile: str, recorded: Dict) -> Dict:
+    """The settings of a recorded configuration (``dataclasses.asdict`` of a config, as a study's
+    JSON holds it) whose values differ from the named profile's, name -> recorded value;
+    placement settings (:data:`PLACEMENT_SETTINGS`) and settings the record does not hold
+    (added later) are left out."""
+    profile_values = json.loads(json.dumps(dataclasses.asdict(_BY_NAME[profile])))
+    return {name: value for name, value in recorded.items()
+            if name in profile_values and name not in PLACEMENT_SETTINGS
+            and json.loads(json.dumps(value)) != profile_values[name]}
 
 
 def parse_overrides(pairs: Optional[List[str]]) -> Dict:

@@ -29,7 +29,7 @@ from components.model.training import gate_auc, roc_auc
 from components.model.machine import describe_machine, machine
 from components.tfx import beam_mixtures
 from pipeline.cli_errors import UsageError
-from pipeline.configs import PipelineConfig
+from pipeline.configs import PipelineConfig, changed_settings
 
 PAPER_TABLE1 = {"scratch_limited": 62.4, "pretrain_all": 72.4, "pretrain_fix_low": 58.6,
                 "parallel_low": 83.4, "scratch_full": 94.6}
@@ -409,7 +409,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         raise ValueError(f"--rows: unknown row(s) {unknown}; expected some of {list(PAPER_TABLE1)}")
     study = Study(config, out_dir)
     full_clips = full_clips or config.source_train_clips
-    started = time.time()
+    started, measured_on = time.time(), machine()   # the code and host this study starts with
     per_row: Dict[str, List[Dict]] = {row: [] for row in PAPER_TABLE1 if row in rows_wanted}
     sources: List[Dict] = []
 
@@ -465,7 +465,7 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
         trained = study.train(f"s{k}-scratch_full", "target", "scratch", full,
                               study.target_test(), model_seed + 1, epochs=config.source_epochs)
         score(k, "scratch_full", trained, None)
-    result = {"experiment": "table1", "machine": machine(), "profile": config.profile,
+    result = {"experiment": "table1", "machine": measured_on, "profile": config.profile,
               "seeds": seeds,
               "seed_numbers": [k + 1 for k in seed_indices], "rows": _table1_rows(per_row),
               "config": dataclasses.asdict(config), "full_clips": full_clips,
@@ -583,6 +583,28 @@ def _machine_lines(result: Dict) -> List[str]:
     return lines + [""]
 
 
+def _settings_lines(result: Dict) -> List[str]:
+    """The 'Settings' line of a study's Markdown: the settings that differ from its profile's
+    (``--set``), so a table read alone says what it measured."""
+    if "config" not in result:
+        return []
+    changed = changed_settings(result["profile"], result["config"])
+    if not changed:
+        return [f"Settings: the `{result['profile']}` profile's, none changed.", ""]
+    return [f"Settings other than the `{result['profile']}` profile's: "
+            + ", ".join(f"`{name}={value}`" for name, value in changed.items()) + ".", ""]
+
+
+def _plot_title(subject: str, result: Dict) -> str:
+    """A study plot's title: its subject, profile, seeds and changed settings (the data folders
+    left out: the Markdown names them)."""
+    changed = changed_settings(result["profile"], result.get("config") or {})
+    shown = [f"{name}={value}" for name, value in changed.items()
+             if name not in ("real_audio", "source_data", "target_data")]
+    return (f"{subject} ({result['profile']}, {result['seeds']} seeds"
+            + "".join(f", {item}" for item in shown) + ")")
+
+
 def _write_table1(result: Dict, out_dir: str) -> None:
     with open(os.path.join(out_dir, "table1.json"), "w") as handle:
         json.dump(result, handle, indent=2)
@@ -600,7 +622,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
              "clips. Mean, standard deviation and 95 % t-interval over seeds"
              + (" (each row over the seeds its column names: **not every row was measured "
                 "on every seed**)." if uneven else "."), "",
-             *_machine_lines(result),
+             *_machine_lines(result), *_settings_lines(result),
              "| method | accuracy % | std | 95 % CI | paper % | EBR -6 | EBR 0 | EBR +6 | negatives |"
              + (" seeds |" if uneven else ""),
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if uneven else "")]
@@ -662,7 +684,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
     with open(os.path.join(out_dir, "table1.md"), "w") as handle:
         handle.write("\n".join(lines))
     plots.accuracy_bars(result["rows"], os.path.join(out_dir, "table1.png"),
-                        f"Table 1 ({result['profile']}, {result['seeds']} seeds)",
+                        _plot_title("Table 1", result),
                         reference_key="paper")
 
 
@@ -686,7 +708,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
     studies = {v: Study(dc.replace(config, source_classes=v), out_dir, settings,
                         announce=(i == 0)) for i, v in enumerate(variants)}
     first = studies[variants[0]]
-    started = time.time()
+    started, measured_on = time.time(), machine()   # the code and host this study starts with
     per_row: Dict[str, List[Dict]] = {"scratch_limited": []}
     per_row.update({f"{v}|{row}": [] for v in variants for row in methods})
     for k in range(seeds):
@@ -743,7 +765,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
     for study in studies.values():
         for stage, values in study.timings.items():
             timings.setdefault(stage, []).extend(values)
-    result = {"experiment": "sources", "machine": machine(), "profile": config.profile,
+    result = {"experiment": "sources", "machine": measured_on, "profile": config.profile,
               "seeds": seeds,
               "variants": variants, "methods": methods, "config": dataclasses.asdict(config), "rows": rows,
               "real_audio": config.real_audio_data or None,
@@ -783,6 +805,7 @@ def _write_sources(result: Dict, out_dir: str) -> None:
              "fixed target test set (not evidence about real audio on its own)." + (
                  f" Real: the real-recordings set `{result['real_audio']}`." if has_real else
                  " No real-recordings set was given: synthetic figures only."), "",
+             *_machine_lines(result), *_settings_lines(result),
              "| method | source accuracy % | synthetic % | 95 % CI | " + (
                  "real % | 95 % CI | AUC | FA % | " + " | ".join(f"FA {s}" for s in scenes)
                  + " |" if has_real else ""),
@@ -823,8 +846,8 @@ def _write_sources(result: Dict, out_dir: str) -> None:
         if has_real:
             series[f"{label}: real"] = [by_row[row]["real"]["accuracy"] for row in methods]
     plots.grouped_bars(groups, series, os.path.join(out_dir, "sources.png"),
-                       f"Source pre-training: one vs several classes ({result['profile']}, "
-                       f"{result['seeds']} seeds)", "accuracy %")
+                       _plot_title("Source pre-training: one vs several classes", result),
+                       "accuracy %")
 
 
 EVENT_ROWS = ("parallel_low", "scratch_limited")
@@ -852,7 +875,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     os.makedirs(out_dir, exist_ok=True)
     rule = localize.EventRule(threshold=config.decision_threshold)
     label = config.target_class
-    started = time.time()
+    started, measured_on = time.time(), machine()   # the code and host this study starts with
     sets = {"synthetic": examples.load_split(study.target_test(), "eval", config.frames)}
     real_dir = study.real_test()
     if real_dir:
@@ -880,8 +903,8 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
             print(f"[events] seed {k + 1}: {ROW_LABELS[row]:24s} " + "; ".join(
                 f"{name} {event_metrics.summary_line(scored[name]['overall'])}"
                 for name in sets), flush=True)
-    result = {"experiment": "events", "machine": machine(), "profile": config.profile,
-              "seeds": seeds,
+    result = {"experiment": "events", "machine": measured_on, "profile": config.profile,
+              "seeds": seeds, "config": dataclasses.asdict(config),
               "rule": dataclasses.asdict(rule), "collar_s": event_metrics.COLLAR_S,
               "runs_from": runs_from, "real_audio": config.real_audio_data or None,
               "sets": list(sets), "rows": {row: {"name": ROW_LABELS[row],
@@ -945,7 +968,8 @@ def _events_markdown(result: Dict) -> str:
              f"running probability, warm-up {rule['warmup_s']} s, median {rule['median_s']} s, "
              f"threshold {rule['threshold']}, gaps < {rule['min_gap_s']} s joined, events < "
              f"{rule['min_event_s']} s dropped (components/model/localize.py). The DCASE 2017 "
-             "baseline reached glass break ER 0.22 / F1 88.5 % on the development set.", ""]
+             "baseline reached glass break ER 0.22 / F1 88.5 % on the development set.", "",
+             *_machine_lines(result), *_settings_lines(result)]
     for name in result["sets"]:
         caption = ("synthetic target test set (the embedded corpus: not evidence about real "
                    "audio on its own)" if name == "synthetic" else
@@ -969,7 +993,7 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
               sizes=DEFAULT_CURVE_SIZES) -> Dict:
     """Accuracy of (c) and from-scratch against target training clips; curve.{json,png}."""
     study = Study(config, out_dir)
-    started = time.time()
+    started, measured_on = time.time(), machine()   # the code and host this study starts with
     points = {method: {n: [] for n in sizes} for method in ("scratch", "parallel_low")}
     for k in range(seeds):
         seed = config.train_seed + 100 * k
@@ -995,7 +1019,7 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
         series[method] = {"sizes": list(sizes), "mean": [s["mean"] for s in stats],
                           "std": [s["std"] for s in stats], "ci95": [s["ci95"] for s in stats],
                           "runs": {str(n): by_size[n] for n in sizes}}
-    result = {"experiment": "curve", "machine": machine(), "profile": config.profile,
+    result = {"experiment": "curve", "machine": measured_on, "profile": config.profile,
               "seeds": seeds,
               "config": dataclasses.asdict(config), "series": series,
               "reference": "Diment & Virtanen 2017, Figure 2: (c) above scratch at every size, "
@@ -1007,7 +1031,7 @@ def run_curve(config: PipelineConfig, seeds: int, out_dir: str,
                                                    series["parallel_low"]["std"]),
                               "from scratch": (series["scratch"]["mean"], series["scratch"]["std"])},
                 os.path.join(out_dir, "curve.png"),
-                f"Accuracy vs target training clips ({config.profile}, {seeds} seeds)")
+                _plot_title("Accuracy vs target training clips", result))
     return result
 
 
@@ -1015,7 +1039,7 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
                full_epochs: int, full_clips: Optional[int] = None) -> Dict:
     """From scratch on the limited and the full target data with longer training (one seed):
     separates 'too little training' from 'too little data'. Writes budget.json."""
-    study = Study(config, out_dir)
+    study, measured_on = Study(config, out_dir), machine()
     full_clips = full_clips or config.source_train_clips
     seed, model_seed = config.train_seed, config.model_seed
     results = {}
@@ -1034,7 +1058,7 @@ def run_budget(config: PipelineConfig, out_dir: str, limited_epochs: int,
         print(f"[budget] {name}: {clips} clips, {epochs} epochs: test {100 * breakdown['accuracy']:.1f} %, "
               f"train {100 * breakdown['train_accuracy']:.1f} %", flush=True)
     with open(os.path.join(out_dir, "budget.json"), "w") as handle:
-        json.dump({"experiment": "budget", "machine": machine(),
+        json.dump({"experiment": "budget", "machine": measured_on,
                    "profile": config.profile,
                    "config": dataclasses.asdict(config), "results": results}, handle, indent=2)
     return results

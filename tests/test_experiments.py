@@ -1,4 +1,5 @@
 """Experiments: table1, curve, budget and sources on the smoke profile, from fresh training runs."""
+import dataclasses
 import json
 import os
 import time
@@ -6,7 +7,7 @@ import time
 import pytest
 
 from pipeline import __main__ as cli
-from pipeline import experiments
+from pipeline import configs, experiments
 
 
 def _run(tmp_path, *argv, real_audio="off", seeds=2):
@@ -57,6 +58,9 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
     machine = result["machine"]
     assert isinstance(machine["vector_flags"], list) and len(machine["packages"]["sha256"]) == 16
     assert "commit" in machine["source"] and "Measured on: " in markdown
+    # what it measured: the settings changed from the profile (--set), not the folders it wrote
+    assert (f"Settings other than the `smoke` profile's: `real_audio={real_fixture_set[0]}`, "
+            "`real_excerpts=1`." in markdown)
     for row in result["rows"]:
         reals = [run["real"] for run in row["runs"]]
         assert all(0 <= r["accuracy"] <= 1 and 0 <= r["auc"] <= 1 for r in reals)
@@ -258,6 +262,12 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
         assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
 
 
+def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote():
+    recorded = dataclasses.asdict(configs.get_config("quick", clip_mean=1, output_dir="/elsewhere"))
+    recorded.pop("weight_decay")     # a record written before the setting existed
+    assert configs.changed_settings("quick", json.loads(json.dumps(recorded))) == {"clip_mean": 1}
+
+
 def test_a_real_summary_averages_only_the_figures_every_run_has():
     old = {"accuracy": 0.5, "auc": 0.6}                       # scored before auc:<scene>
     new = {"accuracy": 0.7, "auc": 0.8, "auc:rain": 0.9, "auc:wind": None}
@@ -268,8 +278,13 @@ def test_a_real_summary_averages_only_the_figures_every_run_has():
         "auc:rain"] == pytest.approx(0.8)
 
 
-def test_sources_compares_class_sets_on_the_same_target_data(tmp_path, capsys):
+def test_sources_compares_class_sets_on_the_same_target_data(tmp_path, capsys, monkeypatch):
     out = tmp_path / "exp"
+    # the machine record (its commit, its speed) is taken when the study starts, before any
+    # training: a commit made during a long study is not recorded as the code that ran it
+    records, record_machine = [], experiments.machine
+    monkeypatch.setattr(experiments, "machine", lambda: records.append(
+        sorted(p.name for p in out.glob("runs/*"))) or record_machine())
     assert cli.main(["experiment", "sources", "--profile", "smoke", "--seeds", "1",
                      "--set", "real_audio=off", "--variants", "babycry;babycry,dogbark",
                      "--rows", "parallel_low", "--output-dir", str(tmp_path),
@@ -291,3 +306,7 @@ def test_sources_compares_class_sets_on_the_same_target_data(tmp_path, capsys):
         _metrics_of(two["runs"][0]["run"])["metrics"]["train"]["examples"]
     assert len(list((out / "data").glob("target-limited-*"))) == 1
     assert (out / "sources.png").stat().st_size > 0 and "2-class source" in (out / "sources.md").read_text()
+    assert records == [[]]
+    markdown = (out / "sources.md").read_text()
+    assert "Measured on: " in markdown
+    assert "Settings other than the `smoke` profile's: `real_audio=off`." in markdown
