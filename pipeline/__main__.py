@@ -266,6 +266,7 @@ def cmd_run(args) -> int:
     from pipeline import cli_errors, local_runner, report
     from pipeline.pipeline import create_pipeline
     total = len(create_pipeline(config).components)
+    measured_on = machine.machine()   # the code and host the run starts with
     print(f"Running the {config.profile} profile: {config.clip_duration_s:g} s clips, "
           f"source {config.source_train_clips}/{config.source_eval_clips} clips, target "
           f"{config.target_train_clips}/{config.target_eval_clips} clips, method {config.method}, "
@@ -303,10 +304,13 @@ def cmd_run(args) -> int:
         absl_logger.setLevel(logging.ERROR)
         absl_logger.propagate = True
     wall = time.time() - start
-    summary = report.build_report(config, wall_seconds=wall, machine=machine.machine())
+    summary = report.build_report(config, wall_seconds=wall, machine=measured_on)
     path = report.write_report(summary, report.report_directory(config, summary["run_id"]))
     print("\n" + report.render_markdown(summary))
     print(f"Report written to {path} (+ report.json, report.png); wall time {wall:.0f} s")
+    warning = report.real_audio_warning(summary)
+    if warning:
+        print(warning, flush=True)
     return 0
 
 

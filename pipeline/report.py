@@ -162,10 +162,50 @@ def _real_section(run, config: PipelineConfig) -> Dict:
     gate = run.output("RealAudioGate", "real_blessing")
     backgrounds = sorted({k.split(",")[0][len("scene="):] for m in models.values() for k in m
                           if k.startswith("scene=")})
-    return {"evaluated": True, "data": json.loads(examples.properties.get("generation", "{}")),
-            "models": models, "backgrounds": backgrounds,
-            "threshold": config.real_accuracy_threshold,
-            "gate_reason": gate.properties.get("reason") if gate else None}
+    section = {"evaluated": True, "data": json.loads(examples.properties.get("generation", "{}")),
+               "models": models, "backgrounds": backgrounds,
+               "threshold": config.real_accuracy_threshold,
+               "gate_reason": gate.properties.get("reason") if gate else None}
+    if "transfer" in models and "scratch" in models:
+        section["gain_pp"] = 100.0 * (models["transfer"]["overall"]["binary_accuracy"]
+                                      - models["scratch"]["overall"]["binary_accuracy"])
+    if "transfer" in models:
+        section["transfer_fires_in"] = firing_backgrounds(models["transfer"], backgrounds)
+    return section
+
+
+# A model that tags at least this share of a background's event-free excerpts as the event
+# would fire most of the time where that background is common: the report warns about it.
+FIRING_FALSE_ALARMS = 0.5
+
+
+def firing_backgrounds(slices: Dict, backgrounds: List[str]) -> Dict[str, float]:
+    """The real backgrounds in which a model tags at least :data:`FIRING_FALSE_ALARMS` of the
+    excerpts without an event as the event: background -> false-alarm rate."""
+    rates = {bg: _rate(slices, f"label=0,scene={bg}", negatives=True) for bg in backgrounds}
+    return {bg: rate for bg, rate in rates.items()
+            if rate is not None and rate >= FIRING_FALSE_ALARMS}
+
+
+def real_audio_warning(report: Dict) -> Optional[str]:
+    """One console line when the real recordings speak against the transfer model (it is below
+    the scratch model there, or it fires on most event-free excerpts of a background), else None."""
+    real = report.get("real") or {}
+    if not real.get("evaluated") or "transfer" not in real.get("models", {}):
+        return None
+    below = real.get("gain_pp") is not None and real["gain_pp"] < 0
+    firing = real.get("transfer_fires_in") or {}
+    if not (below or firing):
+        return None
+    accuracy = real["models"]["transfer"]["overall"]["binary_accuracy"]
+    line = f"Warning: on real recordings the transfer model scores {100 * accuracy:.1f} %"
+    if below:
+        line += f", {-real['gain_pp']:.1f} points below the scratch model"
+    if firing:
+        line += (f"{',' if below else ''} and tags most event-free excerpts as "
+                 f"{report.get('target_class', 'the event')} in " + ", ".join(
+                     f"{bg} ({100 * rate:.0f} %)" for bg, rate in firing.items()))
+    return line + " (the report's section 'On real recordings')"
 
 
 def _rate(slices: Dict, key: str, negatives: bool = False) -> Optional[float]:
@@ -321,6 +361,15 @@ def _real_markdown(real: Dict, target_data: str = "embedded") -> List[str]:
                      f"{overall.get('auc', float('nan')):.3f} | "
                      f"{_pct(_rate(slices, 'label=0', negatives=True))} | "
                      f"{_pct(_rate(slices, 'label=1'))} |")
+    if real.get("gain_pp") is not None:
+        lines += ["", f"**Gain of transfer over scratch on real recordings: {real['gain_pp']:+.1f} "
+                  "percentage points** (on the synthetic test set: see above)."]
+    if real.get("transfer_fires_in"):
+        lines += ["", "**Warning: the transfer model tags most excerpts without an event as "
+                  f"{', '.join(data.get('classes') or ['the event'])} in "
+                  + ", ".join(f"{bg} ({_pct(rate)} %)" for bg, rate in
+                              real["transfer_fires_in"].items())
+                  + "**: where such sounds are common it would fire most of the time."]
     names = list(real["models"])
     lines += ["", "False alarms (share of excerpts without an event tagged as one) and detected "
               "events per background, %, and the ROC AUC within each background (excerpts with "

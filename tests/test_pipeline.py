@@ -122,6 +122,20 @@ def test_the_real_branch_scores_both_models_on_real_recordings_and_reports_it(ru
     text = open(os.path.join(folder, "report.md")).read()
     assert "## On real recordings" in text and "| birdsong |" in text
     assert "transfer AUC" in text and "scratch AUC" in text       # AUC within each background
+    # the real-audio gain and the backgrounds where the pushed model would fire most of the time
+    real_accuracy = {n: real["models"][n]["overall"]["binary_accuracy"] for n in real["models"]}
+    assert real["gain_pp"] == pytest.approx(100 * (real_accuracy["transfer"] - real_accuracy["scratch"]))
+    assert "Gain of transfer over scratch on real recordings" in text
+    false_alarms = {bg: 1 - real["models"]["transfer"][f"label=0,scene={bg}"]["binary_accuracy"]
+                    for bg in real["backgrounds"]}
+    firing = {bg: rate for bg, rate in false_alarms.items() if rate >= 0.5}
+    assert real["transfer_fires_in"] == pytest.approx(firing)
+    warning = report_module.real_audio_warning(report)
+    if firing or real["gain_pp"] < 0:
+        assert warning.startswith("Warning: on real recordings the transfer model scores")
+        assert all(bg in warning and bg in text for bg in firing)
+    else:
+        assert warning is None
     assert os.path.exists(os.path.join(folder, "real.png"))
     gate = first.output("RealAudioGate", "real_blessing")
     assert gate.properties["blessed"] == 1
