@@ -144,6 +144,7 @@ def build_report(config: PipelineConfig, run_id: Optional[str] = None,
     report["pushed"] = bool(pushed and pushed.properties.get("pushed") == 1)
     report["pushed_path"] = pushed.properties.get("pushed_destination") if report["pushed"] else None
     report["pushed_version"] = pushed.properties.get("pushed_version") if report["pushed"] else None
+    report["already_served"] = bool(report["pushed"] and pushed.properties.get("already_served") == 1)
     return report
 
 
@@ -301,7 +302,9 @@ def render_markdown(report: Dict) -> str:
                             report.get("target_data", "embedded"))
     lines += ["", "## Gate and push", "",
               f"- blessed: **{'yes' if report['blessed'] else 'no'}** - {report.get('blessing_reason', '')}",
-              f"- pushed: {'yes' if report['pushed'] else 'no'}"]
+              f"- pushed: {'yes' if report['pushed'] else 'no'}"
+              + (" (the same model was already the served version: not copied again)"
+                 if report.get("already_served") else "")]
     if report["pushed"]:
         lines.append(f"- model path: `{report['pushed_path']}` (version {report['pushed_version']})")
     lines += ["", "![accuracies](report.png)", ""]

@@ -71,6 +71,20 @@ def test_versions_increase_even_within_one_second(tmp_path):
         publish.publish_version(model, base, "1001")
 
 
+def test_the_served_version_is_found_only_for_the_same_files(tmp_path):
+    base = str(tmp_path / "b")
+    model = _model_folder(str(tmp_path / "m"))
+    assert publish.served_version_of(model, base) is None            # nothing served yet
+    publish.publish_version(model, base, "1000")
+    assert publish.served_version_of(model, base) == "1000"
+    other = _model_folder(str(tmp_path / "other"))
+    with open(os.path.join(other, "variables", "extra"), "w") as handle:
+        handle.write("a retrained model differs somewhere")
+    assert publish.served_version_of(other, base) is None
+    publish.publish_version(other, base, "1001")
+    assert publish.served_version_of(model, base) is None            # only the newest counts
+
+
 def _run_argv(out, own):
     return [sys.executable, "-m", "pipeline", "run", "--profile", "smoke", "--output-dir",
             str(out), "--set", "real_audio=off", "--target-data", own, "--target-class",

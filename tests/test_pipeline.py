@@ -27,8 +27,8 @@ def _latest(output_dir):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, real_fixture_set):
     """First run, a run with an unreachable real-audio threshold and a two-class source task
-    (multi-class pre-training), and a run with a new seed and an unreachable accuracy threshold,
-    in one pipeline root;
+    (multi-class pre-training), a run with a new seed and an unreachable accuracy threshold, and
+    the first run's settings again, in one pipeline root;
     every run evaluates on the real-audio set built from the fixture packages."""
     out = tmp_path_factory.mktemp("e2e")
     real = ("--set", f"real_audio={real_fixture_set[0]}", "--set", "real_excerpts=1")
@@ -42,6 +42,9 @@ def runs(tmp_path_factory, real_fixture_set):
     # after the RealAudioGate's refusal: the baseline must still be the first run's model
     assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.0") == 0
     results["strict"] = _latest(out)[1]
+    # the first settings again: the same model, judged against itself, already served
+    assert _run(out, *real) == 0
+    results["again"] = _latest(out)[1]
     return out, results
 
 
@@ -191,6 +194,21 @@ def test_new_seed_gives_a_candidate_judged_against_the_blessed_baseline_and_not_
     assert "blessed: **no**" in text and "pushed: no" in text
     # the reason names the metric, the slice, the value and the bound it missed
     assert re.search(r"binary_accuracy \(overall\) = [01]\.\d{4}, needs >= 1", text), text
+
+
+def test_a_rerun_of_the_served_model_is_recorded_as_pushed_but_not_copied_again(runs):
+    out, results = runs
+    first, again = results["first"], results["again"]
+    assert (again.output("TransferTrainer", "model").uri
+            == first.output("TransferTrainer", "model").uri)           # reused, not retrained
+    pushed, before = again.output("Pusher", "pushed_model"), first.output("Pusher", "pushed_model")
+    assert pushed.properties["pushed"] == 1 and pushed.properties["already_served"] == 1
+    assert pushed.properties["pushed_version"] == before.properties["pushed_version"]
+    serving_dir = os.path.join(str(out), "serving", "glassbreak_tagger")
+    assert os.listdir(serving_dir) == [before.properties["pushed_version"]]
+    folder, report = _report(out, again)
+    assert report["already_served"] is True
+    assert "not copied again" in open(os.path.join(folder, "report.md")).read()
 
 
 def test_the_baseline_is_the_model_last_pushed_not_one_a_gate_refused(runs):

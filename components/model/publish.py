@@ -9,6 +9,7 @@ caller falls back to copying ``saved_model.pb`` last, as TFX's own Pusher does.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -69,3 +70,29 @@ def publish_version(model_dir: str, base_dir: str, version: str) -> str:
     _fsync_tree(partial)
     os.rename(partial, final)
     return final
+
+
+def tree_digest(folder: str) -> str:
+    """SHA-256 over a folder's relative file paths and their bytes (sorted): equal digests, the
+    same SavedModel."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            digest.update(os.path.relpath(path, folder).encode() + b"\0")
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def served_version_of(model_dir: str, base_dir: str) -> Optional[str]:
+    """The newest version of ``base_dir`` (the one TF Serving serves) when it holds exactly
+    ``model_dir``'s files, else None: pushing the same model again would only add a copy."""
+    existing = versions(base_dir)
+    if not existing:
+        return None
+    newest = os.path.join(base_dir, str(existing[-1]))
+    return str(existing[-1]) if tree_digest(newest) == tree_digest(model_dir) else None
