@@ -263,7 +263,7 @@ def cmd_run(args) -> int:
     config = schema_for_clip(config)   # the only write before the run: after every check
     from absl import logging as absl_logging
     from components.model import machine
-    from pipeline import cli_errors, local_runner, report
+    from pipeline import cli_errors, configs, local_runner, report
     from pipeline.pipeline import create_pipeline
     total = len(create_pipeline(config).components)
     measured_on = machine.machine()   # the code and host the run starts with
@@ -278,6 +278,8 @@ def cmd_run(args) -> int:
                                              " (NOT disjoint from the other task's scenes)"),
               flush=True)
     print(f"Pipeline root {config.pipeline_root}; ML Metadata {config.metadata_path}", flush=True)
+    for line in configs.setting_warnings(config):
+        print(line, flush=True)
     absl_logging.set_verbosity(absl_logging.INFO)
     handler = StageProgress(total)
     absl_logger = logging.getLogger("absl")

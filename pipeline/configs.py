@@ -333,6 +333,16 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
     return validate_config(dataclasses.replace(_BY_NAME[profile], **values))
 
 
+def setting_warnings(config: PipelineConfig) -> List[str]:
+    """One line per setting whose measured cost a user should hear about before a run."""
+    warnings = []
+    if config.clip_mean:
+        warnings.append("warning: clip_mean=1 breaks the event onsets (tag --events, the report's "
+                        "'Where in the clip'): synthetic ER above 2 with it, 0.15-0.21 without "
+                        "(docs/results.md, 'Per-clip mean with one- and five-class sources')")
+    return warnings
+
+
 # Settings that decide where a run writes and what it may use, not what it computes.
 PLACEMENT_SETTINGS = ("output_dir", "pipeline_root_dir", "serving_base_dir", "pipeline_name",
                       "model_name", "beam_pipeline_args", "beam_worker_image", "trainer_cpu",

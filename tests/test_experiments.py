@@ -268,6 +268,12 @@ def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote(
     assert configs.changed_settings("quick", json.loads(json.dumps(recorded))) == {"clip_mean": 1}
 
 
+def test_a_setting_with_a_measured_cost_is_named_before_the_run():
+    assert configs.setting_warnings(configs.get_config("quick")) == []
+    [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=1))
+    assert line.startswith("warning: clip_mean=1 breaks the event onsets")
+
+
 def test_a_real_summary_averages_only_the_figures_every_run_has():
     old = {"accuracy": 0.5, "auc": 0.6}                       # scored before auc:<scene>
     new = {"accuracy": 0.7, "auc": 0.8, "auc:rain": 0.9, "auc:wind": None}
