@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.audio import corpus, examples, features, mixing
-from components.model import tagger, serving, training
+from components.model import localize, serving, tagger, training
 from components.tfx import schema, trainer_stage, trainer_target
 from pipeline import configs
 from components.audio.audio_io import SAMPLE_RATE
@@ -349,13 +349,49 @@ def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():
     result = training.train_stage(x, y, None, None, training.StageConfig(
         epochs=1, batch_size=4, clip_mean=True))
     model = result["model"]
-    assert tagger.has_clip_mean(model)
+    assert tagger.clip_mean_of(model) == 1
     offset = x + rng.standard_normal((1, 1, 20)).astype(np.float32) * 5.0   # a channel colour
     np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(offset, verbose=0),
                                atol=1e-5)
     with pytest.raises(tagger.TransferError, match="clip_mean=1, this stage has clip_mean=0"):
         training.train_stage(x, y, None, None, training.StageConfig(
             method="parallel_low", epochs=1, batch_size=4), model)
+    with pytest.raises(tagger.TransferError, match="clip_mean=1, this stage has clip_mean=2"):
+        training.train_stage(x, y, None, None, training.StageConfig(
+            method="parallel_low", epochs=1, batch_size=4, clip_mean=2), model)
+
+
+def test_a_running_clip_mean_ignores_a_steady_offset_and_keeps_every_frame_causal(tmp_path):
+    """clip_mean=2: each frame minus the mean of the frames so far. A channel colour vanishes as
+    with the whole-clip mean, but a frame's running probability no longer depends on later
+    frames (the whole-clip mean carries an event into the frames before it)."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((8, 30, 20)).astype(np.float32)
+    model = training.train_stage(x, np.arange(8) % 2, None, None, training.StageConfig(
+        epochs=1, batch_size=4, clip_mean=2))["model"]
+    assert tagger.clip_mean_of(model) == 2
+    offset = x + rng.standard_normal((1, 1, 20)).astype(np.float32) * 5.0
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(offset, verbose=0),
+                               atol=1e-5)
+    every_frame = localize.frame_tagger(model)
+    later_event = x.copy()
+    later_event[:, 20:] += 4.0                  # something happens from frame 20 on
+    before, after = np.asarray(every_frame(x)), np.asarray(every_frame(later_event))
+    np.testing.assert_array_equal(before[:, :20], after[:, :20])
+    assert np.abs(before[:, 20:] - after[:, 20:]).max() > 1e-3
+    np.testing.assert_allclose(before[:, -1], model.predict(x, verbose=0), atol=1e-6)
+    whole_clip = training.train_stage(x, np.arange(8) % 2, None, None, training.StageConfig(
+        epochs=1, batch_size=4, clip_mean=1))["model"]
+    frames = localize.frame_tagger(whole_clip)     # the whole-clip mean is not causal
+    assert np.abs(np.asarray(frames(x))[:, :20] - np.asarray(frames(later_event))[:, :20]).max() > 1e-4
+    path = str(tmp_path / "Format-Serving")          # served with its layer, signatures and all
+    serving.export_tagger(model, path, CLIP_S)
+    assert tagger.clip_mean_of(serving.load_keras_tagger(path)) == 2
+    loaded = tf.saved_model.load(path)
+    wave = np.random.default_rng(5).uniform(-0.3, 0.3, (2, features.clip_samples(CLIP_S)))
+    clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
+    running = serving.call_signature(loaded, "localize_waveform", wave.astype(np.float32))
+    np.testing.assert_allclose(running["frame_probability"][:, -1], clip["probability"], atol=1e-6)
 
 
 def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_scaled_source):

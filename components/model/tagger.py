@@ -163,16 +163,33 @@ class ClipMeanSubtraction(keras.layers.Layer):
         return inputs - keras.ops.mean(inputs, axis=1, keepdims=True)
 
 
+@keras.saving.register_keras_serializable(package="fewshot")
+class RunningMeanSubtraction(keras.layers.Layer):
+    """Subtract from each frame the mean of the frames up to and including it (a causal
+    cepstral mean normalisation): a steady background colour or channel becomes zero, and no
+    frame depends on later ones, so the running probability of every frame stays causal (the
+    whole-clip mean carries an event into the frames before it)."""
+
+    def call(self, inputs):
+        count = keras.ops.cumsum(keras.ops.ones_like(inputs[:, :, :1]), axis=1)
+        return inputs - keras.ops.cumsum(inputs, axis=1) / count
+
+
+# clip_mean setting -> (layer class, layer name); 0: no mean subtraction (the paper)
+CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
+                    2: (RunningMeanSubtraction, "clip_mean_running")}
+
+
 def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
-                 n_classes: int = 1, clip_mean: bool = False, front_end: str = "lstm"
+                 n_classes: int = 1, clip_mean: int = 0, front_end: str = "lstm"
                  ) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
     ``n_classes`` sigmoid outputs (more than one: a multi-class source model). ``clip_mean``
-    puts :class:`ClipMeanSubtraction` (layer ``clip_mean``) before the standardisation (not in
-    the paper; an option measured against real recordings). ``front_end``: see the module
-    docstring.
+    1 puts :class:`ClipMeanSubtraction` (layer ``clip_mean``), 2 :class:`RunningMeanSubtraction`
+    (layer ``clip_mean_running``) before the standardisation (not in the paper; options measured
+    against real recordings). ``front_end``: see the module docstring.
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
@@ -181,7 +198,13 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
     if front_end not in FRONT_ENDS:
         raise ValueError(f"unknown front_end {front_end!r}; expected one of {FRONT_ENDS}")
     inputs = keras.Input(shape=(frames, N_MFCC), name="mfcc")
-    features = ClipMeanSubtraction(name="clip_mean")(inputs) if clip_mean else inputs
+    if int(clip_mean) not in (0, *CLIP_MEAN_LAYERS):
+        raise ValueError(f"clip_mean must be 0, 1 or 2, got {clip_mean!r}")
+    if int(clip_mean):
+        layer_class, layer_name = CLIP_MEAN_LAYERS[int(clip_mean)]
+        features = layer_class(name=layer_name)(inputs)
+    else:
+        features = inputs
     normalized = keras.layers.Normalization(axis=-1, name="normalize")(features)
     if method == "parallel_low":
         fixed = low_level(normalized, front_end, seed + 10, SOURCE_SUFFIX)
@@ -220,10 +243,10 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
         raise TransferError(f"method {method!r}: the base model has front_end="
                             f"{front_end_of(source)!r}, this stage has front_end="
                             f"{target_front_end!r}; both stages need the same front end")
-    if copies and has_clip_mean(source) != has_clip_mean(target):
+    if copies and clip_mean_of(source) != clip_mean_of(target):
         raise TransferError(f"method {method!r}: the base model was trained with clip_mean="
-                            f"{int(has_clip_mean(source))}, this stage has clip_mean="
-                            f"{int(has_clip_mean(target))}; both stages need the same setting")
+                            f"{clip_mean_of(source)}, this stage has clip_mean="
+                            f"{clip_mean_of(target)}; both stages need the same setting")
     for target_name, source_name in copies.items():
         try:
             source_layer = source.get_layer(source_name)
@@ -263,9 +286,11 @@ def set_layer_weights(layer: keras.layers.Layer, weights: List[np.ndarray]) -> N
         layer.finalize_state()
 
 
-def has_clip_mean(model: keras.Model) -> bool:
-    """True when the tagger subtracts each clip's mean before standardising."""
-    return any(layer.name == "clip_mean" for layer in model.layers)
+def clip_mean_of(model: keras.Model) -> int:
+    """The tagger's ``clip_mean`` setting, read from its layers (0: none, 1: whole clip,
+    2: running)."""
+    names = {layer.name for layer in model.layers}
+    return next((setting for setting, (_, name) in CLIP_MEAN_LAYERS.items() if name in names), 0)
 
 
 def front_end_of(model: keras.Model) -> str:

@@ -29,7 +29,8 @@ class StageConfig:
     decision_threshold: float = 0.5
     validation_freq: int = 1     # evaluate the eval split every N epochs for the curves; 0: never
     classes: Tuple[str, ...] = ("event",)   # one output each (several: multi-class source)
-    clip_mean: bool = False      # subtract each clip's mean MFCC first (not in the paper)
+    clip_mean: int = 0           # 1: subtract each clip's mean MFCC first, 2: the mean of the
+                                 # frames so far (causal); not in the paper (tagger.build_tagger)
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
     front_end: str = "lstm"      # 'lstm' (the paper's network), 'conv' or 'conv_nobn' (tagger)
