@@ -272,6 +272,8 @@ def test_a_setting_with_a_measured_cost_is_named_before_the_run():
     assert configs.setting_warnings(configs.get_config("quick")) == []
     [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=1))
     assert line.startswith("warning: clip_mean=1 breaks the event onsets")
+    [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=2))
+    assert line.startswith("warning: clip_mean=2 breaks the event onsets")
 
 
 def test_a_real_summary_averages_only_the_figures_every_run_has():
