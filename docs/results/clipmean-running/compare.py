@@ -9,12 +9,12 @@ Usage (from the repository root):
 clip_mean=0: its sources.json only (its models are gone: no event scores); clip_mean=1 and 2: the
 study folders (sources.json / table1.json and each run's metrics.json with its event scores).
 """
+import importlib.util
 import json
 import os
 import sys
 
 import numpy as np
-from scipy import stats
 
 ROWS = {"scratch_limited": ("", "scratch"), "parallel_low": ("babycry", "parallel_low")}
 
@@ -36,15 +36,19 @@ def events(run):
     return json.load(open(path)).get("events", {}).get("overall")
 
 
-def paired(a, b):
-    diff = np.asarray(b) - np.asarray(a)
-    return diff.mean(), stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+def _clip_mean_comparison():
+    """docs/results/sources-clipmean/compare.py, for its paired() and FIGURES."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sources-clipmean",
+                        "compare.py")
+    spec = importlib.util.spec_from_file_location("sources_clipmean_compare", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-FIGURES = (("synthetic %", lambda r: 100 * r["accuracy"], "{:.1f}"),
-           ("real %", lambda r: 100 * r["real"]["accuracy"], "{:.1f}"),
-           ("real AUC", lambda r: r["real"]["auc"], "{:.3f}"),
-           ("real false alarms %", lambda r: 100 * r["real"]["false_alarms"], "{:.1f}"),
+_BASE = _clip_mean_comparison()
+paired = _BASE.paired
+FIGURES = _BASE.FIGURES + (
            ("onsets ER (synthetic)", lambda r: (events(r) or {}).get("error_rate"), "{:.2f}"),
            ("onsets F1 % (synthetic)", lambda r: 100 * (events(r) or {}).get("f1", np.nan),
             "{:.1f}"))
