@@ -87,8 +87,9 @@ class PipelineConfig:
     decision_threshold: float = 0.5
     clip_mean: int = 0                     # 1: subtract each clip's mean MFCC before the
                                            # standardisation, 2: at each frame the mean of the
-                                           # frames so far (causal: keeps the event onsets);
-                                           # both stages; not in the paper
+                                           # frames so far (causal, yet the event onsets
+                                           # still fail: docs/results.md); both stages; not
+                                           # in the paper
     standardize: int = 0                   # 1: standardise each MFCC coefficient with the
                                            # training data's mean/variance in models trained
                                            # from scratch (not in the paper, which feeds the
