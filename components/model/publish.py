@@ -94,5 +94,5 @@ def served_version_of(model_dir: str, base_dir: str) -> Optional[str]:
     existing = versions(base_dir)
     if not existing:
         return None
-    newest = os.path.join(base_dir, str(existing[-1]))
-    return str(existing[-1]) if tree_digest(newest) == tree_digest(model_dir) else None
+    newest = str(existing[-1])
+    return newest if tree_digest(os.path.join(base_dir, newest)) == tree_digest(model_dir) else None

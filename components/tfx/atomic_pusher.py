@@ -38,16 +38,13 @@ class AtomicPusherExecutor(pusher_executor.Executor):
         if publish.is_local(base):
             for name in publish.remove_partial_versions(base):
                 logging.warning("Removed %s, left by a push that did not finish", name)
-            served = publish.served_version_of(model_path, base)
-            if served is not None:   # a rerun of a pushed model: it is served already
-                io_utils.copy_dir(model_path, model_push.uri)
-                self._MarkPushed(model_push, pushed_destination=os.path.join(base, served),
-                                 pushed_version=served)
+            version = publish.served_version_of(model_path, base)
+            if version is not None:   # a rerun of a pushed model: it is served already
+                serving_path = os.path.join(base, version)
                 model_push.set_int_custom_property("already_served", 1)
-                logging.info("Model already served as version %s; not copied again", served)
-                return
-            version = publish.next_version(base)
-            serving_path = publish.publish_version(model_path, base, version)
+            else:
+                version = publish.next_version(base)
+                serving_path = publish.publish_version(model_path, base, version)
         else:   # no atomic folder rename on object stores: saved_model.pb last, as TFX does
             version = publish.next_version("")
             serving_path = os.path.join(base, version)
