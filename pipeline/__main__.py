@@ -332,6 +332,9 @@ def _check_synthesize_args(args) -> None:
             and 0.5 <= args.clip_duration_s <= configs.MAX_CLIP_DURATION_S):
         raise UsageError(f"--clip-duration-s {args.clip_duration_s}: expected 0.5 to "
                          f"{configs.MAX_CLIP_DURATION_S:g} s")
+    if args.decoys and args.task != "target":
+        raise UsageError(f"--decoys: only for --task target (the few-shot task), not "
+                         f"{args.task}")
     if args.recipe_mode == "dcase2017" and args.clip_duration_s != configs.MAX_CLIP_DURATION_S:
         raise UsageError("--recipe-mode dcase2017 needs --clip-duration-s 30 (the reference's "
                          "clips)")
@@ -358,7 +361,8 @@ def cmd_synthesize(args) -> int:
             args.task, args.data, args.corpus_seed, args.train_clips, args.eval_clips,
             args.train_seed, args.eval_seed, args.clip_duration_s, augment=args.augment,
             classes=args.classes or ",".join(DEFAULT_TASK_CLASSES[args.task]),
-            recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening)
+            recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening,
+            decoys=args.decoys)
     except audio_io.AudioDataError:
         raise
     except ValueError as err:   # an unknown or mis-cased class, a malformed class list
@@ -458,6 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--beam-arg", action="append", default=None)
     syn.add_argument("--augment", action="store_true",
                      help="augment the train split as the pipeline does (recorded per recipe)")
+    syn.add_argument("--decoys", action="store_true",
+                     help="task target: scatter grains of training events over half of the "
+                          "train clips, as the pipeline's decoys=1 does (recorded per recipe)")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.add_argument("--recipe-mode", choices=("default", "dcase2017"), default="default",

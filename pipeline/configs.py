@@ -57,6 +57,9 @@ class PipelineConfig:
     eval_seed: int = 1000                  # fixes the test mixtures
     num_shards: int = 2
     augment: int = 0                       # 1: seeded augmentation of the training mixtures
+    decoys: int = 0                        # 1: grains of the target's training events scattered
+                                           # over half of its training clips, with or without
+                                           # an event (components.audio.decoys)
                                            # (off: measured worse on real recordings, with and
                                            # without the background colour; corpus card)
     recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
@@ -193,7 +196,9 @@ class PipelineConfig:
                            classes=self.target_class, paired_data=self.source_data,
                            train_clips=self.target_train_clips,
                            eval_clips=self.target_eval_clips, train_seed=self.train_seed + 1,
-                           eval_seed=self.eval_seed, excerpts=1)}
+                           eval_seed=self.eval_seed, excerpts=1,
+                           # only when set: the ExampleGen's cache key stays as before
+                           **({"decoys": 1} if self.decoys else {}))}
         if self.real_audio_data:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
@@ -266,7 +271,7 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("augment", 0, 1), ("clip_mean", 0, 2), ("standardize", 0, 1), ("bg_screening", 0, 1))
+    ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2), ("standardize", 0, 1), ("bg_screening", 0, 1))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),

@@ -219,7 +219,8 @@ class Study:
                                          train_seed, self.config.eval_seed,
                                          self.config.clip_duration_s,
                                          augment=bool(self.config.augment),
-                                         classes=spec.classes, scenes=spec.scenes)
+                                         classes=spec.classes, scenes=spec.scenes,
+                                         decoys=bool(self.config.decoys) and task == "target")
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()

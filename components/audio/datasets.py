@@ -15,6 +15,7 @@ import dataclasses
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.audio import augmentation, corpus, dcase, mixing
+from components.audio import decoys as decoy_draws
 from components.audio.audio_io import AudioDataError
 from components.audio.records import DEFAULT_TASK_CLASSES, PAPER_TASK_SCENES, SourceData
 
@@ -138,7 +139,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   excerpts: int = 1, augment: bool = False,
                   classes: Optional[Sequence[str]] = None,
                   scenes: Optional[Sequence[str]] = None,
-                  recipe_mode: str = "default") -> Dict[str, List[mixing.Recipe]]:
+                  recipe_mode: str = "default", decoys: bool = False
+                  ) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -148,7 +150,10 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     test records at every EBR over ``excerpts`` excerpts of every test background, plus as many
     excerpts without an event (the clip counts are not used). ``augment`` gives every ``train``
     recipe an augmentation drawn from ``train_seed`` (components.audio.augmentation); test sets
-    are never augmented. ``recipe_mode='dcase2017'``: the reference synthesizer's draws
+    are never augmented. ``decoys`` (task ``target`` only) gives about half of the ``train``
+    recipes, with and without an event, a decoy drawn from ``train_seed``: grains of a training
+    event of the task's class scattered over the clip (components.audio.decoys); test sets never
+    have one. ``recipe_mode='dcase2017'``: the reference synthesizer's draws
     (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
     seeds and scenes given here are not used) for the source and target tasks.
     """
@@ -171,17 +176,30 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                                                         task, classes)
         recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
                                                    classes)
-        if augment and "train" in recipes:
-            recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
-        return recipes
+        return _train_extras(recipes, data, task, classes, train_seed, augment, decoys)
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
                                                train_clips, train_seed, clip_duration_s)
     recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
                                           eval_clips, eval_seed, clip_duration_s)
-    if augment and "train" in recipes:
+    return _train_extras(recipes, data, task, classes, train_seed, augment, decoys)
+
+
+def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, task: str,
+                  classes: Sequence[str], train_seed: int, augment: bool, decoys: bool
+                  ) -> Dict[str, List[mixing.Recipe]]:
+    """The ``train`` split's augmentation and decoys (see :func:`split_recipes`)."""
+    if decoys and task != "target":
+        raise ValueError(f"decoys are for the target task's training clips, not task {task!r}")
+    if "train" not in recipes:
+        return recipes
+    if augment:
         recipes["train"] = augmentation.augment_recipes(recipes["train"], train_seed)
+    if decoys:
+        events = [e for c in classes for e in data.events_of("train", c)]
+        recipes["train"] = decoy_draws.add_decoys(recipes["train"], events, train_seed,
+                                                  mixing.EBRS_DB)
     return recipes
 
 
@@ -197,7 +215,8 @@ class TaskPlan:
 def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_clips: int,
               train_seed: int, eval_seed: int, clip_duration_s: float, excerpts: int = 1,
               augment: bool = False, classes: str = "", paired_data: str = "",
-              recipe_mode: str = "default", bg_screening: bool = True) -> TaskPlan:
+              recipe_mode: str = "default", bg_screening: bool = True,
+              decoys: bool = False) -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -214,7 +233,7 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
         scenes, disjoint = tuple(source.scenes()), False
     recipes = split_recipes(source, task, train_clips, eval_clips, train_seed, eval_seed,
                             clip_duration_s, excerpts, augment, classes=class_list,
-                            scenes=scenes, recipe_mode=recipe_mode)
+                            scenes=scenes, recipe_mode=recipe_mode, decoys=decoys)
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 

@@ -16,7 +16,9 @@ the recipe lists the first present event in its ``event_*`` fields, the others i
 ``more_events``, and the task's ``classes`` with their 0/1 ``labels``.
 A recipe with an ``augmentation`` (training splits; components.audio.augmentation) also has its
 background coloured and its event reverberated/muffled before the scaling, and the mixture shaped
-and levelled after it.
+and levelled after it. A recipe with a ``decoy`` (training splits of the target task;
+components.audio.decoys) has grains of an event of its class scattered over its background
+before any event is scaled against it.
 
 ``dcase2017_recipes`` (recipe mode ``dcase2017``) reproduces the reference synthesizer's draws
 exactly instead, quirks included; see its docstring.
@@ -29,7 +31,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from components.audio import augmentation
+from components.audio import augmentation, decoys
 from components.audio.audio_io import SAMPLE_RATE, AudioDataError
 from components.audio.records import BackgroundRecord, EventRecord, SourceData
 
@@ -67,11 +69,13 @@ class Recipe:
     labels: Optional[List[int]] = None    # 1 where that class is present in the clip
     more_events: Optional[List[dict]] = None   # events after the first, same keys (EVENT_KEYS)
     mode: Optional[str] = None            # 'dcase2017': cut and mix as the reference does
+    decoy: Optional[dict] = None          # see components.audio.decoys; None: no decoy
 
     def to_json(self) -> str:
         fields = dataclasses.asdict(self)
-        if fields["mode"] is None:   # default-mode recipes keep their earlier JSON
-            del fields["mode"]
+        for key in ("mode", "decoy"):   # recipes without them keep their earlier JSON
+            if fields[key] is None:
+                del fields[key]
         return json.dumps(fields, sort_keys=True)
 
     @classmethod
@@ -375,6 +379,8 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
     aug = recipe.augmentation
     if aug:
         bg = augmentation.augment_background(bg, aug)
+    if recipe.decoy:
+        bg = bg + _decoy_audio(recipe.decoy, load, bg, recipe.bg_uri)
     if not recipe.label and recipe.mode == "dcase2017":   # the reference: 0.2 * bg, as it is
         return ANTI_CLIPPING_FACTOR * bg.astype(np.float64), result
     if not recipe.label:
@@ -392,6 +398,18 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
                               in zip(recipe.more_events, placed[1:])]
     mixture = mix_events(bg, placed)
     return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
+
+
+def _decoy_audio(decoy: dict, load: Callable[[str], np.ndarray], bg: np.ndarray,
+                 bg_name: str) -> np.ndarray:
+    """The decoy's grains over the clip, each as loud as in its event at the decoy's EBR."""
+    event_file = load(decoy["event_uri"])
+    event = event_file[int(decoy["segment_start_s"] * SAMPLE_RATE):
+                       int(decoy["segment_end_s"] * SAMPLE_RATE)]
+    if len(event) == 0:
+        raise AudioDataError(f"{decoy['event_uri']}: annotated segment is empty")
+    scale = event_scale(event, bg, decoy["ebr_db"], bg_name)
+    return scale * decoys.scatter_grains(event, len(bg), decoy["grains"], decoy["seed"])
 
 
 def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict],

@@ -32,6 +32,7 @@ def MixtureExampleGen(
     recipe_mode: tfx.dsl.components.Parameter[str] = "default",
     bg_screening: tfx.dsl.components.Parameter[int] = 1,
     data_version: tfx.dsl.components.Parameter[str] = "",
+    decoys: tfx.dsl.components.Parameter[int] = 0,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -44,10 +45,11 @@ def MixtureExampleGen(
     ``bg_screening``: 1 honours a DCASE folder's ``bg_screening.csv``. ``data_version``: what
     the data folders held when the pipeline was made (``datasets.data_version``); unused here,
     it is part of the cache key, so changed recordings are mixed again instead of reused.
+    ``decoys``: 1 gives the target task's training clips decoys (components.audio.decoys).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
-                              paired_data, recipe_mode, bool(bg_screening))
+                              paired_data, recipe_mode, bool(bg_screening), bool(decoys))
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -64,6 +66,7 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
+        "decoys": bool(decoys),
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version,
         "screened_out": len(source.screened_out),
