@@ -232,8 +232,9 @@ def cmd_real_audio(args) -> int:
 
 
 def schema_for_clip(config):
-    """A run whose clip length differs from its profile's committed schema gets a schema for its
-    clip written under the pipeline root (an explicit ``schema_path`` is used as given)."""
+    """A run whose clip length or number of MFCCs differs from its profile's committed schema
+    gets a schema for its clips written under the pipeline root (an explicit ``schema_path`` is
+    used as given)."""
     import dataclasses
     from components.tfx import schema
     from pipeline.cli_errors import UsageError
@@ -241,17 +242,18 @@ def schema_for_clip(config):
         if "://" not in config.schema_path and not os.path.isfile(config.schema_path):
             raise UsageError(f"setting schema_path={config.schema_path!r}: no such file")
         return config
-    wanted = schema.schema_text(config.frames, config.clip_duration_s)
+    wanted = schema.schema_text(config.frames, config.clip_duration_s, config.n_mfcc)
     with open(config.schema_file, "r", encoding="utf-8") as handle:
         if handle.read() == wanted:
             return config
-    path = os.path.join(config.pipeline_root, "schema", f"clip-{config.frames}-frames",
-                        "schema.pbtxt")
+    folder = f"clip-{config.frames}-frames" + (f"-{config.n_mfcc}-mfcc"
+                                               if config.n_mfcc != schema.N_MFCC else "")
+    path = os.path.join(config.pipeline_root, "schema", folder, "schema.pbtxt")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(wanted)
-    print(f"Schema for {config.clip_duration_s:g} s clips ({config.frames} frames): {path}",
-          flush=True)
+    print(f"Schema for {config.clip_duration_s:g} s clips ({config.frames} frames of "
+          f"{config.n_mfcc} MFCCs): {path}", flush=True)
     return dataclasses.replace(config, schema_path=path)
 
 
@@ -319,6 +321,7 @@ def cmd_run(args) -> int:
 def _check_synthesize_args(args) -> None:
     """The numbers of ``synthesize`` (UsageError naming the flag)."""
     import math
+    from components.audio import features
     from pipeline import configs
     from pipeline.cli_errors import UsageError
     checks = (("--train-clips", args.train_clips, 0), ("--eval-clips", args.eval_clips, 2),
@@ -332,6 +335,9 @@ def _check_synthesize_args(args) -> None:
             and 0.5 <= args.clip_duration_s <= configs.MAX_CLIP_DURATION_S):
         raise UsageError(f"--clip-duration-s {args.clip_duration_s}: expected 0.5 to "
                          f"{configs.MAX_CLIP_DURATION_S:g} s")
+    if not 1 <= args.n_mfcc <= features.N_MELS:
+        raise UsageError(f"--n-mfcc {args.n_mfcc}: expected a whole number from 1 to "
+                         f"{features.N_MELS} (the mel bands)")
     if args.decoys and args.task != "target":
         raise UsageError(f"--decoys: only for --task target (the few-shot task), not "
                          f"{args.task}")
@@ -378,7 +384,7 @@ def cmd_synthesize(args) -> int:
     try:
         beam_mixtures.run_mixture_job(plan.recipes, staging, plan.data.data_root,
                                       args.corpus_seed, args.num_shards, args.beam_arg or [],
-                                      write_wav=args.write_wav)
+                                      write_wav=args.write_wav, n_mfcc=args.n_mfcc)
         if os.path.isdir(output):
             shutil.rmtree(output)
         os.rename(staging, output)
@@ -462,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--beam-arg", action="append", default=None)
     syn.add_argument("--augment", action="store_true",
                      help="augment the train split as the pipeline does (recorded per recipe)")
+    syn.add_argument("--n-mfcc", type=int, default=20,
+                     help="MFCC coefficients per frame (the paper's 20; up to 128, the mel bands)")
     syn.add_argument("--decoys", action="store_true",
                      help="task target: scatter grains of training events over half of the "
                           "train clips, as the pipeline's decoys=1 does (recorded per recipe)")

@@ -24,6 +24,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from components.audio import datasets, examples
+from components.audio.features import N_MFCC
 from components.model import plots, serving
 from components.model.training import gate_auc, roc_auc
 from components.model.machine import describe_machine, machine
@@ -164,6 +165,11 @@ class Study:
         with open(path, "w") as handle:
             json.dump({"settings": settings}, handle, indent=1, sort_keys=True)
 
+    def _encoding(self) -> Dict:
+        """How the study's examples are encoded, where it differs from the paper (a key of its
+        data steps: a study resumed with another encoding refuses its earlier data)."""
+        return {"n_mfcc": self.config.n_mfcc} if self.config.n_mfcc != N_MFCC else {}
+
     def _finished(self, folder: str, made_from: Dict) -> Optional[Dict]:
         """The record of a finished step in ``folder``, or None (an interrupted step's folder is
         removed); StudyMismatch if it finished from something else than ``made_from``."""
@@ -207,8 +213,10 @@ class Study:
         """Write a dataset with the pipeline's Beam job (or reuse the study's finished one);
         returns its folder."""
         folder = os.path.join(self.out, "data", name)
+        with_decoys = bool(self.config.decoys) and task == "target" and train_clips > 0
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
-                     "eval_clips": eval_clips}
+                     "eval_clips": eval_clips, **self._encoding(),
+                     **({"decoys": 1} if with_decoys else {})}
         done = self._finished(folder, made_from)
         if done is not None:
             self._timed("data", done["result"]["seconds"])
@@ -220,13 +228,14 @@ class Study:
                                          self.config.clip_duration_s,
                                          augment=bool(self.config.augment),
                                          classes=spec.classes, scenes=spec.scenes,
-                                         decoys=bool(self.config.decoys) and task == "target")
+                                         decoys=with_decoys)
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()
         beam_mixtures.run_mixture_job(recipes, folder, data.data_root,
                                       self.config.corpus_seed, self.config.num_shards,
-                                      list(self.config.beam_pipeline_args))
+                                      list(self.config.beam_pipeline_args),
+                                      n_mfcc=self.config.n_mfcc)
         seconds = time.time() - start
         self._timed("data", seconds)
         clips = sum(len(r) for r in recipes.values())
@@ -245,7 +254,8 @@ class Study:
         if self.real is None:
             return None
         folder = os.path.join(self.out, "data", "real-test")
-        made_from = {"real_set": _manifest_digest(self.config.real_audio_data)}
+        made_from = {"real_set": _manifest_digest(self.config.real_audio_data),
+                     **self._encoding()}
         if self._finished(folder, made_from) is None:
             recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
                                              self.config.clip_duration_s,
@@ -254,7 +264,8 @@ class Study:
             start = time.time()
             beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
                                           self.config.corpus_seed, self.config.num_shards,
-                                          list(self.config.beam_pipeline_args))
+                                          list(self.config.beam_pipeline_args),
+                                          n_mfcc=self.config.n_mfcc)
             seconds = time.time() - start
             self._record_done(folder, made_from, {"clips": len(recipes["eval"]),
                                                   "seconds": seconds})
@@ -267,7 +278,8 @@ class Study:
         if self.real is None:
             return None
         if self._real_arrays is None:
-            self._real_arrays = examples.load_split(self.real_test(), "eval", self.config.frames)
+            self._real_arrays = examples.load_split(self.real_test(), "eval", self.config.frames,
+                                                    n_mfcc=self.config.n_mfcc)
         x, y, meta = self._real_arrays
         outputs = predict(serving_model_dir, x)
         decisions, scores = outputs["decision"], outputs["probability"]
@@ -292,7 +304,8 @@ class Study:
         if not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as handle:
-                handle.write(schema.schema_text(self.config.frames, self.config.clip_duration_s))
+                handle.write(schema.schema_text(self.config.frames, self.config.clip_duration_s,
+                                                self.config.n_mfcc))
         return path
 
     def train(self, name: str, stage: str, method: str, train_dir: str, eval_dir: str,
@@ -341,7 +354,8 @@ class Study:
         """Accuracy on the fixed target test set through the exported model, and per-EBR
         detection rates (positives only)."""
         if self._test_arrays is None:
-            self._test_arrays = examples.load_split(self.target_test(), "eval", self.config.frames)
+            self._test_arrays = examples.load_split(self.target_test(), "eval", self.config.frames,
+                                                    n_mfcc=self.config.n_mfcc)
         x, y, meta = self._test_arrays
         decisions = predict(serving_model_dir, x)["decision"]
         result = {"accuracy": float(np.mean(decisions == y))}
@@ -354,10 +368,10 @@ class Study:
 
 
 def class_aucs(serving_model_dir: str, examples_dir: str, frames: int,
-               classes: List[str]) -> Dict[str, float]:
+               classes: List[str], n_mfcc: int = N_MFCC) -> Dict[str, float]:
     """ROC AUC of each output of a (multi-class) source model on an Examples folder's eval split."""
     x, y, _ = examples.load_split(examples_dir, "eval", frames,
-                                  len(classes) if len(classes) > 1 else 0)
+                                  len(classes) if len(classes) > 1 else 0, n_mfcc=n_mfcc)
     scores = predict(serving_model_dir, x)["probability"]
     if len(classes) == 1:
         return {classes[0]: roc_auc(y, scores)}
@@ -732,7 +746,8 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
             source = study.train(f"s{k}-v{v_index}-source", "source", "scratch", source_dir,
                                  source_dir, model_seed)
             source["class_auc"] = class_aucs(source["serving_model_dir"], source_dir,
-                                             config.frames, variant.split(","))
+                                             config.frames, variant.split(","),
+                                             config.n_mfcc)
             print(f"[sources] seed {k + 1}: source model AUC per class on its test set: "
                   + ", ".join(f"{c} {a:.3f}" for c, a in source["class_auc"].items()),
                   flush=True)
@@ -877,10 +892,12 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     rule = localize.EventRule(threshold=config.decision_threshold)
     label = config.target_class
     started, measured_on = time.time(), machine()   # the code and host this study starts with
-    sets = {"synthetic": examples.load_split(study.target_test(), "eval", config.frames)}
+    sets = {"synthetic": examples.load_split(study.target_test(), "eval", config.frames,
+                                             n_mfcc=config.n_mfcc)}
     real_dir = study.real_test()
     if real_dir:
-        sets["real"] = examples.load_split(real_dir, "eval", config.frames)
+        sets["real"] = examples.load_split(real_dir, "eval", config.frames,
+                                           n_mfcc=config.n_mfcc)
     per_row: Dict[str, List[Dict]] = {row: [] for row in EVENT_ROWS}
     timelines = []
     for k in range(seeds):

@@ -115,6 +115,25 @@ def _run_job(embedded, out, seed):
     return sorted(glob.glob(os.path.join(str(out), "**", "*.*"), recursive=True))
 
 
+def test_the_job_writes_as_many_mfccs_as_asked_and_the_first_twenty_are_the_papers(embedded,
+                                                                                 tmp_path):
+    recipes = datasets.split_recipes(embedded, "target", 4, 2, 3, 77, 1.0)
+    for folder, n_mfcc in (("a", 20), ("b", 40)):
+        beam_mixtures.run_mixture_job(recipes, str(tmp_path / folder), embedded.data_root,
+                                      CORPUS_SEED, 1, [], n_mfcc=n_mfcc)
+    frames = features.n_frames(SAMPLE_RATE)
+    paper, _, _ = examples.load_split(str(tmp_path / "a"), "train", frames)
+    wide, _, _ = examples.load_split(str(tmp_path / "b"), "train", frames, n_mfcc=40)
+    assert paper.shape == (4, frames, 20) and wide.shape == (4, frames, 40)
+    np.testing.assert_array_equal(wide[..., :20], paper)     # the DCT is truncated, nothing else
+    with pytest.raises(ValueError, match=f"expected {frames} x 20"):
+        examples.load_split(str(tmp_path / "b"), "train", frames)
+    text = schema.schema_text(frames, 1.0, n_mfcc=40)
+    assert f"value_count {{ min: {frames * 40} max: {frames * 40} }}" in text
+    assert "n_mfcc=40" in text and schema.schema_text(frames, 1.0, 20) == schema.schema_text(
+        frames, 1.0)
+
+
 def test_same_seed_gives_byte_identical_tfrecords_and_recipes(embedded, tmp_path):
     first = _run_job(embedded, tmp_path / "a", seed=11)
     second = _run_job(embedded, tmp_path / "b", seed=11)

@@ -97,6 +97,38 @@ def test_three_signatures_agree(exported):
                                ["probability"], by_wave["probability"], atol=1e-6)
 
 
+def test_a_tagger_of_forty_mfccs_serves_forty_in_every_signature(exported, tmp_path):
+    x, y = _learnable_set(8, 1)
+    wide = np.concatenate([x, x], axis=-1)                       # 40 values per frame
+    model = training.train_stage(wide, y, None, None, training.StageConfig(
+        epochs=1, batch_size=4))["model"]
+    assert model.input_shape[-1] == 40
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(model, path, CLIP_S)
+    loaded = tf.saved_model.load(path)
+    info = serving.model_info(loaded)
+    assert info["n_mfcc"] == 40
+    assert serving.model_info(tf.saved_model.load(exported))["n_mfcc"] == 20
+    wave = 0.2 * np.random.default_rng(4).standard_normal(features.clip_samples(CLIP_S))
+    mfcc = features.mfcc(wave, n_mfcc=40)
+    recipe = mixing.Recipe("m0", "target", "eval", 0, 0, 0, CLIP_S, "bg", "home", "home01", 0.0)
+    serialized = examples.mixture_example(recipe, mfcc).SerializeToString()
+    by_mfcc = serving.call_signature(loaded, "predict_mfcc", mfcc[None])
+    by_example = serving.call_signature(loaded, "serving_default", [serialized])
+    by_wave = serving.call_signature(loaded, "predict_waveform", wave[None].astype(np.float32))
+    np.testing.assert_allclose(by_example["probability"], by_mfcc["probability"], atol=1e-4)
+    np.testing.assert_allclose(by_wave["probability"], by_mfcc["probability"], atol=1e-4)
+    with pytest.raises(Exception):
+        serving.call_signature(loaded, "predict_mfcc", mfcc[None, :, :20])
+
+
+def test_a_target_stage_refuses_a_source_model_of_another_number_of_mfccs(tmp_path, exported):
+    args = _fn_args(tmp_path, base_model=exported)              # the source reads 20 MFCCs
+    args.custom_config = dict(args.custom_config, n_mfcc=40)
+    with pytest.raises(tagger.TransferError, match="20 MFCCs per frame.*40"):
+        trainer_target.run_fn(args)
+
+
 def test_localize_gives_one_running_probability_per_frame_ending_at_the_clip_probability(exported):
     loaded = tf.saved_model.load(exported)
     y = (0.2 * np.random.default_rng(4).standard_normal((2, features.clip_samples(CLIP_S)))

@@ -1,6 +1,6 @@
 """``tf.train.Example`` encoding of mixtures and reading them back as arrays.
 
-Features: ``mfcc`` (float list, frames x 20, row-major), ``label`` (int64: any of the task's
+Features: ``mfcc`` (float list, frames x n_mfcc, row-major; the paper's 20 by default), ``label`` (int64: any of the task's
 classes present), ``labels`` (int64 list: one 0/1 per class of the task, in the task's order;
 the multi-class source stage learns these), ``scene``, ``location``, ``mixture_id`` (bytes) on
 every example; ``ebr_db``, ``event_onset_s``,
@@ -16,6 +16,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 
+from components.audio.features import N_MFCC
 from components.audio.mixing import Recipe
 
 MFCC_KEY = "mfcc"
@@ -108,37 +109,39 @@ def split_files(examples_uri: str, split: str) -> List[str]:
     return files
 
 
-def parse_spec(frames: int) -> Dict[str, object]:
+def parse_spec(frames: int, n_mfcc: int = N_MFCC) -> Dict[str, object]:
     """Parsing spec for training: the MFCC matrix and the label."""
     import tensorflow as tf
-    return {MFCC_KEY: tf.io.FixedLenFeature([frames * 20], tf.float32),
+    return {MFCC_KEY: tf.io.FixedLenFeature([frames * n_mfcc], tf.float32),
             LABEL_KEY: tf.io.FixedLenFeature([1], tf.int64)}
 
 
-def load_split(examples_uri: str, split: str, frames: int, n_classes: int = 0
-               ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+def load_split(examples_uri: str, split: str, frames: int, n_classes: int = 0,
+               n_mfcc: int = N_MFCC) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """All examples of a split of an Examples artifact; see :func:`load_examples`."""
-    return load_examples(split_files(examples_uri, split), frames, n_classes)
+    return load_examples(split_files(examples_uri, split), frames, n_classes, n_mfcc)
 
 
-def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0
-                  ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
-    """Examples from gzipped TFRecords as (mfcc [N, frames, 20], labels, metadata).
+def load_examples(file_patterns: List[str], frames: int, n_classes: int = 0,
+                  n_mfcc: int = N_MFCC) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+    """Examples from gzipped TFRecords as (mfcc [N, frames, n_mfcc], labels, metadata).
 
     ``n_classes`` 0: labels are ``label`` [N]; else ``labels`` [N, n_classes] (multi-class).
     Raises ValueError naming the file when an example's MFCC or labels have the wrong length.
     """
-    batches = list(iter_batches(file_patterns, frames, n_classes, batch_size=256))
+    batches = list(iter_batches(file_patterns, frames, n_classes, batch_size=256,
+                                n_mfcc=n_mfcc))
     return (np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches]),
             [meta for b in batches for meta in b[2]])
 
 
 def iter_batches(file_patterns: List[str], frames: int, n_classes: int = 0,
-                 batch_size: int = 64) -> Iterator[Tuple[np.ndarray, np.ndarray, List[dict]]]:
+                 batch_size: int = 64, n_mfcc: int = N_MFCC
+                 ) -> Iterator[Tuple[np.ndarray, np.ndarray, List[dict]]]:
     """The examples of :func:`load_examples` in file order, ``batch_size`` at a time (bounded
     memory for any number of examples)."""
     batch: List[Tuple[np.ndarray, object, dict]] = []
-    for item in iter_examples(file_patterns, frames, n_classes):
+    for item in iter_examples(file_patterns, frames, n_classes, n_mfcc):
         batch.append(item)
         if len(batch) == batch_size:
             yield _stack(batch)
@@ -152,9 +155,9 @@ def _stack(batch):
             [b[2] for b in batch])
 
 
-def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0
-                  ) -> Iterator[Tuple[np.ndarray, object, dict]]:
-    """One (mfcc [frames, 20], label or labels, metadata) per example, read straight from the
+def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0,
+                  n_mfcc: int = N_MFCC) -> Iterator[Tuple[np.ndarray, object, dict]]:
+    """One (mfcc [frames, n_mfcc], label or labels, metadata) per example, read straight from the
     gzipped TFRecords in sorted file order; see :func:`load_examples`."""
     import tensorflow as tf
     paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
@@ -165,9 +168,9 @@ def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0
             example = tf.train.Example.FromString(record.numpy())
             fmap = example.features.feature
             values = np.asarray(fmap[MFCC_KEY].float_list.value, dtype=np.float32)
-            if values.size != frames * 20:
+            if values.size != frames * n_mfcc:
                 raise ValueError(f"{path}: example {fmap['mixture_id'].bytes_list.value[:1]} has "
-                                 f"{values.size} MFCC values; expected {frames} x 20")
+                                 f"{values.size} MFCC values; expected {frames} x {n_mfcc}")
             if n_classes:
                 label = list(fmap[LABELS_KEY].int64_list.value)
                 if len(label) != n_classes:
@@ -183,4 +186,4 @@ def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0
                                       if "event_onset_s" in fmap else None),
                     "event_duration_s": (float(fmap["event_duration_s"].float_list.value[0])
                                          if "event_duration_s" in fmap else None)}
-            yield values.reshape(frames, 20), label, meta
+            yield values.reshape(frames, n_mfcc), label, meta

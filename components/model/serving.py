@@ -5,9 +5,10 @@ decision being ``probability >= threshold`` with the threshold stored in the mod
 source model returns [batch, classes] for both):
 
   serving_default   ``examples``: serialized tf.train.Example [batch] (TFMA, TF Serving classify)
-  predict_mfcc      ``mfcc``: float32 [batch, frames, 20]
+  predict_mfcc      ``mfcc``: float32 [batch, frames, n_mfcc] (the paper's 20 MFCCs unless the
+                    model was trained on another number: ``model_info``)
   model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
-                    ``clip_samples``, ``sample_rate``, ``frames``, ``threshold`` and
+                    ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold`` and
                     ``classes`` (the class names, comma-separated: the target class) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
@@ -17,7 +18,7 @@ source model returns [batch, classes] for both):
                     ``components.model.localize``; its last frame equals ``probability``) and
                     ``frame_time_s`` float32 [batch, frames] (each frame's centre, seconds from
                     the clip's start)
-  localize_mfcc     the same from ``mfcc`` [batch, frames, 20]
+  localize_mfcc     the same from ``mfcc`` [batch, frames, n_mfcc]
 
 Next to the SavedModel (``Format-Serving``) the Keras model is saved as ``Format-Keras/tagger.keras``
 so a later Trainer can copy its layers by name.
@@ -55,6 +56,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                          f"{tagger.n_outputs(network)} outputs")
     samples = features.clip_samples(clip_duration_s)
     frames = features.n_frames(samples)
+    n_mfcc = int(network.input_shape[-1])   # the coefficients it was trained on
     mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
     threshold = tf.Variable(float(decision_threshold), trainable=False, name="decision_threshold",
                             dtype=tf.float32)
@@ -83,14 +85,14 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "frame_time_s": tf.tile(times[None], [tf.shape(mfcc)[0], 1])}
 
     def from_examples(serialized):
-        parsed = tf.io.parse_example(serialized, example_codec.parse_spec(frames))
-        return answer(tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, features.N_MFCC]))
+        parsed = tf.io.parse_example(serialized, example_codec.parse_spec(frames, n_mfcc))
+        return answer(tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, n_mfcc]))
 
     def clip_mfcc(waveform):
         waveform = waveform[:, :samples]
         waveform = tf.pad(waveform, [[0, 0], [0, samples - tf.shape(waveform)[1]]])
         waveform = tf.ensure_shape(waveform, [None, samples])
-        return features.mfcc_tf(waveform, mel)
+        return features.mfcc_tf(waveform, mel, n_mfcc=n_mfcc)
 
     def from_waveform(waveform):
         return answer(clip_mfcc(waveform))
@@ -98,14 +100,14 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     archive.add_endpoint("serving_default", from_examples,
                          input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     archive.add_endpoint("predict_mfcc", answer, input_signature=[
-        tf.TensorSpec([None, frames, features.N_MFCC], tf.float32, name="mfcc")])
+        tf.TensorSpec([None, frames, n_mfcc], tf.float32, name="mfcc")])
     archive.add_endpoint("predict_waveform", from_waveform, input_signature=[
         tf.TensorSpec([None, None], tf.float32, name="waveform")])
     archive.add_endpoint("localize_waveform", lambda w: localize_answer(clip_mfcc(w)),
                          input_signature=[tf.TensorSpec([None, None], tf.float32,
                                                         name="waveform")])
     archive.add_endpoint("localize_mfcc", localize_answer, input_signature=[
-        tf.TensorSpec([None, frames, features.N_MFCC], tf.float32, name="mfcc")])
+        tf.TensorSpec([None, frames, n_mfcc], tf.float32, name="mfcc")])
     clip_samples = tf.constant(samples, tf.int64)
     class_names = tf.constant(",".join(classes))
 
@@ -114,6 +116,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         return {"clip_samples": tf.fill(rows, clip_samples),
                 "sample_rate": tf.fill(rows, tf.constant(features.SAMPLE_RATE, tf.int64)),
                 "frames": tf.fill(rows, tf.constant(frames, tf.int64)),
+                "n_mfcc": tf.fill(rows, tf.constant(n_mfcc, tf.int64)),
                 "threshold": tf.fill(rows, tf.identity(threshold)),
                 "classes": tf.fill(rows, class_names)}
 
@@ -135,13 +138,15 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
 
 
 def model_info(saved_model) -> dict:
-    """Clip length, sample rate, frames, threshold and class names stored in a loaded
-    SavedModel (``classes`` is a list; models exported before it had one say ``[]``)."""
+    """Clip length, sample rate, frames, MFCCs per frame, threshold and class names stored in a
+    loaded SavedModel (``classes`` is a list; models exported before it had one say ``[]``,
+    before ``n_mfcc`` the paper's 20)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
             for k, v in info.items()}
     info.setdefault("classes", [])
+    info.setdefault("n_mfcc", features.N_MFCC)
     return info
 
 

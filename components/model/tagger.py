@@ -181,15 +181,16 @@ CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
 
 
 def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
-                 n_classes: int = 1, clip_mean: int = 0, front_end: str = "lstm"
-                 ) -> keras.Model:
+                 n_classes: int = 1, clip_mean: int = 0, front_end: str = "lstm",
+                 n_features: int = N_MFCC) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
     ``n_classes`` sigmoid outputs (more than one: a multi-class source model). ``clip_mean``
     1 puts :class:`ClipMeanSubtraction` (layer ``clip_mean``), 2 :class:`RunningMeanSubtraction`
     (layer ``clip_mean_running``) before the standardisation (not in the paper; options measured
-    against real recordings). ``front_end``: see the module docstring.
+    against real recordings). ``front_end``: see the module docstring. ``n_features``: values per
+    frame (the paper's 20 MFCCs).
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
@@ -197,7 +198,7 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
     if front_end not in FRONT_ENDS:
         raise ValueError(f"unknown front_end {front_end!r}; expected one of {FRONT_ENDS}")
-    inputs = keras.Input(shape=(frames, N_MFCC), name="mfcc")
+    inputs = keras.Input(shape=(frames, n_features), name="mfcc")
     if int(clip_mean) not in (0, *CLIP_MEAN_LAYERS):
         raise ValueError(f"clip_mean must be 0, 1 or 2, got {clip_mean!r}")
     if int(clip_mean):

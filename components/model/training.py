@@ -31,6 +31,7 @@ class StageConfig:
     classes: Tuple[str, ...] = ("event",)   # one output each (several: multi-class source)
     clip_mean: int = 0           # 1: subtract each clip's mean MFCC first, 2: the mean of the
                                  # frames so far (causal); not in the paper (tagger.build_tagger)
+    n_mfcc: int = 20             # values per frame in the examples (the paper's 20 MFCCs)
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
     front_end: str = "lstm"      # 'lstm' (the paper's network), 'conv' or 'conv_nobn' (tagger)
@@ -108,14 +109,15 @@ def train_on_batches(train, evaluation, config: StageConfig,
 
     ``train`` and ``evaluation`` (or None) are ``tf.data`` datasets of ``(mfcc [B, frames, 20],
     labels [B] or [B, K])`` batches; one pass over ``train`` (finite, shuffled by its maker) is
-    one epoch.
+    one epoch. The network reads as many values per frame as ``train``'s batches hold.
     Returns ``{"model", "history", "metrics", "seconds_per_epoch", "copied_layers"}``;
     ``metrics`` holds the final loss/accuracy/AUC on the train and eval sets.
     """
     seed_stage(config.seed)
     network = tagger.build_tagger(config.method, seed=config.seed,
                                   n_classes=len(config.classes), clip_mean=config.clip_mean,
-                                  front_end=config.front_end)
+                                  front_end=config.front_end,
+                                  n_features=int(train.element_spec[0].shape[-1]))
     if config.method == "scratch" and config.standardize:
         # streamed: Normalization.adapt accumulates mean and variance batch by batch
         network.get_layer("normalize").adapt(train.map(lambda x, y: x))

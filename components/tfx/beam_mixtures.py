@@ -46,8 +46,9 @@ class RenderMixtures(beam.DoFn):
     of the background (:func:`stage_rows`)."""
 
     def __init__(self, data_root: str, corpus_seed: int, num_shards: int, staging_dir: str,
-                 wav_dir: Optional[str] = None):
+                 wav_dir: Optional[str] = None, n_mfcc: int = features.N_MFCC):
         self._data_root = data_root
+        self._n_mfcc = n_mfcc
         self._corpus_seed = corpus_seed
         self._num_shards = num_shards
         self._staging_dir = staging_dir
@@ -75,7 +76,8 @@ class RenderMixtures(beam.DoFn):
             try:
                 with self._threadpools.limit(limits=1):
                     audio, final = mixing.render(recipe, self._load, background=background)
-                    coefficients = features.mfcc(audio, bands=self._mel_bands)
+                    coefficients = features.mfcc(audio, n_mfcc=self._n_mfcc,
+                                                 bands=self._mel_bands)
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
@@ -207,8 +209,9 @@ def _remove_staging(shard_paths: List[str], staging_dir: str) -> List[str]:
 
 def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], output_uri: str,
                 split: str, data_root: str, corpus_seed: int, num_shards: int,
-                write_wav: bool = False):
-    """Add the steps that render ``recipes`` into ``<output_uri>/Split-<split>/``.
+                write_wav: bool = False, n_mfcc: int = features.N_MFCC):
+    """Add the steps that render ``recipes`` into ``<output_uri>/Split-<split>/``, ``n_mfcc``
+    coefficients per frame (the paper's 20 by default).
 
     With ``write_wav`` the mixtures are also written as 24-bit WAV to ``<output_uri>/audio-<split>/``.
     """
@@ -225,7 +228,8 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
             | f"Recipes[{split}]" >> beam.Create(sorted(by_background.items()))
             | f"Spread[{split}]" >> beam.Reshuffle()
             | f"MixAndMfcc[{split}]" >> beam.ParDo(RenderMixtures(data_root, corpus_seed,
-                                                                 num_shards, staging_dir, wav_dir))
+                                                                 num_shards, staging_dir, wav_dir,
+                                                                 n_mfcc))
             | f"ByShard[{split}]" >> beam.GroupByKey()
             | f"Write[{split}]" >> beam.ParDo(WriteShard(split_dir, recipes_dir, split,
                                                         num_shards))
@@ -234,10 +238,11 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
 
 
 def run_mixture_job(split_recipes: dict, output_uri: str, data_root: str, corpus_seed: int,
-                    num_shards: int, beam_args: List[str], write_wav: bool = False) -> None:
+                    num_shards: int, beam_args: List[str], write_wav: bool = False,
+                    n_mfcc: int = features.N_MFCC) -> None:
     """Standalone run (``python -m pipeline synthesize``): one Beam pipeline for all splits."""
     from apache_beam.options.pipeline_options import PipelineOptions
     with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
         for split, recipes in split_recipes.items():
             write_split(pipeline, recipes, output_uri, split, data_root, corpus_seed, num_shards,
-                        write_wav)
+                        write_wav, n_mfcc)

@@ -33,6 +33,7 @@ def MixtureExampleGen(
     bg_screening: tfx.dsl.components.Parameter[int] = 1,
     data_version: tfx.dsl.components.Parameter[str] = "",
     decoys: tfx.dsl.components.Parameter[int] = 0,
+    n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -46,6 +47,7 @@ def MixtureExampleGen(
     the data folders held when the pipeline was made (``datasets.data_version``); unused here,
     it is part of the cache key, so changed recordings are mixed again instead of reused.
     ``decoys``: 1 gives the target task's training clips decoys (components.audio.decoys).
+    ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
@@ -57,7 +59,8 @@ def MixtureExampleGen(
     with beam_pipeline as pipeline:
         for split, split_list in recipes.items():
             beam_mixtures.write_split(pipeline, split_list, examples.uri, split,
-                                      source.data_root, corpus_seed, num_shards)
+                                      source.data_root, corpus_seed, num_shards,
+                                      n_mfcc=n_mfcc)
     examples.split_names = artifact_utils.encode_split_names(list(recipes))
     examples.set_string_custom_property("payload_format", "FORMAT_TF_EXAMPLE")
     examples.set_string_custom_property("file_format", "tfrecords_gzip")
@@ -66,10 +69,11 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
-        "decoys": bool(decoys),
+        "decoys": bool(decoys), "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version,
         "screened_out": len(source.screened_out),
         "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
     examples.set_int_custom_property("frames", frames)
+    examples.set_int_custom_property("n_mfcc", n_mfcc)

@@ -46,7 +46,7 @@ def training_schema(schema_path: str):
 
 def stream_batches(fn_args, files, frames: int, n_classes: int, config: training.StageConfig,
                    shuffle: bool):
-    """``(mfcc [B, frames, 20], labels [B] or [B, K])`` batches of ``files`` through the
+    """``(mfcc [B, frames, n_mfcc], labels [B] or [B, K])`` batches of ``files`` through the
     Trainer's data accessor; one pass per iteration, reshuffled each pass when ``shuffle``."""
     from tfx_bsl.public import tfxio
     options = tfxio.TensorFlowDatasetOptions(
@@ -56,7 +56,7 @@ def stream_batches(fn_args, files, frames: int, n_classes: int, config: training
         files, options, training_schema(fn_args.schema_path))
 
     def pair(parsed):
-        mfcc = tf.reshape(parsed[examples.MFCC_KEY], [-1, frames, features.N_MFCC])
+        mfcc = tf.reshape(parsed[examples.MFCC_KEY], [-1, frames, config.n_mfcc])
         if n_classes:
             labels = tf.sparse.to_dense(parsed[examples.LABELS_KEY])
             labels = tf.ensure_shape(labels, [None, n_classes])
@@ -122,6 +122,10 @@ def run_stage(fn_args, stage: str) -> None:
                                 f"layers {sorted(set(copied_layers(config.method).values()))}")
         base_model = serving.load_keras_tagger(fn_args.base_model)
         check_source_model(fn_args.base_model, config.min_source_auc)
+        if int(base_model.input_shape[-1]) != config.n_mfcc:
+            raise TransferError(f"{fn_args.base_model}: the source model reads "
+                                f"{base_model.input_shape[-1]} MFCCs per frame, this stage "
+                                f"{config.n_mfcc}; train both stages with the same n_mfcc")
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
@@ -154,11 +158,12 @@ def run_stage(fn_args, stage: str) -> None:
         rule = localize.EventRule(threshold=config.decision_threshold)
         summary["events"], running, eval_meta = localize.clip_event_scores(
             result["model"], examples.iter_batches(fn_args.eval_files, frames, 0,
-                                                   config.batch_size),
+                                                   config.batch_size, config.n_mfcc),
             rule, config.classes[0])
         plotted = set(localize.timeline_indices(eval_meta))
         mfcc_of = {i: mfcc for i, (mfcc, _, _) in
-                   enumerate(examples.iter_examples(fn_args.eval_files, frames))
+                   enumerate(examples.iter_examples(fn_args.eval_files, frames,
+                                                    n_mfcc=config.n_mfcc))
                    if i in plotted}
         timelines = localize.example_timelines(mfcc_of, running, eval_meta, rule)
         print(f"[{label}] events on the eval split (DCASE 2017 Task 2 scoring, onset, 500 ms "
