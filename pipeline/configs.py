@@ -140,8 +140,11 @@ class PipelineConfig:
     @property
     def pipeline_id(self) -> str:
         """The TFX pipeline name: one per target class, so that a model is only ever judged
-        against the blessed models of its own task (LatestBlessedModelResolver)."""
-        return self.pipeline_name or f"fewshot-{self.target_class}"
+        against the blessed models of its own task (LatestBlessedModelResolver). Models of
+        another number of MFCCs get a pipeline of their own (``-mfcc<n>``): a baseline reading
+        other examples could not be evaluated on the candidate's."""
+        contract = f"-mfcc{self.n_mfcc}" if self.n_mfcc != N_MFCC else ""
+        return self.pipeline_name or f"fewshot-{self.target_class}{contract}"
 
     @property
     def serving_model_name(self) -> str:

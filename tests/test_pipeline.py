@@ -19,8 +19,8 @@ def _run(output_dir, *extra):
     return cli.main(["run", "--profile", "smoke", "--output-dir", str(output_dir), *extra])
 
 
-def _latest(output_dir):
-    config = configs.get_config("smoke", output_dir=str(output_dir))
+def _latest(output_dir, **settings):
+    config = configs.get_config("smoke", output_dir=str(output_dir), **settings)
     return config, mlmd_reader.read_run(config.metadata_path, config.pipeline_id)
 
 
@@ -45,6 +45,9 @@ def runs(tmp_path_factory, real_fixture_set):
     # the first settings again: the same model, judged against itself, already served
     assert _run(out, *real) == 0
     results["again"] = _latest(out)[1]
+    # 40 MFCCs per frame: a pipeline of its own (no baseline reading 20), not pushed
+    assert _run(out, *real, "--set", "n_mfcc=40", "--set", "accuracy_threshold=1.0") == 0
+    results["mfcc40"] = _latest(out, n_mfcc=40)[1]
     return out, results
 
 
@@ -173,6 +176,23 @@ def test_a_two_class_source_model_has_two_outputs_and_the_transfer_copies_its_lo
     trained_on = transfer["machine"]
     assert isinstance(trained_on["gpus"], list) and trained_on["cpu_count"] >= 1
     assert len(trained_on["packages"]["sha256"]) == 16 and "commit" in trained_on["source"]
+
+
+def test_forty_mfccs_reach_every_component_in_a_pipeline_of_their_own(runs):
+    _, results = runs
+    run, first = results["mfcc40"], results["first"]
+    assert {n: r.state for n, r in run.nodes.items()} == {n: "COMPLETE" for n in run.nodes}
+    for prefix in ("Source", "Target", "Real"):
+        examples = run.output(f"{prefix}ExampleGen", "examples")
+        assert json.loads(examples.properties["generation"])["n_mfcc"] == 40
+    for trainer in TRAINERS:
+        model_dir = os.path.join(run.output(trainer, "model").uri, "Format-Serving")
+        assert serving.model_info(tf.saved_model.load(model_dir))["n_mfcc"] == 40
+    assert configs.get_config("smoke", n_mfcc=40).pipeline_id == "fewshot-glassbreak-mfcc40"
+    assert run.run_id != first.run_id
+    assert not run.nodes["TransferEvaluator"].inputs.get("baseline_model"), \
+        "judged against a baseline of 20 MFCCs"
+    assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
 
 
 # A rerun reusing cached components: tests/test_faults.py (the run started again after kills).
