@@ -32,6 +32,7 @@ MAX_CLIPS = 1_000_000
 MAX_EPOCHS = 100_000
 MAX_SEED = 2 ** 32 - 1          # numpy.random.RandomState's range
 MAX_CLIP_DURATION_S = 30.0      # the DCASE / embedded background recordings are 30 s long
+PAPER_CLIP_S = 30.0             # the paper's clips (its input: 30 s, 20 MFCCs)
 
 
 class ConfigError(ValueError):
@@ -139,11 +140,17 @@ class PipelineConfig:
 
     @property
     def pipeline_id(self) -> str:
-        """The TFX pipeline name: one per target class, so that a model is only ever judged
-        against the blessed models of its own task (LatestBlessedModelResolver). Models of
-        another number of MFCCs get a pipeline of their own (``-mfcc<n>``): a baseline reading
-        other examples could not be evaluated on the candidate's."""
-        contract = f"-mfcc{self.n_mfcc}" if self.n_mfcc != N_MFCC else ""
+        """The TFX pipeline name: one per target class and input (clip length, MFCCs per
+        frame), so that a model is only ever judged against the blessed models of its own task
+        (LatestBlessedModelResolver) that read the same examples: a baseline of another clip
+        length or width cannot be evaluated on the candidate's examples (TFMA fails). The
+        paper's input (30 s, 20 MFCCs) adds nothing: ``fewshot-glassbreak``; the quick
+        profile's 3 s clips: ``fewshot-glassbreak-3s``; 2.5 s and 40 MFCCs: ``-2p5s-mfcc40``."""
+        contract = ""
+        if self.clip_duration_s != PAPER_CLIP_S:
+            contract += "-" + f"{self.clip_duration_s:g}".replace(".", "p") + "s"
+        if self.n_mfcc != N_MFCC:
+            contract += f"-mfcc{self.n_mfcc}"
         return self.pipeline_name or f"fewshot-{self.target_class}{contract}"
 
     @property

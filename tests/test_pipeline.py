@@ -188,7 +188,7 @@ def test_forty_mfccs_reach_every_component_in_a_pipeline_of_their_own(runs):
     for trainer in TRAINERS:
         model_dir = os.path.join(run.output(trainer, "model").uri, "Format-Serving")
         assert serving.model_info(tf.saved_model.load(model_dir))["n_mfcc"] == 40
-    assert configs.get_config("smoke", n_mfcc=40).pipeline_id == "fewshot-glassbreak-mfcc40"
+    assert configs.get_config("smoke", n_mfcc=40).pipeline_id == "fewshot-glassbreak-2s-mfcc40"
     assert run.run_id != first.run_id
     assert not run.nodes["TransferEvaluator"].inputs.get("baseline_model"), \
         "judged against a baseline of 20 MFCCs"

@@ -102,6 +102,18 @@ def test_an_output_dir_that_is_a_file_and_a_missing_schema_are_refused(tmp_path,
     _one_clear_line(lines, "schema_path", "no such file")
 
 
+def test_each_input_gets_a_pipeline_of_its_own_named_for_it():
+    """A baseline is judged on the candidate's examples, so it must read the same clips."""
+    from pipeline import configs
+    assert configs.get_config("paper").pipeline_id == "fewshot-glassbreak"
+    assert configs.get_config("paper_cpu").pipeline_id == "fewshot-glassbreak"
+    assert configs.get_config("quick").pipeline_id == "fewshot-glassbreak-3s"
+    assert configs.get_config("smoke", clip_duration_s=2.5, n_mfcc=40).pipeline_id == \
+        "fewshot-glassbreak-2p5s-mfcc40"
+    assert configs.get_config("quick", target_class="doorbell").pipeline_id == "fewshot-doorbell-3s"
+    assert configs.get_config("quick", pipeline_name="mine").pipeline_id == "mine"
+
+
 def test_a_clip_length_of_its_own_gets_a_schema_of_its_own(tmp_path, capsys):
     from components.tfx import schema
     from pipeline import configs
