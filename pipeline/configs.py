@@ -58,11 +58,12 @@ class PipelineConfig:
     eval_seed: int = 1000                  # fixes the test mixtures
     num_shards: int = 2
     augment: int = 0                       # 1: seeded augmentation of the training mixtures
-    decoys: int = 0                        # 1: grains of the target's training events scattered
-                                           # over half of its training clips, with or without
-                                           # an event (components.audio.decoys)
                                            # (off: measured worse on real recordings, with and
                                            # without the background colour; corpus card)
+    decoys: int = 0                        # 1: grains of the target's training events scattered
+                                           # over half of its training clips, with or without
+                                           # an event (components.audio.decoys; off: measured
+                                           # worse on real recordings, corpus card)
     recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
                                            # synthesizer's draws exactly (components.audio.
                                            # mixing.dcase2017_recipes; DCASE data, 30 s clips)
@@ -95,7 +96,8 @@ class PipelineConfig:
                                            # still fail: docs/results.md); both stages; not
                                            # in the paper
     n_mfcc: int = 20                       # MFCC coefficients per frame: the paper's 20; up to
-                                           # 128 (every band: the log-mel spectrogram, rotated)
+                                           # 128 (every band: the log-mel spectrogram, rotated);
+                                           # 40 measured no better on real recordings
     standardize: int = 0                   # 1: standardise each MFCC coefficient with the
                                            # training data's mean/variance in models trained
                                            # from scratch (not in the paper, which feeds the
@@ -285,7 +287,8 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2), ("standardize", 0, 1), ("bg_screening", 0, 1))
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2),
+    ("standardize", 0, 1), ("bg_screening", 0, 1))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),

@@ -1,9 +1,9 @@
 """``tf.train.Example`` encoding of mixtures and reading them back as arrays.
 
-Features: ``mfcc`` (float list, frames x n_mfcc, row-major; the paper's 20 by default), ``label`` (int64: any of the task's
-classes present), ``labels`` (int64 list: one 0/1 per class of the task, in the task's order;
-the multi-class source stage learns these), ``scene``, ``location``, ``mixture_id`` (bytes) on
-every example; ``ebr_db``, ``event_onset_s``,
+Features: ``mfcc`` (float list, frames x n_mfcc, row-major; the paper's 20 by default),
+``label`` (int64: any of the task's classes present), ``labels`` (int64 list: one 0/1 per class
+of the task, in the task's order; the multi-class source stage learns these), ``scene``,
+``location``, ``mixture_id`` (bytes) on every example; ``ebr_db``, ``event_onset_s``,
 ``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present (those of
 the recipe's first event when a multi-class clip holds several), so that slicing by ``ebr_db``
 groups the positive clips by their EBR.

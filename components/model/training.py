@@ -107,7 +107,7 @@ def train_on_batches(train, evaluation, config: StageConfig,
                      label: str = "train") -> Dict:
     """Build the method's network, transfer from ``base_model``, train; return model and results.
 
-    ``train`` and ``evaluation`` (or None) are ``tf.data`` datasets of ``(mfcc [B, frames, 20],
+    ``train`` and ``evaluation`` (or None) are ``tf.data`` datasets of ``(mfcc [B, frames, n],
     labels [B] or [B, K])`` batches; one pass over ``train`` (finite, shuffled by its maker) is
     one epoch. The network reads as many values per frame as ``train``'s batches hold.
     Returns ``{"model", "history", "metrics", "seconds_per_epoch", "copied_layers"}``;
