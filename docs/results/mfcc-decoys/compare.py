@@ -8,28 +8,19 @@ The first file is the reference (the paper's 20 MFCCs, no decoys); each NAME=fil
 same seeds with one setting changed. Per-background figures: the mean over seeds of the study's
 own `false_alarms:<scene>` and `auc:<scene>`.
 """
-import importlib.util
 import json
 import os
+import runpy
 import sys
 
 import numpy as np
 
 ROWS = ("scratch_limited", "parallel_low")
 SCENES = ("birdsong", "crowd", "rain", "street", "wind")
-
-
-def _sources_clipmean_compare():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sources-clipmean",
-                        "compare.py")
-    spec = importlib.util.spec_from_file_location("sources_clipmean_compare", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_BASE = _sources_clipmean_compare()
-paired, FIGURES = _BASE.paired, _BASE.FIGURES
+# the paired t-interval and the figures of the per-clip mean comparison
+_BASE = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                    "sources-clipmean", "compare.py"))
+paired, FIGURES = _BASE["paired"], _BASE["FIGURES"]
 
 
 def runs_of(path):

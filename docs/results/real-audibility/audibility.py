@@ -25,6 +25,16 @@ def mel_power(y, bands):
     return features.mel_spectrogram(y, bands)
 
 
+def print_table(title, by_cell, scenes, ebrs, field, show):
+    """One Markdown table: a row per background, a column per EBR, ``show(values)`` per cell."""
+    print(title)
+    print("| background | " + " | ".join(f"{e:+g} dB" for e in ebrs) + " |")
+    print("| --- |" + " --- |" * len(ebrs))
+    for scene in scenes:
+        print(f"| {scene} | " + " | ".join(
+            show(np.array([v[field] for v in by_cell[(scene, ebr)]])) for ebr in ebrs) + " |")
+
+
 def main(real_folder):
     plan = datasets.plan_task("real", real_folder, 2017, 0, 0, 0, 3000, 3.0, excerpts=2)
     load = mixing.audio_loader(plan.data.data_root, 2017)
@@ -57,25 +67,13 @@ def main(real_folder):
         by_cell[(recipe.bg_scene, recipe.ebr_db)].append((dominated, best_band_db))
     scenes = sorted({scene for scene, _ in by_cell})
     ebrs = sorted({ebr for _, ebr in by_cell})
-    print("Event-dominated bins, % of the event's bins (median over the clips; min-max):")
-    print("| background | " + " | ".join(f"{e:+g} dB" for e in ebrs) + " |")
-    print("| --- |" + " --- |" * len(ebrs))
-    for scene in scenes:
-        cells = []
-        for ebr in ebrs:
-            d = np.array([x for x, _ in by_cell[(scene, ebr)]])
-            cells.append(f"{np.median(d):.0f} ({d.min():.0f}-{d.max():.0f})")
-        print(f"| {scene} | " + " | ".join(cells) + " |")
+    print_table("Event-dominated bins, % of the event's bins (median over the clips; min-max):",
+                by_cell, scenes, ebrs, 0,
+                lambda d: f"{np.median(d):.0f} ({d.min():.0f}-{d.max():.0f})")
     print()
-    print("Best band's event-to-background ratio at the event's loudest frame, dB (median; min):")
-    print("| background | " + " | ".join(f"{e:+g} dB" for e in ebrs) + " |")
-    print("| --- |" + " --- |" * len(ebrs))
-    for scene in scenes:
-        cells = []
-        for ebr in ebrs:
-            b = np.array([x for _, x in by_cell[(scene, ebr)]])
-            cells.append(f"{np.median(b):+.0f} ({b.min():+.0f})")
-        print(f"| {scene} | " + " | ".join(cells) + " |")
+    print_table("Best band's event-to-background ratio at the event's loudest frame, dB "
+                "(median; min):", by_cell, scenes, ebrs, 1,
+                lambda b: f"{np.median(b):+.0f} ({b.min():+.0f})")
     print(f"\n{sum(len(v) for v in by_cell.values())} clips with an event")
 
 
