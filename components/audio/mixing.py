@@ -403,11 +403,7 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
 def _decoy_audio(decoy: dict, load: Callable[[str], np.ndarray], bg: np.ndarray,
                  bg_name: str) -> np.ndarray:
     """The decoy's grains over the clip, each as loud as in its event at the decoy's EBR."""
-    event_file = load(decoy["event_uri"])
-    event = event_file[int(decoy["segment_start_s"] * SAMPLE_RATE):
-                       int(decoy["segment_end_s"] * SAMPLE_RATE)]
-    if len(event) == 0:
-        raise AudioDataError(f"{decoy['event_uri']}: annotated segment is empty")
+    event = _event_audio(decoy, load, None, trim=False)   # the whole annotated segment
     scale = event_scale(event, bg, decoy["ebr_db"], bg_name)
     return scale * decoys.scatter_grains(event, len(bg), decoy["grains"], decoy["seed"])
 

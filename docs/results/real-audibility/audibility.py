@@ -21,10 +21,6 @@ from components.audio import datasets, features, mixing
 from components.audio.audio_io import SAMPLE_RATE
 
 
-def mel_power(y, bands):
-    return features.mel_spectrogram(y, bands)
-
-
 def print_table(title, by_cell, scenes, ebrs, field, show):
     """One Markdown table: a row per background, a column per EBR, ``show(values)`` per cell."""
     print(title)
@@ -55,7 +51,8 @@ def main(real_folder):
         onset = min(int(recipe.event_onset_s * SAMPLE_RATE), len(bg) - len(event))
         placed = np.zeros_like(bg)
         placed[onset:onset + len(event)] = mixed.scale * event
-        ev_mel, bg_mel = mel_power(placed, bands), mel_power(bg, bands)
+        ev_mel = features.mel_spectrogram(placed, bands)
+        bg_mel = features.mel_spectrogram(bg, bands)
         frame_energy = ev_mel.sum(axis=0)
         active = frame_energy >= frame_energy.max() * 10 ** (-30 / 10)
         ev_bins, bg_bins = ev_mel[:, active], bg_mel[:, active]
