@@ -1,9 +1,11 @@
-"""Command line: ``python -m pipeline {run,synthesize,export-corpus,tag,experiment,bench}``.
+"""Command line: ``python -m pipeline {run,synthesize,export-corpus,tag,calibrate-site,experiment,
+bench,real-audio}``.
 
     python -m pipeline run [--profile quick] [--data embedded|PATH] [--method parallel_low] ...
     python -m pipeline synthesize --task target --output DIR [--train-clips 36] ...
     python -m pipeline export-corpus --output DIR
-    python -m pipeline tag FILE... (--model DIR | --server URL) [--json]
+    python -m pipeline tag FILE... (--model DIR | --server URL) [--json] [--site-threshold F]
+    python -m pipeline calibrate-site SITE_AUDIO... (--model DIR | --server URL) --output F
     python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve|memory] [--data DIR] --output build/bench.json
     python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
@@ -424,6 +426,11 @@ def cmd_tag(args) -> int:
     return tag.main(args)
 
 
+def cmd_calibrate_site(args) -> int:
+    from pipeline import site
+    return site.main(args)
+
+
 def cmd_experiment(args) -> int:
     from pipeline import experiments
     config = _config_from_args(args)
@@ -501,6 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--timeout-s", type=float, default=30.0)
     tag.add_argument("--max-duration-s", type=float, default=3600.0,
                      help="longest file read whole (default 3600; --events streams any length)")
+    tag.add_argument("--site-threshold", default=None, metavar="SITE_JSON",
+                     help="decide with the threshold calibrate-site made for this model at "
+                          "this site (refused for another model)")
     events = tag.add_argument_group("events (onsets and offsets; components/model/localize.py)")
     events.add_argument("--events", action="store_true",
                         help="write onsets/offsets per file instead of per-window probabilities")
@@ -512,6 +522,26 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--min-event-s", type=float, default=0.1, help="shorter events dropped")
     events.add_argument("--min-gap-s", type=float, default=1.0, help="shorter gaps joined")
     tag.set_defaults(func=cmd_tag)
+
+    site = sub.add_parser("calibrate-site", help="a decision threshold from a site's "
+                          "event-free audio, for tag --site-threshold")
+    site.add_argument("files", nargs="+", help="event-free audio of the site: files or folders")
+    where = site.add_mutually_exclusive_group(required=True)
+    where.add_argument("--model", help="a SavedModel directory (or a model base dir of versions)")
+    where.add_argument("--server", help="TF Serving REST URL, e.g. http://localhost:8501")
+    site.add_argument("--model-name", default="glassbreak_tagger",
+                      help="with --server: the served model's name (<target class>_tagger)")
+    site.add_argument("--output", required=True, help="the site record to write (site.json)")
+    site.add_argument("--false-alarm-rate", type=float, default=0.01,
+                      help="at most this fraction of the site's windows may reach the threshold "
+                           "(default 0.01; 0: above the highest)")
+    site.add_argument("--min-windows", type=int, default=20,
+                      help="fewest calibration windows accepted (default 20; one every quarter "
+                           "clip)")
+    site.add_argument("--timeout-s", type=float, default=30.0)
+    site.add_argument("--max-duration-s", type=float, default=3600.0,
+                      help="longest file read whole (default 3600)")
+    site.set_defaults(func=cmd_calibrate_site)
 
     ex = sub.add_parser("experiment", help="reproduce the paper's Table 1 or Figure 2")
     ex.add_argument("which", choices=("table1", "curve", "budget", "sources", "events"),

@@ -47,6 +47,23 @@ class ServerError(TagError):
     """The server cannot be reached or gave an answer that is not a tagger's (exit 4)."""
 
 
+class SiteThresholded:
+    """A model whose decisions use a site's threshold (``calibrate-site``) instead of its own."""
+
+    def __init__(self, model, threshold: float):
+        self._model = model
+        self.threshold = threshold
+        self.clip_samples, self.event_class = model.clip_samples, model.event_class
+
+    def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
+        probability = self._model.predict(batch)["probability"]
+        return {"probability": probability,
+                "decision": (probability >= np.float32(self.threshold)).astype(np.int64)}
+
+    def localize(self, batch: np.ndarray) -> np.ndarray:
+        return self._model.localize(batch)
+
+
 def display_path(path: str) -> str:
     """``path`` printable on any console and valid in JSON (undecodable bytes shown as U+FFFD)."""
     return os.fsencode(path).decode("utf-8", "replace")
@@ -429,7 +446,7 @@ def main_events(args, model) -> int:
         try:
             events, duration = localize_file(path, model, rule)
         except TagError as err:
-            codes.append(_failure_code(err))
+            codes.append(failure_code(err))
             print(f"error: {err}", file=sys.stderr)
             continue
         print(f"[tag] {display_path(path)}: {len(events)} {model.event_class} event(s) in "
@@ -443,12 +460,12 @@ def main_events(args, model) -> int:
     return max(codes, default=0)
 
 
-def _failure_code(err: TagError) -> int:
+def failure_code(err: TagError) -> int:
     """A file that could not be tagged: 1; the server failing on it: 4 (pipeline.cli_errors)."""
     return 4 if isinstance(err, ServerError) else 1
 
 
-def _check_args(args) -> str:
+def check_args(args) -> str:
     """'' or the first bad flag's one-line message."""
     timeout = getattr(args, "timeout_s", 30.0)
     if not timeout > 0 or not np.isfinite(timeout):
@@ -462,7 +479,7 @@ def _check_args(args) -> str:
 def main(args) -> int:
     """Exit codes: 0 every file tagged; 1 some file could not be (each named on stderr, the
     others tagged); 2 a bad flag; 3 a bad --model; 4 the server (pipeline.cli_errors)."""
-    problem = _check_args(args)
+    problem = check_args(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -472,6 +489,16 @@ def main(args) -> int:
     except TagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 4 if isinstance(err, ServerError) else 3
+    if getattr(args, "site_threshold", None):
+        from pipeline import site
+        try:
+            threshold = site.load_threshold(args.site_threshold, model)
+        except TagError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 4 if isinstance(err, ServerError) else 2
+        print(f"[tag] deciding at the site threshold {threshold:.6g} of {args.site_threshold} "
+              f"(the model's own: {model.threshold:g})", file=sys.stderr, flush=True)
+        model = SiteThresholded(model, threshold)
     if getattr(args, "events", False):
         return main_events(args, model)
     results, codes = [], []
@@ -480,7 +507,7 @@ def main(args) -> int:
             results.extend(tag_file(path, model, getattr(args, "max_duration_s",
                                                          MAX_DURATION_S)))
         except TagError as err:
-            codes.append(_failure_code(err))
+            codes.append(failure_code(err))
             print(f"error: {err}", file=sys.stderr)
     _print_rows(results, args.json, [
         ("start_s", 8, lambda r: f"{r['start_s']:.2f}"),

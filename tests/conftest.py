@@ -183,3 +183,22 @@ def write_own_sound_manifest(root, event_class="doorbell", scenes=("kitchen", "g
     with open(os.path.join(root, "events.csv"), "w") as handle:
         handle.write("\n".join(ev_rows) + "\n")
     return str(root)
+
+
+# ----------------------------------------------------------------------------- a pushed model
+
+@pytest.fixture(scope="session")
+def pushed_model(tmp_path_factory):
+    """A serving base folder ``glassbreak_tagger/1700000000`` holding a tagger of 1 s clips,
+    trained one epoch on 16 MFCC arrays (a real export: every signature, model_info)."""
+    from components.model import serving, training
+    rng = np.random.default_rng(0)
+    frames = 87
+    x = rng.standard_normal((16, frames, 20)).astype(np.float32)
+    y = np.arange(16) % 2
+    x[y == 1, 10:20, 1] += 4
+    network = training.train_stage(x, y, None, None,
+                                   training.StageConfig(epochs=1, batch_size=8))["model"]
+    base = tmp_path_factory.mktemp("serving") / "glassbreak_tagger"
+    serving.export_tagger(network, str(base / "1700000000"), 1.0, classes=("glassbreak",))
+    return str(base)

@@ -104,19 +104,6 @@ def test_local_pipeline_never_gets_the_kubeflow_platform_settings(compiled):
 
 
 @pytest.fixture(scope="module")
-def pushed_model(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    frames = 87
-    x = rng.standard_normal((16, frames, 20)).astype(np.float32)
-    y = np.arange(16) % 2
-    x[y == 1, 10:20, 1] += 4
-    network = training.train_stage(x, y, None, None, training.StageConfig(epochs=1, batch_size=8))["model"]
-    base = tmp_path_factory.mktemp("serving") / "glassbreak_tagger"
-    serving.export_tagger(network, str(base / "1700000000"), CLIP_S, classes=("glassbreak",))
-    return str(base)
-
-
-@pytest.fixture(scope="module")
 def audio_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("audio")
     rng = np.random.default_rng(1)
