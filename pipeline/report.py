@@ -122,6 +122,7 @@ def build_report(config: PipelineConfig, run_id: Optional[str] = None,
         models[name] = {"method": trained.get("method"), "model_uri": model.uri,
                         "evaluation_uri": evaluation_art.uri,
                         "seconds_per_epoch": trained.get("seconds_per_epoch"),
+                        "networks": len(trained.get("members") or []) or 1,
                         "slices": metrics, "events": trained.get("events")}
     report["models"] = models
     if "transfer" in models and "scratch" in models:
@@ -273,7 +274,9 @@ def render_markdown(report: Dict) -> str:
     for name, model in report["models"].items():
         overall = model["slices"]["overall"]
         spe = model.get("seconds_per_epoch")
-        lines.append(f"| {name} | {model['method']} | {_pct(overall.get('binary_accuracy'))} | "
+        method = model["method"] + (f" (mean of {model['networks']} trainings)"
+                                    if model.get("networks", 1) > 1 else "")
+        lines.append(f"| {name} | {method} | {_pct(overall.get('binary_accuracy'))} | "
                      f"{overall.get('auc', float('nan')):.3f} | {_pct(overall.get('precision'))} | "
                      f"{_pct(overall.get('recall'))} | "
                      f"{'n/a' if spe is None else format(spe, '.2f')} |")

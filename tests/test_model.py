@@ -500,3 +500,37 @@ def test_conv_front_end_trains_every_method_exports_every_signature_and_warm_sta
     with pytest.raises(tagger.TransferError, match="front_end='conv'.*front_end='lstm'"):
         training.train_stage(x, y, None, None, training.StageConfig(
             method="parallel_low", epochs=1, batch_size=4, front_end="lstm"), source)
+
+
+def test_an_average_of_trainings_serves_the_mean_of_its_networks_everywhere(tmp_path):
+    x, y = _learnable_set(12, 3)
+    result = training.train_stage(x, y, x, y, training.StageConfig(
+        epochs=1, batch_size=4, seed=5, ensemble=3, validation_freq=0))
+    model = result["model"]
+    members = tagger.members_of(model)
+    assert len(members) == 3 and [m["seed"] for m in result["members"]] == [5, 1005, 2005]
+    single = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=4, seed=5))["model"]
+    np.testing.assert_allclose(members[0](x).numpy(), single(x).numpy(), atol=1e-6)
+    mean = np.mean([m(x).numpy() for m in members], axis=0)
+    np.testing.assert_allclose(model(x).numpy(), mean, atol=1e-6)
+    assert result["metrics"]["eval"]["examples"] == 12
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(model, path, CLIP_S)
+    loaded = tf.saved_model.load(path)
+    assert serving.model_info(loaded)["networks"] == 3
+    by_mfcc = serving.call_signature(loaded, "predict_mfcc", x)
+    np.testing.assert_allclose(by_mfcc["probability"], mean[:, 0], atol=1e-5)
+    frames = serving.call_signature(loaded, "localize_mfcc", x)["frame_probability"]
+    np.testing.assert_allclose(frames[:, -1], by_mfcc["probability"], atol=1e-5)
+    reloaded = serving.load_keras_tagger(path)
+    np.testing.assert_allclose(reloaded(x).numpy(), mean, atol=1e-6)
+    assert tagger.n_outputs(reloaded) == 1 and tagger.front_end_of(reloaded) == "lstm"
+
+
+def test_only_the_target_stage_averages_trainings():
+    config = configs.get_config("quick", target_ensemble=4)
+    assert config.stage_config("target", "parallel_low")["ensemble"] == 4
+    assert "ensemble" not in config.stage_config("source", "scratch")
+    # the default leaves the Trainers' custom_config (their cache key) as it was
+    assert "ensemble" not in configs.get_config("quick").stage_config("target", "parallel_low")

@@ -40,7 +40,9 @@ def runs(tmp_path_factory, real_fixture_set):
                 "--source-classes", "babycry,dogbark") == 0
     results["strict_real"] = _latest(out)[1]
     # after the RealAudioGate's refusal: the baseline must still be the first run's model
-    assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.0") == 0
+    # (its target models are each the average of two trainings: target_ensemble=2)
+    assert _run(out, *real, "--seed", "5", "--set", "accuracy_threshold=1.0",
+                "--set", "target_ensemble=2") == 0
     results["strict"] = _latest(out)[1]
     # the first settings again: the same model, judged against itself, already served
     assert _run(out, *real) == 0
@@ -193,6 +195,26 @@ def test_forty_mfccs_reach_every_component_in_a_pipeline_of_their_own(runs):
     assert not run.nodes["TransferEvaluator"].inputs.get("baseline_model"), \
         "judged against a baseline of 20 MFCCs"
     assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
+
+
+def test_averaged_target_models_run_through_every_component(runs):
+    out, results = runs
+    run = results["strict"]
+    assert {n: r.state for n, r in run.nodes.items()} == {n: "COMPLETE" for n in run.nodes}
+    for trainer in ("TransferTrainer", "ScratchTrainer"):
+        model_uri = run.output(trainer, "model").uri
+        with open(os.path.join(model_uri, "metrics.json")) as handle:
+            trained = json.load(handle)
+        assert [m["seed"] for m in trained["members"]] == [
+            trained["config"]["seed"], trained["config"]["seed"] + 1000]
+        info = serving.model_info(tf.saved_model.load(os.path.join(model_uri, "Format-Serving")))
+        assert info["networks"] == 2
+    source_uri = run.output("SourceTrainer", "model").uri
+    with open(os.path.join(source_uri, "metrics.json")) as handle:
+        assert "members" not in json.load(handle)        # the source stage trains one network
+    _, report = _report(out, run)
+    assert report["models"]["transfer"]["networks"] == 2
+    assert report["models"]["transfer"]["slices"]["overall"]["binary_accuracy"] is not None
 
 
 # A rerun reusing cached components: tests/test_faults.py (the run started again after kills).

@@ -81,8 +81,15 @@ def frame_tagger(network: keras.Model) -> keras.Model:
     Shares every weight with ``network`` (the upper LSTM is a twin with ``return_sequences``,
     holding the same weight values). With the ``conv`` front end the LSTMs run on pooled steps
     of ``tagger.time_reduction`` frames; each frame gets the value of the step it belongs to,
-    so the last frame still holds the clip probability.
+    so the last frame still holds the clip probability. An average of taggers
+    (``tagger.average_taggers``) gives the mean of its members' running probabilities.
     """
+    members = tagger.members_of(network)
+    if len(members) > 1:
+        inputs = keras.Input(shape=network.input_shape[1:], name="mfcc")
+        outputs = keras.layers.Average(name="member_mean_steps")(
+            [frame_tagger(member)(inputs) for member in members])
+        return keras.Model(inputs, outputs, name=f"{network.name}_frames")
     upper = network.get_layer("lstm_2")
     config = upper.get_config()
     config["return_sequences"] = True

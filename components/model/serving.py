@@ -8,8 +8,9 @@ source model returns [batch, classes] for both):
   predict_mfcc      ``mfcc``: float32 [batch, frames, n_mfcc] (the paper's 20 MFCCs unless the
                     model was trained on another number: ``model_info``)
   model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
-                    ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold`` and
-                    ``classes`` (the class names, comma-separated: the target class) per row
+                    ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold``,
+                    ``classes`` (the class names, comma-separated: the target class) and
+                    ``networks`` (how many trainings the probability averages) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -110,6 +111,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         tf.TensorSpec([None, frames, n_mfcc], tf.float32, name="mfcc")])
     clip_samples = tf.constant(samples, tf.int64)
     class_names = tf.constant(",".join(classes))
+    networks = tf.constant(len(tagger.members_of(network)), tf.int64)
 
     def model_info(request):
         rows = tf.shape(request)[:1]
@@ -118,7 +120,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "frames": tf.fill(rows, tf.constant(frames, tf.int64)),
                 "n_mfcc": tf.fill(rows, tf.constant(n_mfcc, tf.int64)),
                 "threshold": tf.fill(rows, tf.identity(threshold)),
-                "classes": tf.fill(rows, class_names)}
+                "classes": tf.fill(rows, class_names),
+                "networks": tf.fill(rows, networks)}
 
     archive.add_endpoint("model_info", model_info, input_signature=[
         tf.TensorSpec([None], tf.string, name="request")])
@@ -138,15 +141,16 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
 
 
 def model_info(saved_model) -> dict:
-    """Clip length, sample rate, frames, MFCCs per frame, threshold and class names stored in a
-    loaded SavedModel (``classes`` is a list; models exported before it had one say ``[]``,
-    before ``n_mfcc`` the paper's 20)."""
+    """Clip length, sample rate, frames, MFCCs per frame, threshold, class names and networks
+    averaged stored in a loaded SavedModel (``classes`` is a list; models exported before it had
+    one say ``[]``, before ``n_mfcc`` the paper's 20, before ``networks`` 1)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
             for k, v in info.items()}
     info.setdefault("classes", [])
     info.setdefault("n_mfcc", features.N_MFCC)
+    info.setdefault("networks", 1)
     return info
 
 

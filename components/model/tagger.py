@@ -46,7 +46,7 @@ exactly what they copy from a one-class source. Source and target stages need th
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import keras
 import numpy as np
@@ -287,17 +287,37 @@ def set_layer_weights(layer: keras.layers.Layer, weights: List[np.ndarray]) -> N
         layer.finalize_state()
 
 
+def average_taggers(members: Sequence[keras.Model]) -> keras.Model:
+    """One tagger whose output is the mean of the ``members``' outputs (several trainings of the
+    same network on the same data: layer ``member_mean`` over nested models ``member_<i>``).
+    A real recording's score depends on a 36-clip training's luck (docs/results.md, "The same
+    data, five trainings"); the mean of several is steadier."""
+    if len(members) < 2:
+        raise ValueError(f"an average needs at least two taggers, got {len(members)}")
+    wrapped = [keras.Model(m.input, m.output, name=f"member_{i}") for i, m in enumerate(members)]
+    inputs = keras.Input(shape=members[0].input_shape[1:], name="mfcc")
+    outputs = keras.layers.Average(name="member_mean")([m(inputs) for m in wrapped])
+    return keras.Model(inputs, outputs, name=f"{members[0].name}_x{len(members)}")
+
+
+def members_of(model: keras.Model) -> List[keras.Model]:
+    """The taggers a :func:`average_taggers` model averages; ``[model]`` for a single one."""
+    members = [layer for layer in model.layers if layer.name.startswith("member_")
+               and isinstance(layer, keras.Model)]
+    return members or [model]
+
+
 def clip_mean_of(model: keras.Model) -> int:
     """The tagger's ``clip_mean`` setting, read from its layers (0: none, 1: whole clip,
     2: running)."""
-    names = {layer.name for layer in model.layers}
+    names = {layer.name for layer in members_of(model)[0].layers}
     return next((setting for setting, (_, name) in CLIP_MEAN_LAYERS.items() if name in names), 0)
 
 
 def front_end_of(model: keras.Model) -> str:
     """The tagger's front end: 'conv' (convolutions with batch normalisation), 'conv_nobn'
     (convolutions without) or 'lstm'."""
-    names = {layer.name for layer in model.layers}
+    names = {layer.name for layer in members_of(model)[0].layers}
     if "conv_1" not in names:
         return "lstm"
     return "conv" if "bn_1" in names else "conv_nobn"
@@ -305,7 +325,7 @@ def front_end_of(model: keras.Model) -> str:
 
 def n_outputs(model: keras.Model) -> int:
     """Number of classes a tagger outputs."""
-    return int(model.get_layer("output").units)
+    return int(members_of(model)[0].get_layer("output").units)
 
 
 @keras.saving.register_keras_serializable(package="fewshot")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import keras
 import numpy as np
@@ -38,6 +38,8 @@ class StageConfig:
     shuffle_buffer: int = 256    # clips held for shuffling a streamed training set
     min_source_auc: float = 0.0  # target stage: refuse a base model whose ROC AUC on its own
                                  # eval split (its metrics.json) is below this; 0: no check
+    ensemble: int = 1            # > 1: train this many networks (seeds seed + 1000 i) on the
+                                 # same data and keep the mean of their outputs (not in the paper)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
@@ -95,11 +97,56 @@ def train_stage(x_train: np.ndarray, y_train: np.ndarray, x_eval: Optional[np.nd
                 label: str = "train") -> Dict:
     """:func:`train_on_batches` on arrays: ``y_train``/``y_eval`` are [N] (one class) or
     [N, K] (``config.classes`` has K names)."""
-    seed_stage(config.seed)
-    train = array_batches(x_train, y_train, config.batch_size, True, config.seed)
+    def make_train(seed):
+        seed_stage(seed)
+        return array_batches(x_train, y_train, config.batch_size, True, seed)
+
     evaluation = (array_batches(x_eval, y_eval, config.batch_size)
                   if x_eval is not None else None)
-    return train_on_batches(train, evaluation, config, base_model, log_dir, label)
+    return train_ensemble(make_train, evaluation, config, base_model, log_dir, label)
+
+
+ENSEMBLE_SEED_STEP = 1000
+
+
+def member_seeds(config: StageConfig) -> List[int]:
+    """The seed of each network of a stage: ``seed``, ``seed + 1000``, ... (``ensemble`` of
+    them)."""
+    return [config.seed + ENSEMBLE_SEED_STEP * i for i in range(config.ensemble)]
+
+
+def train_ensemble(make_train: Callable[[int], object], evaluation, config: StageConfig,
+                   base_model: Optional[keras.Model] = None, log_dir: Optional[str] = None,
+                   label: str = "train") -> Dict:
+    """:func:`train_on_batches` once per seed of :func:`member_seeds`, each on
+    ``make_train(seed)`` (the training batches, shuffled with that seed); with more than one
+    network the result's ``model`` is their average (``tagger.average_taggers``), its
+    ``metrics`` the average's, ``history`` the first network's, and ``members`` holds each
+    network's seed, metrics and seconds per epoch."""
+    if config.ensemble < 1:
+        raise ValueError(f"ensemble {config.ensemble}: expected at least 1 network")
+    if config.ensemble == 1:
+        return train_on_batches(make_train(config.seed), evaluation, config, base_model,
+                                log_dir, label)
+    results = []
+    for index, seed in enumerate(member_seeds(config)):
+        member = dataclasses.replace(config, seed=seed, ensemble=1)
+        results.append(train_on_batches(
+            make_train(seed), evaluation, member, base_model,
+            log_dir and f"{log_dir.rstrip('/')}/member_{index}",
+            f"{label} {index + 1}/{config.ensemble}"))
+    network = tagger.average_taggers([r["model"] for r in results])
+    tagger.compile_tagger(network, config.learning_rate)   # for evaluate(); never trained
+    metrics = {"train": _evaluate(network, with_cardinality(make_train(config.seed)),
+                                  config.classes)}
+    if evaluation is not None:
+        metrics["eval"] = _evaluate(network, with_cardinality(evaluation), config.classes)
+    return {"model": network, "history": results[0]["history"], "metrics": metrics,
+            "seconds_per_epoch": float(sum(r["seconds_per_epoch"] for r in results)),
+            "copied_layers": results[0]["copied_layers"],
+            "members": [{"seed": seed, "metrics": r["metrics"],
+                         "seconds_per_epoch": r["seconds_per_epoch"]}
+                        for seed, r in zip(member_seeds(config), results)]}
 
 
 def train_on_batches(train, evaluation, config: StageConfig,

@@ -9,6 +9,7 @@ schema): shuffled, batched and prefetched by tf.data, never held in memory as a 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -129,19 +130,30 @@ def run_stage(fn_args, stage: str) -> None:
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
-    training.seed_stage(config.seed)      # before the streams: their shuffling is seeded too
-    train = stream_batches(fn_args, fn_args.train_files, frames, multi, config, shuffle=True)
+    label = f"{stage}:{config.method}"
+    n_batches = []
+
+    def make_train(seed: int):
+        """The training stream shuffled with ``seed`` (seeded before it is made: its
+        shuffling depends on the global seed too), its batches per pass known."""
+        training.seed_stage(seed)
+        stream = stream_batches(fn_args, fn_args.train_files, frames, multi,
+                                dataclasses.replace(config, seed=seed), shuffle=True)
+        if not n_batches:
+            labels = np.concatenate([y.numpy().reshape(len(y), -1) for _, y in stream])
+            n_batches.append(-(-len(labels) // config.batch_size))
+            positives = ", ".join(f"{int(n)} {c}"
+                                  for c, n in zip(config.classes, labels.sum(axis=0)))
+            networks = f", {config.ensemble} networks averaged" if config.ensemble > 1 else ""
+            print(f"[{label}] training on {len(labels)} clips ({positives}), {config.epochs} "
+                  f"epochs, batch {config.batch_size}, front end {config.front_end}{networks}, "
+                  "streamed", flush=True)
+        return stream.apply(tf.data.experimental.assert_cardinality(n_batches[0]))
+
     evaluation = stream_batches(fn_args, fn_args.eval_files, frames, multi, config,
                                 shuffle=False)
-    label = f"{stage}:{config.method}"
-    labels = np.concatenate([y.numpy().reshape(len(y), -1) for _, y in train])
-    train = train.apply(tf.data.experimental.assert_cardinality(
-        -(-len(labels) // config.batch_size)))     # batches per pass, now known
-    positives = ", ".join(f"{int(n)} {c}" for c, n in zip(config.classes, labels.sum(axis=0)))
-    print(f"[{label}] training on {len(labels)} clips ({positives}), {config.epochs} epochs, batch "
-          f"{config.batch_size}, front end {config.front_end}, streamed", flush=True)
-    result = training.train_on_batches(train, evaluation, config, base_model,
-                                       log_dir=fn_args.model_run_dir, label=label)
+    result = training.train_ensemble(make_train, evaluation, config, base_model,
+                                     log_dir=fn_args.model_run_dir, label=label)
     if base_model is not None:
         print(f"[{label}] copied from the {n_outputs(base_model)}-class source "
               f"model: {', '.join(result['copied_layers'])}", flush=True)
@@ -151,7 +163,8 @@ def run_stage(fn_args, stage: str) -> None:
                "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
                "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"],
-               "machine": machine()}   # where it trained (a Kubeflow node: its GPUs too)
+               "machine": machine(),   # where it trained (a Kubeflow node: its GPUs too)
+               **({"members": result["members"]} if "members" in result else {})}
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
     timelines = None
     if stage == "target":
@@ -176,4 +189,6 @@ def run_stage(fn_args, stage: str) -> None:
     if not fn_args.model_run_dir.startswith("gs://"):
         plots.learning_curves(result["history"], os.path.join(fn_args.model_run_dir,
                                                               "learning_curves.png"),
-                              f"{stage} stage, method {config.method}", config.validation_freq)
+                              f"{stage} stage, method {config.method}"
+                              + (f" (first of {config.ensemble} networks)"
+                                 if config.ensemble > 1 else ""), config.validation_freq)
