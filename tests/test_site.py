@@ -114,3 +114,19 @@ def test_too_little_or_bad_audio_writes_nothing(capsys, pushed_model, site_audio
                         pushed_model, "--output", str(record_path), "--false-alarm-rate", "1")
     assert code == 2 and err.count("\n") == 1
     assert not record_path.exists() and not os.path.exists(str(record_path) + ".partial")
+
+
+def test_events_use_the_site_threshold(capsys, pushed_model, site_audio, tmp_path):
+    record_path = str(tmp_path / "site.json")
+    assert _run(capsys, "calibrate-site", str(site_audio / "recordings"), "--model",
+                pushed_model, "--output", record_path)[0] == 0
+    record = json.load(open(record_path))
+    counts = {}
+    for threshold in (1e-6, 1.0):      # every frame active / none can be
+        json.dump(dict(record, threshold=threshold), open(record_path, "w"))
+        code, out, err = _run(capsys, "tag", str(site_audio / "other.wav"), "--model",
+                              pushed_model, "--site-threshold", record_path, "--events",
+                              "--events-dir", str(tmp_path / "events"), "--json")
+        assert code == 0, err
+        counts[threshold] = len(json.loads(out))
+    assert counts == {1e-6: 1, 1.0: 0}
