@@ -200,7 +200,13 @@ def test_forty_mfccs_reach_every_component_in_a_pipeline_of_their_own(runs):
 def test_averaged_target_models_run_through_every_component(runs):
     out, results = runs
     run = results["strict"]
-    assert {n: r.state for n, r in run.nodes.items()} == {n: "COMPLETE" for n in run.nodes}
+    states = {n: r.state for n, r in run.nodes.items()}
+    # a new seed: new synthetic data and models; the real branch's data stays cached
+    assert set(states.values()) <= {"COMPLETE", "CACHED"}, states
+    for node in ("TargetExampleGen", "SourceTrainer", "TransferTrainer", "ScratchTrainer",
+                 "TransferEvaluator", "ScratchEvaluator", "TransferRealEvaluator",
+                 "ScratchRealEvaluator", "Pusher"):
+        assert states[node] == "COMPLETE", (node, states)
     for trainer in ("TransferTrainer", "ScratchTrainer"):
         model_uri = run.output(trainer, "model").uri
         with open(os.path.join(model_uri, "metrics.json")) as handle:
