@@ -10,13 +10,12 @@ import tensorflow as tf
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from components.model import serving, training
+from components.model import serving
 from pipeline import __main__ as cli
 from pipeline import configs, tag
 from pipeline.pipeline import TRAINER_IDS, beam_args_with_worker_image, create_pipeline
 
 REPO = configs.REPO_ROOT
-CLIP_S = 1.0
 
 
 def _compiler():
