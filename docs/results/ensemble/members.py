@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from components.audio import examples, features
-from components.model import serving, site_threshold, tagger
+from components.model import serving, tagger
 from components.model.training import roc_auc
 from pipeline import configs
 
@@ -52,16 +52,9 @@ def member_probabilities(model_dir, inputs):
 
 def site_balanced(folds, cal_p, test_p):
     """Balanced accuracy over backgrounds with the site threshold, and false alarms per
-    background."""
-    per = {}
-    for (label, _, _, labels, _), cal, p in zip(folds, cal_p, test_p):
-        threshold = site_threshold.threshold_for_rate(cal, SITE["RATE"])
-        hit = p >= threshold
-        found, alarms = per.setdefault(label, ([], []))
-        found.extend(hit[labels == 1])
-        alarms.extend(hit[labels == 0])
-    balanced = np.mean([(np.mean(f) + 1 - np.mean(a)) / 2 for f, a in per.values()])
-    return balanced, {k: float(np.mean(a)) for k, (_, a) in sorted(per.items())}
+    background (site-threshold/measure.py's rows)."""
+    rows = SITE["background_rows"](folds, list(zip(cal_p, test_p)), SITE["site_rule"])
+    return SITE["balanced_accuracy"](rows), {k: r["false_alarms"] for k, r in rows.items()}
 
 
 def main(real_dir, study):

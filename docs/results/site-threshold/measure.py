@@ -107,6 +107,39 @@ def model_paths(pushed, study_dirs):
     return models
 
 
+def site_rule(cal_p):
+    """The site threshold of one calibration half (``calibrate-site``'s rule)."""
+    return site_threshold.threshold_for_rate(cal_p, RATE)
+
+
+def background_rows(folds, per_fold, threshold_of):
+    """Per background, both folds pooled: breaks found (overall and per EBR), false alarms and
+    window counts, deciding each fold at ``threshold_of(its calibration probabilities)``;
+    ``per_fold`` holds (calibration, test) probabilities in the order of ``folds``."""
+    rows = {}
+    for label in sorted({f[0] for f in folds}):
+        found, alarms, per_ebr, windows = [], [], {e: [] for e in EBRS}, 0
+        for (bg, _, _, labels, ebrs), (cal_p, p) in zip(folds, per_fold):
+            if bg != label:
+                continue
+            windows += len(cal_p)
+            hit = p >= threshold_of(cal_p)
+            found.extend(hit[labels == 1])
+            alarms.extend(hit[labels == 0])
+            for e in EBRS:
+                per_ebr[e].extend(hit[ebrs == e])
+        rows[label] = {"found": float(np.mean(found)), "false_alarms": float(np.mean(alarms)),
+                       "found_per_ebr": {str(e): float(np.mean(v)) for e, v in per_ebr.items()},
+                       "calibration_windows": windows // 2, "test_positives": len(found),
+                       "test_negatives": len(alarms)}
+    return rows
+
+
+def balanced_accuracy(rows):
+    """Mean over backgrounds of (breaks found + windows left quiet) / 2."""
+    return float(np.mean([(r["found"] + 1 - r["false_alarms"]) / 2 for r in rows.values()]))
+
+
 def main(real_dir, pushed, study_dirs):
     backgrounds, events = halves(real_dir)
     rng = np.random.RandomState(SEED)
@@ -128,29 +161,10 @@ def main(real_dir, pushed, study_dirs):
     report = {}
     for name, per_fold in scores.items():
         report[name] = {}
-        for rule in ("model threshold 0.5", "site threshold"):
-            rows = {}
-            for label in sorted({f[0] for f in folds}):
-                found, alarms, per_ebr, windows = [], [], {e: [] for e in EBRS}, 0
-                for (bg, cal, _, labels, ebrs), (cal_p, p) in zip(folds, per_fold):
-                    if bg != label:
-                        continue
-                    threshold = (0.5 if rule.startswith("model")
-                                 else site_threshold.threshold_for_rate(cal_p, RATE))
-                    windows += len(cal_p)
-                    hit = p >= threshold
-                    found.extend(hit[labels == 1])
-                    alarms.extend(hit[labels == 0])
-                    for e in EBRS:
-                        per_ebr[e].extend(hit[ebrs == e])
-                rows[label] = {"found": float(np.mean(found)),
-                               "false_alarms": float(np.mean(alarms)),
-                               "found_per_ebr": {str(e): float(np.mean(v))
-                                                 for e, v in per_ebr.items()},
-                               "calibration_windows": windows // 2, "test_positives": len(found),
-                               "test_negatives": len(alarms)}
-            balanced = float(np.mean([(r["found"] + 1 - r["false_alarms"]) / 2
-                                      for r in rows.values()]))
+        for rule, threshold_of in (("model threshold 0.5", lambda cal_p: 0.5),
+                                   ("site threshold", site_rule)):
+            rows = background_rows(folds, per_fold, threshold_of)
+            balanced = balanced_accuracy(rows)
             report[name][rule] = {"balanced_accuracy": balanced, "per_background": rows}
             print(f"{name:24s} {rule:19s} balanced {100 * balanced:5.1f} % | " + ", ".join(
                 f"{bg} FA {100 * r['false_alarms']:.0f} % found {100 * r['found']:.0f} %"
