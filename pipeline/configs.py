@@ -23,6 +23,7 @@ from components.audio.features import N_MELS, N_MFCC, clip_samples, n_frames
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The real-audio set and the packages it is built from are shared by every run and profile.
 REAL_AUDIO_DIR = os.path.join(REPO_ROOT, "build", "real_audio")
+REAL_AUDIO_HOLDOUT_DIR = os.path.join(REPO_ROOT, "build", "real_audio_holdout")
 REAL_AUDIO_CACHE_DIR = os.path.join(REPO_ROOT, "build", "real_audio_cache")
 PROFILES = ("smoke", "quick", "paper", "paper_cpu")
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")   # tagger.METHODS
@@ -117,7 +118,8 @@ class PipelineConfig:
     # evaluation on real recordings (components.audio.real_audio)
     real_audio: str = "auto"               # 'auto': build/reuse the set under build/ (the CLI
                                            # skips it with one line if it cannot be fetched);
-                                           # 'off'; or a folder holding a built set
+                                           # 'holdout': the same with the held-out set; 'off';
+                                           # or a folder holding a built set
     real_excerpts: int = 2                 # excerpts per (background, event, EBR), and as many
                                            # without an event
     real_seed: int = 3000                  # draws the real mixtures' excerpts and onsets
@@ -174,7 +176,7 @@ class PipelineConfig:
 
         'auto' must have been resolved to a folder or 'off' by the caller (the CLI builds it).
         """
-        return "" if self.real_audio in ("off", "auto", "") else self.real_audio
+        return "" if self.real_audio in ("off", "auto", "holdout", "") else self.real_audio
 
     @property
     def pipeline_root(self) -> str:
@@ -334,10 +336,11 @@ def validate_config(config: PipelineConfig) -> PipelineConfig:
     if os.path.isfile(config.output_dir):
         raise ConfigError(f"setting output_dir={config.output_dir!r}: is a file; expected a "
                           "folder")
-    if (config.real_audio not in ("auto", "off") and "://" not in config.real_audio
+    if (config.real_audio not in ("auto", "holdout", "off") and "://" not in config.real_audio
             and not os.path.isdir(config.real_audio)):
-        raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', 'off' or "
-                          "a folder written by 'python -m pipeline real-audio'")
+        raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', "
+                          "'holdout', 'off' or a folder written by 'python -m pipeline "
+                          "real-audio'")
     if config.recipe_mode == "dcase2017" and config.clip_duration_s != MAX_CLIP_DURATION_S:
         raise ConfigError(f"setting recipe_mode=dcase2017 needs clip_duration_s=30 (the "
                           f"reference synthesizer's clips), got {config.clip_duration_s:g}")

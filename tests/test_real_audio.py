@@ -1,6 +1,7 @@
 """The real-audio set: builder on fixture packages of each source format, group reader, errors,
 and the factorial evaluation design (real dpkg-deb, apt-get, pip, soundfile; nothing mocked)."""
 import csv
+import dataclasses
 import os
 import subprocess
 import sys
@@ -84,7 +85,10 @@ def test_a_package_the_archive_does_not_have_gives_one_clear_line(tmp_path):
     assert "no-such-package-fewshot-tagging" in message and "apt-get update" in message
 
 
-def test_cli_with_unreachable_archives_prints_one_line_and_exits_4(tmp_path):
+@pytest.mark.parametrize("real_set,first_package", [("default", "lmms-common"),
+                                                    ("holdout", "brainparty-data")])
+def test_cli_with_unreachable_archives_prints_one_line_and_exits_4(tmp_path, real_set,
+                                                                   first_package):
     lists = tmp_path / "lists"
     (lists / "partial").mkdir(parents=True)
     (tmp_path / "parts").mkdir()
@@ -93,13 +97,52 @@ def test_cli_with_unreachable_archives_prints_one_line_and_exits_4(tmp_path):
                     f'Dir::Etc::SourceParts "{tmp_path / "parts"}";\n'
                     'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
     env = dict(os.environ, APT_CONFIG=str(conf), PIP_INDEX_URL="http://127.0.0.1:9/simple")
-    result = subprocess.run([sys.executable, "-m", "pipeline", "real-audio", "--output",
-                             str(tmp_path / "set"), "--cache", str(tmp_path / "cache")],
+    result = subprocess.run([sys.executable, "-m", "pipeline", "real-audio", "--set", real_set,
+                             "--output", str(tmp_path / "set"), "--cache",
+                             str(tmp_path / "cache")],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 4   # unavailable (pipeline.cli_errors)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("real-audio: apt-get download lmms-common")
+    assert lines[0].startswith(f"real-audio: apt-get download {first_package}")
+    assert not (tmp_path / "set").exists()
+
+
+def test_the_holdout_set_shares_no_package_and_no_file_with_the_default_set():
+    default, holdout = real_audio.REAL_SETS["default"], real_audio.REAL_SETS["holdout"]
+    assert not {f.package for f in default} & {f.package for f in holdout}
+    assert not {f.stem for f in default} & {f.stem for f in holdout}
+    kinds = [f.kind for f in holdout]
+    assert kinds.count("event") >= 3 and kinds.count("background") >= 5
+    assert {f.label for f in holdout if f.kind == "event"} == {"glassbreak"}
+    assert len({f.label for f in holdout if f.kind == "background"}) == kinds.count("background")
+
+
+def test_credits_read_the_named_copyright_stanza_and_check_a_stated_credit():
+    text = ("Format: x\n\nFiles: *\nCopyright: 2001 Game Author\nLicense: GPL-2+\n\n"
+            "Files: data/mod/*\nCopyright: Mod team\nLicense: CC-BY-SA-3\n\n")
+    mod = real_audio.read_credit(text, real_audio.Credit("debian_copyright", "copyright",
+                                                         "data/mod/*"))
+    assert (mod["author"], mod["licence"]) == ("Mod team", "CC-BY-SA-3")
+    whole = real_audio.read_credit(text, real_audio.Credit("debian_copyright", "copyright"))
+    assert (whole["author"], whole["licence"]) == ("2001 Game Author", "GPL-2+")
+    with pytest.raises(real_audio.RealAudioUnavailable, match="no 'Files: sounds/\\*' stanza"):
+        real_audio.read_credit(text, real_audio.Credit("debian_copyright", "copyright",
+                                                       "sounds/*"))
+    stated = real_audio.Credit("stated", "copyright", "GPL-2+", author="A", licence="GPL-2")
+    assert real_audio.read_credit(text, stated)["author"] == "A"
+    with pytest.raises(real_audio.RealAudioUnavailable, match="does not say 'MIT'"):
+        real_audio.read_credit(text, dataclasses.replace(stated, key="MIT"))
+
+
+def test_the_holdout_set_has_no_fewshot_split(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "real-audio", "--set", "holdout",
+                             "--output", str(tmp_path / "set"), "--fewshot-output",
+                             str(tmp_path / "fewshot")], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--fewshot-output" in lines[0], result.stderr
     assert not (tmp_path / "set").exists()
 
 

@@ -10,6 +10,11 @@ layout (``backgrounds.csv``, ``events.csv``: every row in the ``test`` subset) a
 The default set (``DEFAULT_FILES``): five real glass breaks (three from minetest-data, two from
 openclonk-data) and five real ambiences (birdsong, wind, rain from openclonk-data; a crowd from
 lmms-common; a street from the dcase-util sdist).
+
+The held-out set (``HOLDOUT_FILES``, ``real-audio --set holdout``): three other real glass breaks
+and seven other ambiences from seven other packages, none shared with the default set (other
+games, other recording chains; two are band-limited recordings at 8 and 11 kHz). Nothing in the
+project is calibrated on it: it answers "does what was tuned on the default set carry over?".
 """
 from __future__ import annotations
 
@@ -51,12 +56,16 @@ class Credit:
 
     Rules: ``readme_list`` (a heading containing ``key`` followed by numbered source URLs;
     ``index`` picks one), ``authors_txt`` (the line naming ``key``), ``debian_copyright``
-    (the ``Files: *`` stanza), ``license_file`` (the first Copyright line).
+    (the ``Files: <key>`` stanza, ``*`` when ``key`` is empty), ``license_file`` (the first
+    Copyright line), ``stated`` (a free-form copyright file: ``author`` and ``licence`` as read
+    there by hand, checked by the file containing ``key``).
     """
     rule: str
     path: str
     key: str = ""
     index: int = 0
+    author: str = ""
+    licence: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +104,52 @@ DEFAULT_FILES: Tuple[RealFile, ...] = tuple(
        RealFile("dcase_util_acoustic_scene", DCASE_UTIL,
                 "dcase_util/utils/example_data/acoustic_scene.wav", "background", "street",
                 Credit("license_file", "LICENSE"))])
+
+# The held-out set: other packages, other games, other recording chains (checked on Debian 12,
+# 2026-12-05; facts in docs/results.md, "A second real set, held out").
+SCORCHED3D_MISC = "usr/share/games/scorched3d/data/globalmods/none/data/wav/misc"
+SCORCHED3D_COPYRIGHT = "usr/share/doc/scorched3d-data/copyright"
+LUGARU_COPYRIGHT = Credit("debian_copyright", "usr/share/doc/lugaru-data/copyright", "Data/*")
+
+HOLDOUT_FILES: Tuple[RealFile, ...] = (
+    RealFile("brainparty_glass_break", "brainparty-data",
+             "usr/share/games/brainparty/glass_break.wav", "event", "glassbreak",
+             Credit("debian_copyright", "usr/share/doc/brainparty-data/copyright")),
+    RealFile("freedroidrpg_glass_break", "freedroidrpg-data",
+             "usr/share/freedroidrpg/data/sound/effects/Glass_Break.ogg", "event", "glassbreak",
+             Credit("debian_copyright", "usr/share/doc/freedroidrpg-data/copyright")),
+    RealFile("enigma_shatter", "enigma-data", "usr/share/games/enigma/soundsets/enigma/shatter.wav",
+             "event", "glassbreak",
+             Credit("stated", "usr/share/doc/enigma-data/copyright", "version 2 dated June, 1991",
+                    author="Siegfried Fennig, Martin Hawlisch, Daniel Heck, Petr Machata, "
+                           "Jeremy Sawicki, Ralf Westram (Enigma's upstream authors)",
+                    licence="GPL-2")),
+    RealFile("scorched3d_birds1", "scorched3d-data", f"{SCORCHED3D_MISC}/birds1.wav",
+             "background", "birdsong", Credit("debian_copyright", SCORCHED3D_COPYRIGHT)),
+    RealFile("scorched3d_oceanwaves", "scorched3d-data", f"{SCORCHED3D_MISC}/oceanwaves.wav",
+             "background", "waves", Credit("debian_copyright", SCORCHED3D_COPYRIGHT)),
+    RealFile("scorched3d_citysounds", "scorched3d-data",
+             "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/citysounds.wav",
+             "background", "street",
+             Credit("debian_copyright", SCORCHED3D_COPYRIGHT, "data/globalmods/apoc/*")),
+    RealFile("plee_the_bear_rain", "plee-the-bear-data",
+             "usr/share/games/plee-the-bear/sound/weather/rain.ogg", "background", "rain",
+             Credit("stated", "usr/share/doc/plee-the-bear-data/copyright",
+                    "Creative Commons paternity share alike",
+                    author="Plee the Bear's data authors (Raphaël Giudici, David Michineau, "
+                           "Florian Massuyeau, Julien Lassalle, Antoine Brémaud, Philip Bradbury)",
+                    licence="CC BY-SA 3.0 (media files; code GPL-2+)")),
+    RealFile("lugaru_wind", "lugaru-data", "usr/share/games/lugaru/Sounds/Wind.ogg",
+             "background", "wind", LUGARU_COPYRIGHT),
+    RealFile("lugaru_desert_ambient", "lugaru-data",
+             "usr/share/games/lugaru/Sounds/DesertAmbient.ogg", "background", "desert",
+             LUGARU_COPYRIGHT),
+    RealFile("etw_crowd05", "etw-data", "usr/share/games/etw/crowd/crowd05.wav", "background",
+             "crowd", Credit("debian_copyright", "usr/share/doc/etw-data/copyright")),
+)
+
+# The sets ``real-audio --set NAME`` builds.
+REAL_SETS: Dict[str, Tuple[RealFile, ...]] = {"default": DEFAULT_FILES, "holdout": HOLDOUT_FILES}
 
 # Debian 13 renamed minetest to luanti; try the new name when the old one is not found.
 PACKAGE_ALTERNATIVES = {"minetest-data": ("luanti-data",)}
@@ -212,9 +267,10 @@ def read_credit(text: str, credit: Credit) -> Dict[str, str]:
         return {"author": "the game's authors (file not listed by name in authors.txt)",
                 "licence": default_licence, "source": "authors.txt of the package"}
     if credit.rule == "debian_copyright":
-        stanza = text.split("Files: *", 1)
+        files = credit.key or "*"
+        stanza = re.split(rf"^Files:\s*{re.escape(files)}\s*$", text, maxsplit=1, flags=re.M)
         if len(stanza) < 2:
-            raise RealAudioUnavailable(f"{credit.path}: no 'Files: *' stanza")
+            raise RealAudioUnavailable(f"{credit.path}: no 'Files: {files}' stanza")
         body = stanza[1].split("\n\n", 1)[0]
         licence = re.search(r"^License:\s*(\S+)", body, re.M)
         holders = re.search(r"^Copyright:(.*?)(?=^\S)", body + "\nEnd", re.M | re.S)
@@ -229,6 +285,12 @@ def read_credit(text: str, credit: Credit) -> Dict[str, str]:
         holder = re.sub(r"^copyright\s*(\(c\)|©)?\s*", "", holder, flags=re.I)
         return {"author": holder or "see LICENSE", "licence": licence,
                 "source": "LICENSE file of the package"}
+    if credit.rule == "stated":
+        if credit.key not in text:
+            raise RealAudioUnavailable(f"{credit.path}: does not say {credit.key!r} (the credit "
+                                       "this set was written for has changed)")
+        return {"author": credit.author, "licence": credit.licence,
+                "source": "Debian copyright file of the package"}
     raise ValueError(f"unknown credit rule {credit.rule!r}")
 
 
