@@ -215,8 +215,8 @@ def cmd_real_audio(args) -> int:
     from pipeline import configs
     from pipeline.cli_errors import UsageError
     if args.fewshot_output and args.set != "default":
-        raise UsageError(f"--fewshot-output: only the default set has a few-shot split "
-                         f"(--set {args.set} is for evaluation only)")
+        raise UsageError(f"--fewshot-output: only the default set has a few-shot split, not "
+                         f"--set {args.set}")
     output = args.output or {"default": configs.REAL_AUDIO_DIR,
                              "holdout": configs.REAL_AUDIO_HOLDOUT_DIR,
                              "train-pool": configs.REAL_AUDIO_TRAIN_POOL_DIR}[args.set]
@@ -229,8 +229,8 @@ def cmd_real_audio(args) -> int:
         return 4   # pipeline.cli_errors.EXIT_UNAVAILABLE
     kinds = [row["kind"] for row in built["files"]]
     print(f"Real-audio set ({args.set}): {kinds.count('event')} events, "
-          f"{kinds.count('background')} backgrounds in {output} (manifest backgrounds.csv + events.csv, "
-          f"ATTRIBUTION.md) in {time.time() - start:.0f} s")
+          f"{kinds.count('background')} backgrounds in {output} (manifest backgrounds.csv + "
+          f"events.csv, ATTRIBUTION.md) in {time.time() - start:.0f} s")
     if args.fewshot_output:
         try:
             split = real_audio.write_fewshot_set(output, args.fewshot_output)
@@ -604,8 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "train-pool: real ambiences from two more packages, for training "
                            "backgrounds only (no events)")
     real.add_argument("--output", default=None,
-                      help="default build/real_audio, or build/real_audio_holdout for the "
-                           "held-out set")
+                      help="default build/real_audio, build/real_audio_holdout or "
+                           "build/real_audio_train_pool after the set")
     real.add_argument("--cache", default=configs.REAL_AUDIO_CACHE_DIR,
                       help="where the downloaded packages are kept")
     real.add_argument("--fewshot-output", default=None,

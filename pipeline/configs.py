@@ -175,7 +175,8 @@ class PipelineConfig:
     def real_audio_data(self) -> str:
         """The folder of the real-audio set this run evaluates on, or '' (no real branch).
 
-        'auto' must have been resolved to a folder or 'off' by the caller (the CLI builds it).
+        'auto' and 'holdout' must have been resolved to a folder or 'off' by the caller (the CLI
+        builds it).
         """
         return "" if self.real_audio in ("off", "auto", "holdout", "") else self.real_audio
 
