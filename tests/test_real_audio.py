@@ -201,3 +201,12 @@ def test_a_run_whose_target_is_made_of_the_real_set_skips_the_real_evaluation(
     assert "own training recordings" in capsys.readouterr().err
     other = configs.get_config("smoke", real_audio=str(folder))
     assert cli.resolve_real_audio(other).real_audio == str(folder)
+
+
+def test_real_audio_holdout_is_a_setting_the_cli_resolves_to_a_folder():
+    from pipeline import configs
+    config = configs.validate_config(dataclasses.replace(configs.get_config("smoke"),
+                                                         real_audio="holdout"))
+    assert config.real_audio_data == ""     # no real branch until the CLI has built the set
+    with pytest.raises(configs.ConfigError, match="'auto', 'holdout', 'off' or a folder"):
+        configs.validate_config(dataclasses.replace(config, real_audio="heldout"))
