@@ -19,7 +19,8 @@ Models: a Table 1 study's scratch and (c) runs (with ``target_ensemble=4``: netw
 the mean of the 4) and, when given, the model ``make run`` pushed (waveform signature, as
 ``tag``). The results go to ``measure-<study folder name>.json`` beside this script.
 
-Usage (repository root; about 20 min on 2 cores):
+Usage (repository root; on 2 cores shared with a study: 65 min for the 4-network study, 13 min
+for a one-network one):
   .venv/bin/python docs/results/holdout/measure.py build/real_audio build/real_audio_holdout \\
       build/exp-ensemble4 [build/serving/glassbreak_tagger] \\
       > docs/results/holdout/measure-exp-ensemble4.txt
