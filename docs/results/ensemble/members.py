@@ -60,13 +60,7 @@ def site_balanced(folds, cal_p, test_p):
 def main(real_dir, study):
     frames = configs.get_config("quick").frames
     x, y, meta = examples.load_split(os.path.join(study, "data", "real-test"), "eval", frames)
-    backgrounds, events = SITE["halves"](real_dir)
-    rng = np.random.RandomState(SITE["SEED"])
-    folds = []
-    for label, parts in backgrounds:
-        for fold in (0, 1):
-            clips, labels, ebrs = SITE["test_clips"](parts[1 - fold], events, rng)
-            folds.append((label, SITE["calibration_windows"](parts[fold]), clips, labels, ebrs))
+    folds = SITE["site_folds"](real_dir)
     cal_x = [mfccs(f[1]) for f in folds]
     test_x = [mfccs(f[2]) for f in folds]
     results = {}

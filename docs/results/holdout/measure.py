@@ -61,17 +61,6 @@ def real_clips(real_dir):
     return np.stack(x), np.array(y), np.array(bgs), np.array(ebrs, dtype=float)
 
 
-def site_folds(real_dir):
-    backgrounds, events = SITE["halves"](real_dir)
-    rng = np.random.RandomState(SITE["SEED"])
-    folds = []
-    for label, parts in backgrounds:
-        for fold in (0, 1):
-            clips, labels, ebrs = SITE["test_clips"](parts[1 - fold], events, rng)
-            folds.append((label, SITE["calibration_windows"](parts[fold]), clips, labels, ebrs))
-    return folds
-
-
 def figures(p, y, bgs, ebrs):
     hit = p >= 0.5
     per_bg = {b: float(np.mean(hit[(bgs == b) & (y == 0)])) for b in sorted(set(bgs))}
@@ -113,7 +102,7 @@ def main(default_dir, holdout_dir, study, pushed=None):
     sets = {}
     for name, real_dir in (("default", default_dir), ("holdout", holdout_dir)):
         x, y, bgs, ebrs = real_clips(real_dir)
-        folds = site_folds(real_dir)
+        folds = SITE["site_folds"](real_dir)
         sets[name] = (x, y, bgs, ebrs, folds)
         print(f"{name}: {len(y)} clips ({int(y.sum())} with a break), backgrounds "
               f"{', '.join(sorted(set(bgs)))}", file=sys.stderr, flush=True)

@@ -140,14 +140,21 @@ def balanced_accuracy(rows):
     return float(np.mean([(r["found"] + 1 - r["false_alarms"]) / 2 for r in rows.values()]))
 
 
-def main(real_dir, pushed, study_dirs):
+def site_folds(real_dir):
+    """Per background and fold: (label, calibration windows of one half, test clips, labels and
+    EBRs of the other half); the onsets are drawn from one generator seeded SEED, in this order."""
     backgrounds, events = halves(real_dir)
     rng = np.random.RandomState(SEED)
-    folds = []   # (label, calibration windows, test clips, labels, ebrs)
+    folds = []
     for label, parts in backgrounds:
         for fold in (0, 1):
             clips, labels, ebrs = test_clips(parts[1 - fold], events, rng)
             folds.append((label, calibration_windows(parts[fold]), clips, labels, ebrs))
+    return folds
+
+
+def main(real_dir, pushed, study_dirs):
+    folds = site_folds(real_dir)
     scores = {}
     for name, path in model_paths(pushed, study_dirs):
         scorer = Scorer(path)
