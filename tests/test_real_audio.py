@@ -203,7 +203,7 @@ def test_a_run_whose_target_is_made_of_the_real_set_skips_the_real_evaluation(
     assert cli.resolve_real_audio(other).real_audio == str(folder)
 
 
-def test_real_audio_holdout_is_a_setting_the_cli_resolves_to_a_folder():
+def test_real_audio_holdout_is_a_valid_setting_and_a_misspelt_one_is_refused():
     from pipeline import configs
     config = configs.validate_config(dataclasses.replace(configs.get_config("smoke"),
                                                          real_audio="holdout"))
