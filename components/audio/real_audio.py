@@ -108,7 +108,7 @@ DEFAULT_FILES: Tuple[RealFile, ...] = tuple(
                 Credit("license_file", "LICENSE"))])
 
 # The held-out set: other packages, other games, other recording chains (checked on Debian 12,
-# 2026-12-05; measured in docs/results.md, "A held-out real set, ...").
+# 2026-12-05; measured in docs/results.md, "A held-out real set; ...").
 SCORCHED3D_MISC = "usr/share/games/scorched3d/data/globalmods/none/data/wav/misc"
 SCORCHED3D_COPYRIGHT = "usr/share/doc/scorched3d-data/copyright"
 LUGARU_COPYRIGHT = Credit("debian_copyright", "usr/share/doc/lugaru-data/copyright", "Data/*")
