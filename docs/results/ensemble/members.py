@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from components.audio import examples, features
+from components.audio import examples
 from components.model import serving, tagger
 from components.model.training import roc_auc
 from pipeline import configs
@@ -35,11 +35,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = runpy.run_path(os.path.join(HERE, "..", "site-threshold", "measure.py"))
 ROWS = ("scratch_limited", "parallel_low")
 SIZES = (1, 2, 4)
-
-
-def mfccs(clips):
-    bands = features.mel_bands()
-    return np.stack([features.mfcc(c.astype(np.float32), bands=bands) for c in clips])
 
 
 def member_probabilities(model_dir, inputs):
@@ -61,8 +56,8 @@ def main(real_dir, study):
     frames = configs.get_config("quick").frames
     x, y, meta = examples.load_split(os.path.join(study, "data", "real-test"), "eval", frames)
     folds = SITE["site_folds"](real_dir)
-    cal_x = [mfccs(f[1]) for f in folds]
-    test_x = [mfccs(f[2]) for f in folds]
+    cal_x = [SITE["mfccs"](f[1]) for f in folds]
+    test_x = [SITE["mfccs"](f[2]) for f in folds]
     results = {}
     for row in ROWS:
         for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):

@@ -34,7 +34,7 @@ import sys
 
 import numpy as np
 
-from components.audio import datasets, features, mixing
+from components.audio import datasets, mixing
 from components.model import serving, tagger
 from components.model.training import roc_auc
 from pipeline import configs
@@ -44,21 +44,21 @@ SITE = runpy.run_path(os.path.join(HERE, "..", "site-threshold", "measure.py"))
 ROWS = (("scratch_limited", "scratch"), ("parallel_low", "(c)"))
 
 
-def real_clips(real_dir):
-    """MFCCs, labels, background names and EBRs of the pipeline's real test set on ``real_dir``."""
+def render_real_set(real_dir):
+    """The recipes and mixtures (float32) of the pipeline's real test set on ``real_dir``."""
     config = dataclasses.replace(configs.get_config("quick"), real_audio=real_dir)
     job = config.data_jobs()["Real"]
-    plan = datasets.plan_task(**job)
+    recipes = datasets.plan_task(**job).recipes["eval"]
     load = mixing.audio_loader(real_dir, job["corpus_seed"], cache_bytes=1 << 30)
-    bands = features.mel_bands()
-    x, y, bgs, ebrs = [], [], [], []
-    for recipe in plan.recipes["eval"]:
-        clip, _ = mixing.render(recipe, load)
-        x.append(features.mfcc(clip.astype(np.float32), bands=bands))
-        y.append(int(recipe.label))
-        bgs.append(recipe.bg_scene)
-        ebrs.append(recipe.ebr_db if recipe.event_uri else np.nan)
-    return np.stack(x), np.array(y), np.array(bgs), np.array(ebrs, dtype=float)
+    return recipes, np.stack([mixing.render(r, load)[0].astype(np.float32) for r in recipes])
+
+
+def real_clips(real_dir):
+    """Mixtures, MFCCs, labels, background names and EBRs of the pipeline's real test set."""
+    recipes, waves = render_real_set(real_dir)
+    return (waves, SITE["mfccs"](waves), np.array([int(r.label) for r in recipes]),
+            np.array([r.bg_scene for r in recipes]),
+            np.array([r.ebr_db if r.event_uri else np.nan for r in recipes], dtype=float))
 
 
 def figures(p, y, bgs, ebrs):
@@ -101,25 +101,21 @@ def keras_members(model_dir):
 def main(default_dir, holdout_dir, study, pushed=None):
     sets = {}
     for name, real_dir in (("default", default_dir), ("holdout", holdout_dir)):
-        x, y, bgs, ebrs = real_clips(real_dir)
+        waves, x, y, bgs, ebrs = real_clips(real_dir)
         folds = SITE["site_folds"](real_dir)
-        sets[name] = (x, y, bgs, ebrs, folds)
+        sets[name] = (waves, x, y, bgs, ebrs, folds)
         print(f"{name}: {len(y)} clips ({int(y.sum())} with a break), backgrounds "
               f"{', '.join(sorted(set(bgs)))}", file=sys.stderr, flush=True)
-    bands = features.mel_bands()
-
-    def mfccs(clips):
-        return np.stack([features.mfcc(c.astype(np.float32), bands=bands) for c in clips])
-
-    site_inputs = {name: ([mfccs(f[1]) for f in s[4]], [mfccs(f[2]) for f in s[4]])
-                   for name, s in sets.items()}
+    site_inputs = {name: ([SITE["mfccs"](f[1]) for f in folds],
+                          [SITE["mfccs"](f[2]) for f in folds])
+                   for name, (*_, folds) in sets.items()}
     results = {}
     for row, short in ROWS:
         for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
             seed = os.path.basename(run_dir).split("-")[0]
             score, networks = keras_members(os.path.join(run_dir, "model"))
             for size in sorted({1, networks}):
-                for name, (x, y, bgs, ebrs, folds) in sets.items():
+                for name, (_, x, y, bgs, ebrs, folds) in sets.items():
                     cal_x, test_x = site_inputs[name]
                     entry = figures(score(x, size), y, bgs, ebrs)
                     entry.update(site_figures(folds, [score(c, size) for c in cal_x],
@@ -129,12 +125,7 @@ def main(default_dir, holdout_dir, study, pushed=None):
     if pushed:
         version = max((d for d in os.listdir(pushed) if d.isdigit()), key=int)
         scorer = SITE["Scorer"](os.path.join(pushed, version))
-        for name, real_dir in (("default", default_dir), ("holdout", holdout_dir)):
-            x, y, bgs, ebrs, folds = sets[name]
-            config = dataclasses.replace(configs.get_config("quick"), real_audio=real_dir)
-            plan = datasets.plan_task(**config.data_jobs()["Real"])
-            load = mixing.audio_loader(real_dir, config.corpus_seed, cache_bytes=1 << 30)
-            waves = np.stack([mixing.render(r, load)[0] for r in plan.recipes["eval"]])
+        for name, (waves, _, y, bgs, ebrs, folds) in sets.items():
             entry = figures(scorer(waves), y, bgs, ebrs)
             entry.update(site_figures(folds, [scorer(f[1]) for f in folds],
                                       [scorer(f[2]) for f in folds]))

@@ -5,7 +5,6 @@ Usage (repository root; about 3 min on 2 cores):
   .venv/bin/python docs/results/holdout/per_event.py build/real_audio build/real_audio_holdout \\
       build/exp-ensemble4 > docs/results/holdout/per_event.txt
 """
-import dataclasses
 import glob
 import os
 import runpy
@@ -13,22 +12,16 @@ import sys
 
 import numpy as np
 
-from components.audio import datasets, features, mixing
-from pipeline import configs
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEASURE = runpy.run_path(os.path.join(HERE, "measure.py"))
 
 
 def clips_by_event(real_dir):
-    config = dataclasses.replace(configs.get_config("quick"), real_audio=real_dir)
-    job = config.data_jobs()["Real"]
-    recipes = [r for r in datasets.plan_task(**job).recipes["eval"] if r.label]
-    load = mixing.audio_loader(real_dir, job["corpus_seed"], cache_bytes=1 << 30)
-    bands = features.mel_bands()
-    x = np.stack([features.mfcc(mixing.render(r, load)[0].astype(np.float32), bands=bands)
-                  for r in recipes])
-    return x, np.array([os.path.basename(r.event_uri)[:-4] for r in recipes])
+    """MFCCs of the real test set's clips with a break, and each one's event file stem."""
+    recipes, waves = MEASURE["render_real_set"](real_dir)
+    with_event = np.array([bool(r.label) for r in recipes])
+    return (MEASURE["SITE"]["mfccs"](waves[with_event]),
+            np.array([os.path.basename(r.event_uri)[:-4] for r in recipes if r.label]))
 
 
 def main(default_dir, holdout_dir, study):

@@ -28,7 +28,7 @@ import sys
 import numpy as np
 import soundfile
 
-from components.audio import mixing
+from components.audio import features, mixing
 from components.model import serving, site_threshold
 from pipeline import site
 
@@ -59,6 +59,13 @@ def halves(real_dir):
         out.append((row["label"], [original[:middle], original[middle:]]))
     events = [load(os.path.join(real_dir, r["path"])) for r in rows if r["kind"] == "event"]
     return sorted(out), events
+
+
+def mfccs(clips):
+    """MFCCs of a batch of clips, as ``components.audio.features.mfcc`` computes them (equal to
+    the served graph's to ~1e-4): the input of the Keras copies of the models."""
+    bands = features.mel_bands()
+    return np.stack([features.mfcc(c.astype(np.float32), bands=bands) for c in clips])
 
 
 def calibration_windows(audio):
