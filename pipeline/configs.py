@@ -93,6 +93,9 @@ class PipelineConfig:
     weight_decay: float = 0.0              # > 0: RMSprop's decoupled weight decay, every stage
                                            # (not in the paper; docs/results.md, "Where
                                            # conv_nobn gets stuck")
+    negative_frames: float = 0.0           # > 0: every stage also trains the running
+                                           # probability of clips without an event towards 0
+                                           # at every step, with this weight (not in the paper)
     shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
@@ -256,6 +259,7 @@ class PipelineConfig:
                 # only when set: the Trainers' custom_config (a cache key) stays as before
                 **({"warmup_epochs": self.warmup_epochs} if self.warmup_epochs else {}),
                 **({"weight_decay": self.weight_decay} if self.weight_decay else {}),
+                **({"negative_frames": self.negative_frames} if self.negative_frames else {}),
                 **({"ensemble": self.target_ensemble}
                    if stage == "target" and self.target_ensemble > 1 else {})}
 
@@ -311,7 +315,8 @@ _FLOAT_RANGES = (
     ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
     ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
     ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
-    ("min_source_auc", 0.0, 1.0, True, True), ("weight_decay", 0.0, 1.0, True, True))
+    ("min_source_auc", 0.0, 1.0, True, True), ("weight_decay", 0.0, 1.0, True, True),
+    ("negative_frames", 0.0, 100.0, True, True))
 
 
 def validate_config(config: PipelineConfig) -> PipelineConfig:

@@ -426,6 +426,43 @@ def test_a_running_clip_mean_ignores_a_steady_offset_and_keeps_every_frame_causa
     np.testing.assert_allclose(running["frame_probability"][:, -1], clip["probability"], atol=1e-6)
 
 
+def test_a_clip_median_ignores_a_steady_offset_and_a_short_event_barely_reaches_earlier_frames(
+        tmp_path):
+    """clip_mean=3: each clip minus its median frame. A channel colour vanishes as with the mean;
+    an event in under half of the frames moves the median only within the background's spread,
+    where the whole-clip mean carries the event's level into every earlier frame."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((8, 31, 20)).astype(np.float32)
+    model = training.train_stage(x, np.arange(8) % 2, None, None, training.StageConfig(
+        epochs=1, batch_size=4, clip_mean=3))["model"]
+    assert tagger.clip_mean_of(model) == 3
+    offset = x + rng.standard_normal((1, 1, 20)).astype(np.float32) * 5.0
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(offset, verbose=0),
+                               atol=1e-5)
+    median_layer = tagger.ClipMedianSubtraction()
+    np.testing.assert_allclose(np.asarray(median_layer(x)), x - np.median(x, axis=1, keepdims=True),
+                               atol=1e-6)
+    even = x[:, :30]                              # an even count: the mean of the middle two
+    np.testing.assert_allclose(np.asarray(median_layer(even)),
+                               even - np.median(even, axis=1, keepdims=True), atol=1e-6)
+    event = x.copy()
+    event[:, 20:] += 40.0                         # a loud event in the last 11 of 31 frames
+    mean_shift = np.abs(np.asarray(tagger.ClipMeanSubtraction()(event))[:, :20]
+                        - np.asarray(tagger.ClipMeanSubtraction()(x))[:, :20]).max()
+    median_shift = np.abs(np.asarray(median_layer(event))[:, :20]
+                          - np.asarray(median_layer(x))[:, :20]).max()
+    assert mean_shift > 14.0 and median_shift < 2.0
+    path = str(tmp_path / "Format-Serving")        # served with its layer, any clip length
+    serving.export_tagger(model, path, CLIP_S)
+    assert tagger.clip_mean_of(serving.load_keras_tagger(path)) == 3
+    loaded = tf.saved_model.load(path)
+    wave = np.random.default_rng(7).uniform(-0.3, 0.3, (2, features.clip_samples(CLIP_S)))
+    clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
+    np.testing.assert_allclose(np.asarray(clip["probability"]).ravel(),
+                               model.predict(np.stack([_tf_mfcc(w) for w in wave]), verbose=0).ravel(),
+                               atol=1e-5)
+
+
 def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_scaled_source):
     x, default = mfcc_scaled_source            # trained with the default StageConfig
     model = training.train_stage(x[:8], np.arange(8) % 2, None, None, training.StageConfig(

@@ -79,7 +79,7 @@ def frame_tagger(network: keras.Model) -> keras.Model:
     [batch, frames, classes].
 
     Shares every weight with ``network`` (the upper LSTM is a twin with ``return_sequences``,
-    holding the same weight values). With the ``conv`` front end the LSTMs run on pooled steps
+    holding the same weight values, or, built with ``every_step``, the network's own). With the ``conv`` front end the LSTMs run on pooled steps
     of ``tagger.time_reduction`` frames; each frame gets the value of the step it belongs to,
     so the last frame still holds the clip probability. An average of taggers
     (``tagger.average_taggers``) gives the mean of its members' running probabilities.
@@ -91,16 +91,21 @@ def frame_tagger(network: keras.Model) -> keras.Model:
             [frame_tagger(member)(inputs) for member in members])
         return keras.Model(inputs, outputs, name=f"{network.name}_frames")
     upper = network.get_layer("lstm_2")
-    config = upper.get_config()
-    config["return_sequences"] = True
-    config["name"] = "lstm_2_steps"
-    every_step = keras.layers.LSTM.from_config(config)
-    outputs = network.get_layer("output")(every_step(upper.input))
+    if upper.return_sequences:          # built with every_step: the steps are there already
+        outputs = network.get_layer("output")(upper.output)
+        every_step = None
+    else:
+        config = upper.get_config()
+        config["return_sequences"] = True
+        config["name"] = "lstm_2_steps"
+        every_step = keras.layers.LSTM.from_config(config)
+        outputs = network.get_layer("output")(every_step(upper.input))
     factor = tagger.time_reduction(tagger.front_end_of(network))
     if factor > 1:
         outputs = RepeatSteps(factor, name="repeat_steps")(outputs, network.input)
     model = keras.Model(network.input, outputs, name=f"{network.name}_frames")
-    every_step.set_weights(upper.get_weights())
+    if every_step is not None:
+        every_step.set_weights(upper.get_weights())
     return model
 
 

@@ -197,17 +197,29 @@ CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
                     3: (ClipMedianSubtraction, "clip_median")}
 
 
+@keras.saving.register_keras_serializable(package="fewshot")
+class LastStep(keras.layers.Layer):
+    """The last step of a sequence, [batch, steps, units] -> [batch, units]: what an LSTM
+    without ``return_sequences`` gives, for an upper LSTM that also returns every step."""
+
+    def call(self, steps):
+        return steps[:, -1]
+
+
 def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
                  n_classes: int = 1, clip_mean: int = 0, front_end: str = "lstm",
-                 n_features: int = N_MFCC) -> keras.Model:
+                 n_features: int = N_MFCC, every_step: bool = False) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
     ``n_classes`` sigmoid outputs (more than one: a multi-class source model). ``clip_mean``
     1 puts :class:`ClipMeanSubtraction` (layer ``clip_mean``), 2 :class:`RunningMeanSubtraction`
     (layer ``clip_mean_running``), 3 :class:`ClipMedianSubtraction` (layer ``clip_median``)
-    before the standardisation (not in the paper; options measured against real recordings). ``front_end``: see the module docstring. ``n_features``: values per
-    frame (the paper's 20 MFCCs).
+    before the standardisation (not in the paper; options measured against real recordings).
+    ``front_end``: see the module docstring. ``n_features``: values per frame (the paper's 20
+    MFCCs). ``every_step``: ``lstm_2`` returns every step and layer ``last_step`` takes the
+    last one for ``output`` (the same function and weights; lets a training loss reach the
+    running probability: :func:`negative_frames_trainer`).
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
@@ -230,11 +242,49 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
         low = keras.layers.Concatenate(name="concat")([fixed, fresh])
     else:
         low = low_level(normalized, front_end, seed + 20)
-    high = lstm_layer("lstm_2", False, seed + 30)(low)
+    high = lstm_layer("lstm_2", every_step, seed + 30)(low)
+    if every_step:
+        high = LastStep(name="last_step")(high)
     outputs = keras.layers.Dense(n_classes, activation="sigmoid", name="output",
                                  kernel_initializer=keras.initializers.GlorotNormal(seed=seed + 40)
                                  )(high)
     return keras.Model(inputs, outputs, name=f"tagger_{method}_{front_end}")
+
+
+@keras.saving.register_keras_serializable(package="fewshot")
+class NegativeFramesPenalty(keras.layers.Layer):
+    """Passes the clip probability through and adds ``weight`` x the mean binary cross-entropy
+    of every step's probability against 0, over the outputs whose clip label is 0.
+
+    A clip without an event has none in any prefix, so its running probability (the answer had
+    the clip ended at that step) should be 0 at every step: a weak label says that much about
+    every frame of a negative clip. The paper's loss reaches only the last step."""
+
+    def __init__(self, weight: float, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = float(weight)
+
+    def call(self, inputs):
+        clip, steps, labels = inputs
+        quiet = 1.0 - keras.ops.expand_dims(keras.ops.cast(labels, steps.dtype), axis=1)
+        log_quiet = keras.ops.log(keras.ops.clip(1.0 - steps, 1e-7, 1.0))
+        self.add_loss(-self.weight * keras.ops.mean(quiet * log_quiet))
+        return clip
+
+    def get_config(self):
+        return super().get_config() | {"weight": self.weight}
+
+
+def negative_frames_trainer(network: keras.Model, weight: float) -> keras.Model:
+    """A model for training ``network`` (built with ``every_step``) with its clip loss plus
+    :class:`NegativeFramesPenalty`: inputs ``[mfcc, labels [batch, classes]]``, output the clip
+    probability; it shares every layer with ``network``, which is what gets saved."""
+    if "last_step" not in {layer.name for layer in network.layers}:
+        raise ValueError("negative_frames_trainer needs a tagger built with every_step=True")
+    labels = keras.Input(shape=(n_outputs(network),), name="labels")
+    steps = network.get_layer("output")(network.get_layer("lstm_2").output)
+    clip = NegativeFramesPenalty(weight, name="negative_frames")([network.output, steps, labels])
+    return keras.Model([network.input, labels], clip, name=f"{network.name}_negative_frames")
 
 
 def adapt_normalization(model: keras.Model, mfcc: np.ndarray) -> None:

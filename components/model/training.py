@@ -41,6 +41,9 @@ class StageConfig:
                                  # eval split (its metrics.json) is below this; 0: no check
     ensemble: int = 1            # > 1: train this many networks (seeds seed + 1000 i) on the
                                  # same data and keep the mean of their outputs (not in the paper)
+    negative_frames: float = 0.0  # > 0: add this weight x the loss of every step's running
+                                  # probability against 0 in clips without an event
+                                  # (tagger.NegativeFramesPenalty; not in the paper)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
@@ -165,12 +168,20 @@ def train_on_batches(train, evaluation, config: StageConfig,
     network = tagger.build_tagger(config.method, seed=config.seed,
                                   n_classes=len(config.classes), clip_mean=config.clip_mean,
                                   front_end=config.front_end,
-                                  n_features=int(train.element_spec[0].shape[-1]))
+                                  n_features=int(train.element_spec[0].shape[-1]),
+                                  every_step=config.negative_frames > 0)
     if config.method == "scratch" and config.standardize:
         # streamed: Normalization.adapt accumulates mean and variance batch by batch
         network.get_layer("normalize").adapt(train.map(lambda x, y: x))
     copied = tagger.transfer_weights(network, base_model, config.method)
-    tagger.compile_tagger(network, config.learning_rate,
+    trained, fit_train, fit_evaluation = network, train, evaluation
+    if config.negative_frames > 0:
+        # trains the same layers with the penalty on every step; ``network`` is what is kept
+        trained = tagger.negative_frames_trainer(network, config.negative_frames)
+        fit_train = train.map(_labels_as_input)
+        fit_evaluation = evaluation.map(_labels_as_input) if evaluation is not None else None
+        tagger.compile_tagger(network, config.learning_rate)   # for evaluate(); never fitted
+    tagger.compile_tagger(trained, config.learning_rate,
                           warmup_steps=config.warmup_epochs * batches_per_pass(train),
                           weight_decay=config.weight_decay)
     callbacks = [EpochProgress(label, config.epochs, every=max(1, config.epochs // 10))]
@@ -182,13 +193,14 @@ def train_on_batches(train, evaluation, config: StageConfig,
     fit_args = {"steps_per_epoch": batches_per_pass(train)}
     if evaluation is not None:
         evaluation = with_cardinality(evaluation)   # else Keras warns it "ran out of data"
+        fit_evaluation = with_cardinality(fit_evaluation)
     if evaluation is not None and config.validation_freq > 0:
-        fit_args.update(validation_data=evaluation.repeat(),
+        fit_args.update(validation_data=fit_evaluation.repeat(),
                         validation_steps=batches_per_pass(evaluation),
                         validation_freq=config.validation_freq)
     start = time.time()
-    history = network.fit(train.repeat(), epochs=config.epochs, verbose=0, callbacks=callbacks,
-                          **fit_args)
+    history = trained.fit(fit_train.repeat(), epochs=config.epochs, verbose=0,
+                          callbacks=callbacks, **fit_args)
     seconds_per_epoch = (time.time() - start) / max(1, config.epochs)
     metrics = {"train": _evaluate(network, with_cardinality(train), config.classes)}
     if evaluation is not None:
@@ -197,6 +209,14 @@ def train_on_batches(train, evaluation, config: StageConfig,
                                           for k, vs in history.history.items()},
             "metrics": metrics, "seconds_per_epoch": seconds_per_epoch,
             "copied_layers": list(copied)}
+
+
+def _labels_as_input(mfcc, labels):
+    """``(mfcc, labels)`` -> ``((mfcc, labels [batch, classes]), labels)`` for
+    :func:`tagger.negative_frames_trainer`."""
+    import tensorflow as tf
+    columns = tf.reshape(tf.cast(labels, tf.float32), [tf.shape(labels)[0], -1])
+    return (mfcc, columns), labels
 
 
 def batches_per_pass(batches) -> int:
