@@ -463,6 +463,45 @@ def test_a_clip_median_ignores_a_steady_offset_and_a_short_event_barely_reaches_
                                atol=1e-5)
 
 
+def test_negative_frames_keeps_the_running_probability_of_background_low_before_an_event(
+        tmp_path):
+    """negative_frames=1 also trains every step of clips without an event towards 0. On clips
+    whose event (8 frames at a random onset) follows background, the running probability before
+    the onset stays low with it and the clip median; the paper's loss (last step only) leaves it
+    high there. The kept network is the plain tagger: its output is the last frame's."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 60, 20)).astype(np.float32)
+    y = (np.arange(64) % 2).astype(np.float32)
+    onsets = rng.integers(10, 45, 64)
+    for i in np.flatnonzero(y):
+        x[i, onsets[i]:onsets[i] + 8] += 2.5
+    before_onset = {}
+    for weight in (0.0, 1.0):
+        result = training.train_stage(x, y, x, y, training.StageConfig(
+            epochs=25, batch_size=16, validation_freq=0, clip_mean=3, negative_frames=weight))
+        running = np.asarray(localize.frame_tagger(result["model"])(x))[..., 0]
+        before_onset[weight] = np.mean([running[i, 3:onsets[i]].mean() for i in np.flatnonzero(y)])
+        assert result["metrics"]["train"]["accuracy"] == 1.0
+        np.testing.assert_allclose(running[:, -1], result["model"].predict(x, verbose=0)[:, 0],
+                                   atol=1e-5)
+    assert before_onset[1.0] < 0.1 < 0.5 < before_onset[0.0]
+    model = result["model"]
+    assert [l.name for l in model.layers if l.name in ("last_step", "negative_frames")] == [
+        "last_step"]
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(model, path, CLIP_S)
+    loaded = tf.saved_model.load(path)
+    wave = np.random.default_rng(8).uniform(-0.3, 0.3, (2, features.clip_samples(CLIP_S)))
+    clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
+    running = serving.call_signature(loaded, "localize_waveform", wave.astype(np.float32))
+    np.testing.assert_allclose(running["frame_probability"][:, -1], clip["probability"], atol=1e-6)
+    assert "negative_frames" not in configs.get_config("quick").stage_config("target", "scratch")
+    assert configs.get_config("quick", negative_frames=1.0).stage_config(
+        "source", "scratch")["negative_frames"] == 1.0
+    with pytest.raises(configs.ConfigError, match="negative_frames=-1.0"):
+        configs.get_config("quick", negative_frames=-1.0)
+
+
 def test_standardize_is_off_by_default_as_in_the_paper_and_adapts_when_on(mfcc_scaled_source):
     x, default = mfcc_scaled_source            # trained with the default StageConfig
     model = training.train_stage(x[:8], np.arange(8) % 2, None, None, training.StageConfig(
