@@ -307,7 +307,7 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 3),
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 4),
     ("standardize", 0, 1), ("bg_screening", 0, 1), ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (

@@ -191,10 +191,31 @@ class ClipMedianSubtraction(keras.layers.Layer):
         return inputs - keras.ops.expand_dims((lower + upper) / 2.0, axis=1)
 
 
+@keras.saving.register_keras_serializable(package="fewshot")
+class ClipFloorSubtraction(keras.layers.Layer):
+    """Subtract from every frame the mean MFCC of the clip's quietest quarter of frames (lowest
+    c0, ties included): the background's level and colour, estimated where an event is least
+    likely to be (a "minimum statistics" noise floor). An event that fills under three quarters
+    of the clip leaves the estimate to the background, so the frames before it carry none of
+    it (the whole-clip mean and median take a long event's level into every frame)."""
+
+    def call(self, inputs):
+        energy = inputs[:, :, 0]
+        frames = keras.ops.shape(inputs)[1]
+        quarter = keras.ops.maximum(frames // 4, 1)
+        limit = keras.ops.take(keras.ops.sort(energy, axis=1), quarter - 1, axis=1)
+        quiet = keras.ops.cast(energy <= keras.ops.expand_dims(limit, 1), inputs.dtype)
+        quiet = keras.ops.expand_dims(quiet, -1)
+        floor = keras.ops.sum(inputs * quiet, axis=1, keepdims=True) / keras.ops.sum(
+            quiet, axis=1, keepdims=True)
+        return inputs - floor
+
+
 # clip_mean setting -> (layer class, layer name); 0: no subtraction (the paper)
 CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
                     2: (RunningMeanSubtraction, "clip_mean_running"),
-                    3: (ClipMedianSubtraction, "clip_median")}
+                    3: (ClipMedianSubtraction, "clip_median"),
+                    4: (ClipFloorSubtraction, "clip_floor")}
 
 
 @keras.saving.register_keras_serializable(package="fewshot")
