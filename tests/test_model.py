@@ -463,6 +463,39 @@ def test_a_clip_median_ignores_a_steady_offset_and_a_short_event_barely_reaches_
                                atol=1e-5)
 
 
+def test_a_clip_floor_is_the_quietest_quarter_and_a_long_loud_event_leaves_it_alone(tmp_path):
+    """clip_mean=4: each clip minus the mean of its quietest quarter of frames (by c0). A channel
+    colour vanishes; the features of the frames outside a loud event that fills up to three
+    quarters of the clip do not depend on the event, where the median's do once it fills half."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 40, 20)).astype(np.float32)
+    floor_layer = tagger.ClipFloorSubtraction()
+    quietest = np.argsort(x[:, :, 0], axis=1)[:, :10]
+    expected = x - np.stack([x[b, quietest[b]].mean(0) for b in range(4)])[:, None]
+    np.testing.assert_allclose(np.asarray(floor_layer(x)), expected, atol=1e-5)
+    loud, louder = x.copy(), x.copy()
+    loud[:, 12:36] += 40.0                           # an event in 24 of 40 frames, and
+    louder[:, 12:36] += 60.0 + rng.standard_normal((4, 24, 20)).astype(np.float32)  # another
+    np.testing.assert_allclose(np.asarray(floor_layer(loud))[:, :12],
+                               np.asarray(floor_layer(louder))[:, :12], atol=1e-4)
+    median_layer = tagger.ClipMedianSubtraction()
+    assert np.abs(np.asarray(median_layer(loud))[:, :12]
+                  - np.asarray(median_layer(louder))[:, :12]).max() > 10.0
+    model = tagger.build_tagger("scratch", seed=1, clip_mean=4)
+    assert tagger.clip_mean_of(model) == 4
+    offset = x + rng.standard_normal((1, 1, 20)).astype(np.float32) * 5.0
+    np.testing.assert_allclose(np.asarray(model(x)), np.asarray(model(offset)), atol=1e-5)
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(model, path, CLIP_S)
+    assert tagger.clip_mean_of(serving.load_keras_tagger(path)) == 4
+    loaded = tf.saved_model.load(path)
+    wave = np.random.default_rng(10).uniform(-0.3, 0.3, (2, features.clip_samples(CLIP_S)))
+    clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
+    np.testing.assert_allclose(np.asarray(clip["probability"]).ravel(),
+                               np.asarray(model(np.stack([_tf_mfcc(w) for w in wave]))).ravel(),
+                               atol=1e-5)
+
+
 def test_negative_frames_keeps_the_running_probability_of_background_low_before_an_event(
         tmp_path):
     """negative_frames=1 also trains every step of clips without an event towards 0. On clips
