@@ -102,8 +102,8 @@ class PipelineConfig:
     clip_mean: int = 0                     # 1: subtract each clip's mean MFCC before the
                                            # standardisation, 2: at each frame the mean of the
                                            # frames so far (causal, yet the event onsets
-                                           # still fail: docs/results.md), 3: the clip's
-                                           # median MFCC; both stages; not in the paper
+                                           # still fail: docs/results.md); both stages; not
+                                           # in the paper
     n_mfcc: int = 20                       # MFCC coefficients per frame: the paper's 20; up to
                                            # 128 (every band: the log-mel spectrogram, rotated);
                                            # 40 measured no better on real recordings
@@ -307,7 +307,7 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 4),
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2),
     ("standardize", 0, 1), ("bg_screening", 0, 1), ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (

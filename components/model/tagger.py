@@ -175,47 +175,9 @@ class RunningMeanSubtraction(keras.layers.Layer):
         return inputs - keras.ops.cumsum(inputs, axis=1) / count
 
 
-@keras.saving.register_keras_serializable(package="fewshot")
-class ClipMedianSubtraction(keras.layers.Layer):
-    """Subtract each clip's median over time from every MFCC coefficient: like
-    :class:`ClipMeanSubtraction` a steady background colour or channel becomes zero, but an
-    event that fills less than half of the clip moves the median only within the background's
-    own spread, so the frames before it carry little of it (the whole-clip mean carries a loud
-    event into every frame)."""
-
-    def call(self, inputs):
-        ordered = keras.ops.sort(inputs, axis=1)
-        frames = keras.ops.shape(inputs)[1]
-        lower = keras.ops.take(ordered, (frames - 1) // 2, axis=1)
-        upper = keras.ops.take(ordered, frames // 2, axis=1)
-        return inputs - keras.ops.expand_dims((lower + upper) / 2.0, axis=1)
-
-
-@keras.saving.register_keras_serializable(package="fewshot")
-class ClipFloorSubtraction(keras.layers.Layer):
-    """Subtract from every frame the mean MFCC of the clip's quietest quarter of frames (lowest
-    c0, ties included): the background's level and colour, estimated where an event is least
-    likely to be (a "minimum statistics" noise floor). An event that fills under three quarters
-    of the clip leaves the estimate to the background, so the frames before it carry none of
-    it (the whole-clip mean and median take a long event's level into every frame)."""
-
-    def call(self, inputs):
-        energy = inputs[:, :, 0]
-        frames = keras.ops.shape(inputs)[1]
-        quarter = keras.ops.maximum(frames // 4, 1)
-        limit = keras.ops.take(keras.ops.sort(energy, axis=1), quarter - 1, axis=1)
-        quiet = keras.ops.cast(energy <= keras.ops.expand_dims(limit, 1), inputs.dtype)
-        quiet = keras.ops.expand_dims(quiet, -1)
-        floor = keras.ops.sum(inputs * quiet, axis=1, keepdims=True) / keras.ops.sum(
-            quiet, axis=1, keepdims=True)
-        return inputs - floor
-
-
-# clip_mean setting -> (layer class, layer name); 0: no subtraction (the paper)
+# clip_mean setting -> (layer class, layer name); 0: no mean subtraction (the paper)
 CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
-                    2: (RunningMeanSubtraction, "clip_mean_running"),
-                    3: (ClipMedianSubtraction, "clip_median"),
-                    4: (ClipFloorSubtraction, "clip_floor")}
+                    2: (RunningMeanSubtraction, "clip_mean_running")}
 
 
 @keras.saving.register_keras_serializable(package="fewshot")
@@ -235,12 +197,12 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
     ``n_classes`` sigmoid outputs (more than one: a multi-class source model). ``clip_mean``
     1 puts :class:`ClipMeanSubtraction` (layer ``clip_mean``), 2 :class:`RunningMeanSubtraction`
-    (layer ``clip_mean_running``), 3 :class:`ClipMedianSubtraction` (layer ``clip_median``)
-    before the standardisation (not in the paper; options measured against real recordings).
-    ``front_end``: see the module docstring. ``n_features``: values per frame (the paper's 20
-    MFCCs). ``every_step``: ``lstm_2`` returns every step and layer ``last_step`` takes the
-    last one for ``output`` (the same function and weights; lets a training loss reach the
-    running probability: :func:`negative_frames_trainer`).
+    (layer ``clip_mean_running``) before the standardisation (not in the paper; options
+    measured against real recordings). ``front_end``: see the module docstring.
+    ``n_features``: values per frame (the paper's 20 MFCCs). ``every_step``: ``lstm_2`` returns
+    every step and layer ``last_step`` takes the last one for ``output`` (the same function and
+    weights; lets a training loss reach the running probability:
+    :func:`negative_frames_trainer`).
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
@@ -250,7 +212,7 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
         raise ValueError(f"unknown front_end {front_end!r}; expected one of {FRONT_ENDS}")
     inputs = keras.Input(shape=(frames, n_features), name="mfcc")
     if int(clip_mean) not in (0, *CLIP_MEAN_LAYERS):
-        raise ValueError(f"clip_mean must be one of {(0, *CLIP_MEAN_LAYERS)}, got {clip_mean!r}")
+        raise ValueError(f"clip_mean must be 0, 1 or 2, got {clip_mean!r}")
     if int(clip_mean):
         layer_class, layer_name = CLIP_MEAN_LAYERS[int(clip_mean)]
         features = layer_class(name=layer_name)(inputs)
@@ -397,7 +359,7 @@ def members_of(model: keras.Model) -> List[keras.Model]:
 
 def clip_mean_of(model: keras.Model) -> int:
     """The tagger's ``clip_mean`` setting, read from its layers (0: none, 1: whole-clip mean,
-    2: running mean, 3: whole-clip median)."""
+    2: running mean)."""
     names = {layer.name for layer in members_of(model)[0].layers}
     return next((setting for setting, (_, name) in CLIP_MEAN_LAYERS.items() if name in names), 0)
 

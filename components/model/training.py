@@ -30,8 +30,7 @@ class StageConfig:
     validation_freq: int = 1     # evaluate the eval split every N epochs for the curves; 0: never
     classes: Tuple[str, ...] = ("event",)   # one output each (several: multi-class source)
     clip_mean: int = 0           # 1: subtract each clip's mean MFCC first, 2: the mean of the
-                                 # frames so far (causal), 3: the clip's median; not in the
-                                 # paper (tagger.build_tagger)
+                                 # frames so far (causal); not in the paper (tagger.build_tagger)
     n_mfcc: int = 20             # values per frame in the examples (the paper's 20 MFCCs)
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
