@@ -42,7 +42,8 @@ class StageConfig:
                                  # same data and keep the mean of their outputs (not in the paper)
     negative_frames: float = 0.0  # > 0: add this weight x the loss of every step's running
                                   # probability against 0 in clips without an event
-                                  # (tagger.NegativeFramesPenalty; not in the paper)
+                                  # (tagger.NegativeFramesPenalty; not in the paper); the
+                                  # fit's loss curves include it, ``metrics`` do not
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":
