@@ -80,9 +80,10 @@ def frame_tagger(network: keras.Model) -> keras.Model:
 
     Shares every weight with ``network`` (the upper LSTM is a twin with ``return_sequences``,
     holding the same weight values; for a network built with ``every_step``, its own). With the
-    ``conv`` front end the LSTMs run on pooled steps of ``tagger.time_reduction`` frames; each frame gets the value of the step it belongs to,
-    so the last frame still holds the clip probability. An average of taggers
-    (``tagger.average_taggers``) gives the mean of its members' running probabilities.
+    ``conv`` front end the LSTMs run on pooled steps of ``tagger.time_reduction`` frames; each
+    frame gets the value of the step it belongs to, so the last frame still holds the clip
+    probability. An average of taggers (``tagger.average_taggers``) gives the mean of its
+    members' running probabilities.
     """
     members = tagger.members_of(network)
     if len(members) > 1:
