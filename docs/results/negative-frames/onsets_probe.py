@@ -17,16 +17,22 @@ from components.model import localize, serving
 from pipeline import configs
 
 
-def main(study, run):
-    rule = localize.EventRule()
-    files = glob.glob(f"{study}/data/target-test/Split-eval/*")
-    network = serving.load_keras_tagger(f"{study}/runs/{run}/model/Format-Serving")
-    every_frame = localize.frame_tagger(network)
+def running_probabilities(files, model_dir):
+    """Running probability [clips, frames] of the model in ``model_dir`` (a Format-Serving
+    folder) on the quick profile's clips in the TFRecord ``files``, and their metadata."""
+    every_frame = localize.frame_tagger(serving.load_keras_tagger(model_dir))
     running, metadata = [], []
     for mfcc, _, meta in examples.iter_batches(files, configs.get_config("quick").frames):
         running.append(np.asarray(every_frame(mfcc, training=False))[..., 0])
         metadata += meta
-    running = np.concatenate(running)
+    return np.concatenate(running), metadata
+
+
+def main(study, run):
+    rule = localize.EventRule()
+    running, metadata = running_probabilities(
+        glob.glob(f"{study}/data/target-test/Split-eval/*"),
+        f"{study}/runs/{run}/model/Format-Serving")
     without = np.array([m.get("event_onset_s") is None for m in metadata])
     print(f"{study} {run}")
     for name, chosen in (("without an event", without), ("with an event", ~without)):

@@ -6,23 +6,20 @@ the events found in the first clips with an event.
 Usage (from the repository root): .venv/bin/python docs/results/sources-clipmean/onsets_probe.py
 """
 import glob
+import os
+import runpy
 
 import numpy as np
 
-from components.audio import examples
-from components.model import localize, serving
-from pipeline import configs
+from components.model import localize
 
+PROBE = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                    "negative-frames", "onsets_probe.py"))
 root = "build/run-clipmean/tfx/fewshot-glassbreak"
 rule = localize.EventRule()
-files = glob.glob(f"{root}/TargetExampleGen/examples/*/Split-eval/*")
-network = serving.load_keras_tagger(glob.glob(f"{root}/TransferTrainer/model/*/Format-Serving")[0])
-every_frame = localize.frame_tagger(network)
-running, metadata = [], []
-for mfcc, _, meta in examples.iter_batches(files, configs.get_config("quick").frames):
-    running.append(np.asarray(every_frame(mfcc, training=False))[..., 0])
-    metadata += meta
-running = np.concatenate(running)
+running, metadata = PROBE["running_probabilities"](
+    glob.glob(f"{root}/TargetExampleGen/examples/*/Split-eval/*"),
+    glob.glob(f"{root}/TransferTrainer/model/*/Format-Serving")[0])
 without = np.array([m.get("event_onset_s") is None for m in metadata])
 print("rule", rule)
 for name, idx in (("without an event", without), ("with an event", ~without)):
