@@ -174,6 +174,8 @@ def train_on_batches(train, evaluation, config: StageConfig,
         # streamed: Normalization.adapt accumulates mean and variance batch by batch
         network.get_layer("normalize").adapt(train.map(lambda x, y: x))
     copied = tagger.transfer_weights(network, base_model, config.method)
+    if evaluation is not None:
+        evaluation = with_cardinality(evaluation)   # else Keras warns it "ran out of data"
     trained, fit_train, fit_evaluation = network, train, evaluation
     if config.negative_frames > 0:
         # trains the same layers with the penalty on every step; ``network`` is what is kept
@@ -191,9 +193,6 @@ def train_on_batches(train, evaluation, config: StageConfig,
     # (reshuffled per pass by its maker). Re-creating a streamed iterator every epoch stalled
     # training on tf.data's iterator teardown (measured: epochs of 8 s took up to 14 s).
     fit_args = {"steps_per_epoch": batches_per_pass(train)}
-    if evaluation is not None:
-        evaluation = with_cardinality(evaluation)   # else Keras warns it "ran out of data"
-        fit_evaluation = with_cardinality(fit_evaluation)
     if evaluation is not None and config.validation_freq > 0:
         fit_args.update(validation_data=fit_evaluation.repeat(),
                         validation_steps=batches_per_pass(evaluation),
