@@ -96,6 +96,11 @@ class PipelineConfig:
     negative_frames: float = 0.0           # > 0: every stage also trains the running
                                            # probability of clips without an event towards 0
                                            # at every step, with this weight (not in the paper)
+    locator: int = 0                       # 1: every stage also trains a network of the
+                                           # paper's kind (no clip_mean, no negative_frames) on
+                                           # the same data; the model tags clips with the first
+                                           # and locates events (tag --events, the report's
+                                           # 'Where in the clip') with it (not in the paper)
     shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
@@ -260,6 +265,7 @@ class PipelineConfig:
                 **({"warmup_epochs": self.warmup_epochs} if self.warmup_epochs else {}),
                 **({"weight_decay": self.weight_decay} if self.weight_decay else {}),
                 **({"negative_frames": self.negative_frames} if self.negative_frames else {}),
+                **({"locator": True} if self.locator else {}),
                 **({"ensemble": self.target_ensemble}
                    if stage == "target" and self.target_ensemble > 1 else {})}
 
@@ -308,7 +314,7 @@ _INT_RANGES = (
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
     ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2),
-    ("standardize", 0, 1), ("bg_screening", 0, 1), ("target_ensemble", 1, 16))
+    ("locator", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1), ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),
@@ -385,16 +391,21 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
 def setting_warnings(config: PipelineConfig) -> List[str]:
     """One line per setting whose measured cost a user should hear about before a run."""
     warnings = []
-    if config.clip_mean:
+    if config.clip_mean and not config.locator:
         warnings.append(f"warning: clip_mean={config.clip_mean} breaks the event onsets (tag "
                         "--events, the report's 'Where in the clip'): synthetic ER about 2 with "
                         "it (1 or 2), 0.15-0.21 without "
-                        "(docs/results.md, 'Per-clip mean with one- and five-class sources')")
+                        "(docs/results.md, 'Per-clip mean with one- and five-class sources'); "
+                        "locator=1 locates them with a second network")
     if config.negative_frames and not config.clip_mean:
         warnings.append(f"warning: negative_frames={config.negative_frames:g} without clip_mean "
                         "measured no real-audio gain and worse event onsets (synthetic ER 0.36 / "
                         "0.53 for scratch / (c), against 0.15 / 0.21 without it; docs/results.md, "
                         "'Training every frame of the clips without an event')")
+    if config.locator and not (config.clip_mean or config.negative_frames):
+        warnings.append("warning: locator=1 without clip_mean or negative_frames trains a second "
+                        "network of the same kind as the first: twice the training, nothing "
+                        "gained")
     return warnings
 
 

@@ -71,7 +71,7 @@ class StudyMismatch(UsageError):
 # Settings added after studies were recorded, with the value the code before them behaved as: a
 # recorded study without one is read as having that value (so it can be resumed and merged).
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "n_mfcc": N_MFCC,
-                  "target_ensemble": 1, "negative_frames": 0.0}
+                  "target_ensemble": 1, "negative_frames": 0.0, "locator": 0}
 
 
 def study_settings(config: PipelineConfig) -> Dict:

@@ -123,6 +123,7 @@ def build_report(config: PipelineConfig, run_id: Optional[str] = None,
                         "evaluation_uri": evaluation_art.uri,
                         "seconds_per_epoch": trained.get("seconds_per_epoch"),
                         "networks": len(trained.get("members") or []) or 1,
+                        "locator": bool(trained.get("locator")),
                         "slices": metrics, "events": trained.get("events")}
     report["models"] = models
     if "transfer" in models and "scratch" in models:
@@ -275,7 +276,8 @@ def render_markdown(report: Dict) -> str:
         overall = model["slices"]["overall"]
         spe = model.get("seconds_per_epoch")
         method = model["method"] + (f" (mean of {model['networks']} trainings)"
-                                    if model.get("networks", 1) > 1 else "")
+                                    if model.get("networks", 1) > 1 else "") + (
+            " + locator" if model.get("locator") else "")
         lines.append(f"| {name} | {method} | {_pct(overall.get('binary_accuracy'))} | "
                      f"{overall.get('auc', float('nan')):.3f} | {_pct(overall.get('precision'))} | "
                      f"{_pct(overall.get('recall'))} | "
@@ -327,7 +329,11 @@ def _events_markdown(models: Dict, target: str) -> List[str]:
              f"{rule['threshold']}, median {rule['median_s']} s, gaps < {rule['min_gap_s']} s "
              f"joined), scored like DCASE 2017 Task 2 with sed_eval: event-based, onset only, "
              f"500 ms collar, on the same {target} test set (synthetic where the data is the "
-             "embedded corpus). The DCASE 2017 baseline reached glass break ER 0.22 / F1 88.5 %.",
+             "embedded corpus). The DCASE 2017 baseline reached glass break ER 0.22 / F1 88.5 %."
+             + ("" if not any(m.get("locator") for m in models.values()) else
+                " A model with a locator (setting `locator`) takes the frames from its locator, "
+                "a second network of the paper's kind, in the clips its tagger tags (none in "
+                "the others)."),
              "", "| model | part | ER | F1 | median onset error ms | events found / true |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, events in scored.items():

@@ -146,6 +146,97 @@ def test_localize_gives_one_running_probability_per_frame_ending_at_the_clip_pro
     np.testing.assert_allclose(by_mfcc["frame_probability"], frames["frame_probability"], atol=1e-4)
 
 
+
+def test_a_model_with_a_locator_tags_with_its_tagger_and_locates_with_its_locator(
+        source_model, tmp_path):
+    """export_tagger(locator=...): every probability and decision is the tagger's; the frames
+    are the locator's running probability in the clips the tagger tags and 0 in the others;
+    model_info says so and the locator's Keras copy is saved beside the tagger's."""
+    x, y = _learnable_set(16, 9)
+    tagger_network = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=8, seed=3, clip_mean=1), label="tagger")["model"]
+    wave = (0.2 * np.random.default_rng(5).standard_normal((6, features.clip_samples(CLIP_S)))
+            ).astype(np.float32)
+    mfcc = np.stack([features.mfcc(w) for w in wave])
+    tagged = tagger_network.predict(mfcc, verbose=0)[:, 0]
+    threshold = float(np.median(tagged))                   # some clips tagged, some not
+    path = str(tmp_path / "model" / "Format-Serving")
+    serving.export_tagger(tagger_network, path, CLIP_S, decision_threshold=threshold,
+                          locator=source_model)
+    loaded = tf.saved_model.load(path)
+    clip = serving.call_signature(loaded, "predict_waveform", wave)
+    frames = serving.call_signature(loaded, "localize_waveform", wave)
+    np.testing.assert_allclose(clip["probability"], tagged, atol=1e-4)
+    np.testing.assert_allclose(frames["probability"], clip["probability"], atol=1e-6)
+    np.testing.assert_array_equal(frames["decision"], clip["decision"])
+    assert 0 < clip["decision"].sum() < len(wave)
+    running = np.asarray(localize.frame_tagger(source_model)(mfcc))[..., 0]
+    want = localize.gated_running(running, clip["probability"], threshold)
+    np.testing.assert_allclose(frames["frame_probability"], want, atol=1e-4)
+    assert not frames["frame_probability"][clip["decision"] == 0].any()
+    assert serving.model_info(loaded)["locator"] == 1
+    assert serving.model_info(tf.saved_model.load(exported_path(source_model, tmp_path)))[
+        "locator"] == 0
+    copy = serving.load_keras_locator(path)
+    np.testing.assert_allclose(copy.predict(mfcc, verbose=0),
+                               source_model.predict(mfcc, verbose=0), atol=1e-6)
+    assert serving.load_keras_locator(exported_path(source_model, tmp_path)) is None
+
+
+def exported_path(network, tmp_path):
+    """``network`` exported without a locator under ``tmp_path``."""
+    path = str(tmp_path / "plain" / "Format-Serving")
+    if not os.path.exists(path):
+        serving.export_tagger(network, path, CLIP_S)
+    return path
+
+
+def test_stages_with_a_locator_train_it_from_the_source_locator_and_score_its_events(tmp_path):
+    """locator=True in both stages: the source Trainer saves a locator beside its model, the
+    target Trainer warm-starts its own locator from it with the stage's method (no clip_mean),
+    records it in metrics.json and scores the events with it; a source model without a
+    locator is refused in one line naming it and the setting."""
+    from components.tfx import trainer_source
+    source_args = _fn_args(tmp_path / "source")
+    source_args.custom_config = dict(source_args.custom_config, method="scratch", clip_mean=1,
+                                      negative_frames=1.0, locator=True)
+    trainer_source.run_fn(source_args)
+    base = source_args.serving_model_dir
+    source_locator = serving.load_keras_locator(base)
+    assert tagger.clip_mean_of(source_locator) == 0
+    assert tagger.clip_mean_of(serving.load_keras_tagger(base)) == 1
+    target_args = _fn_args(tmp_path / "target", base_model=base)
+    target_args.custom_config = dict(target_args.custom_config, clip_mean=1, locator=True)
+    trainer_target.run_fn(target_args)
+    summary = json.load(open(os.path.join(os.path.dirname(target_args.serving_model_dir),
+                                          "metrics.json")))
+    assert summary["locator"]["config"]["clip_mean"] == 0
+    assert summary["locator"]["config"]["method"] == "parallel_low"
+    assert summary["locator"]["copied_layers"]
+    assert "overall" in summary["events"]
+    target_locator = serving.load_keras_locator(target_args.serving_model_dir)
+    for name in tagger.frozen_layers("parallel_low"):
+        for got, want in zip(target_locator.get_layer(name).get_weights(),
+                             source_locator.get_layer(
+                                 tagger.copied_layers("parallel_low")[name]).get_weights()):
+            np.testing.assert_array_equal(got, want)
+    plain = _fn_args(tmp_path / "plain-source")
+    plain.custom_config = dict(plain.custom_config, method="scratch")
+    trainer_source.run_fn(plain)
+    refused = _fn_args(tmp_path / "refused", base_model=plain.serving_model_dir)
+    refused.custom_config = dict(refused.custom_config, locator=True)
+    with pytest.raises(tagger.TransferError) as err:
+        trainer_target.run_fn(refused)
+    message = str(err.value)
+    assert "\n" not in message and plain.serving_model_dir in message
+    assert "locator=1" in message
+    quick = configs.get_config("quick")
+    assert "locator" not in quick.stage_config("target", "scratch")
+    assert configs.get_config("quick", locator=1).stage_config("source", "scratch")["locator"]
+    with pytest.raises(configs.ConfigError, match="locator=2"):
+        configs.get_config("quick", locator=2)
+
+
 def _weights(model, name):
     return [w.copy() for w in model.get_layer(name).get_weights()]
 

@@ -194,17 +194,31 @@ def judged_frames(window_index: int, frames_per_window: int, hop_frames: int) ->
     return slice(context, frames_per_window)
 
 
-def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str):
+def gated_running(running: np.ndarray, probability: np.ndarray, threshold: float) -> np.ndarray:
+    """A locator's running probability [clips, frames] kept in the clips whose tagger
+    ``probability`` [clips] reaches ``threshold`` and 0 in the others (as the exported model's
+    localize signatures give it: ``components.model.serving``)."""
+    tagged = np.asarray(probability, np.float32).reshape(-1) >= np.float32(threshold)
+    return np.asarray(running, np.float32) * tagged[:, None].astype(np.float32)
+
+
+def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str,
+                      locator: keras.Model = None):
     """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples.
 
     ``batches`` yields (mfcc, labels, metadata) as ``examples.iter_batches`` does (streamed:
-    only the running probabilities are kept). Returns (scores, running probabilities
-    [clips, frames], metadata in the same order).
+    only the running probabilities are kept). With a ``locator`` the running probability is
+    the locator's, gated by the tagger's decision at ``rule.threshold`` (:func:`gated_running`).
+    Returns (scores, running probabilities [clips, frames], metadata in the same order).
     """
-    every_frame = frame_tagger(network)
+    every_frame = frame_tagger(network if locator is None else locator)
     running, metadata = [], []
     for mfcc, _, meta in batches:
-        running.append(np.asarray(every_frame(mfcc, training=False))[..., 0])
+        frames = np.asarray(every_frame(mfcc, training=False))[..., 0]
+        if locator is not None:
+            frames = gated_running(frames, np.asarray(network(mfcc, training=False))[:, 0],
+                                   rule.threshold)
+        running.append(frames)
         metadata += meta
     running = np.concatenate(running)
     scores = event_metrics.score_clips(running, metadata, rule, label, detect_events)

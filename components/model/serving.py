@@ -9,8 +9,9 @@ source model returns [batch, classes] for both):
                     model was trained on another number: ``model_info``)
   model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
                     ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold``,
-                    ``classes`` (the class names, comma-separated: the target class) and
-                    ``networks`` (how many trainings the probability averages) per row
+                    ``classes`` (the class names, comma-separated: the target class),
+                    ``networks`` (how many trainings the probability averages) and
+                    ``locator`` (1: the frames come from a locator network, below) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -20,6 +21,12 @@ source model returns [batch, classes] for both):
                     ``frame_time_s`` float32 [batch, frames] (each frame's centre, seconds from
                     the clip's start)
   localize_mfcc     the same from ``mfcc`` [batch, frames, n_mfcc]
+
+A model exported with a ``locator`` (a second network of the paper's kind trained on the same
+data, ``StageConfig.locator``) answers "whether" and "where" with different networks: every
+``probability`` and ``decision`` are the tagger's, ``frame_probability`` is the locator's running
+probability in clips the tagger tags and 0 in the others (per class), so events are only found
+where the clip is tagged; its last frame is then not ``probability``.
 
 Next to the SavedModel (``Format-Serving``) the Keras model is saved as ``Format-Keras/tagger.keras``
 so a later Trainer can copy its layers by name.
@@ -38,34 +45,45 @@ from components.model import localize, tagger
 
 KERAS_DIR = "Format-Keras"
 KERAS_FILE = "tagger.keras"
+LOCATOR_FILE = "locator.keras"
 
 
-def keras_model_path(serving_model_dir: str) -> str:
-    """Where the Keras copy of a Trainer's model lives, given its ``Format-Serving`` dir."""
-    return os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), KERAS_DIR, KERAS_FILE)
+def keras_model_path(serving_model_dir: str, file_name: str = KERAS_FILE) -> str:
+    """Where the Keras copy of a Trainer's model (or with ``LOCATOR_FILE``, of its locator)
+    lives, given its ``Format-Serving`` dir."""
+    return os.path.join(os.path.dirname(serving_model_dir.rstrip("/")), KERAS_DIR, file_name)
 
 
 def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s: float,
-                  decision_threshold: float = 0.5, classes=("event",)) -> None:
+                  decision_threshold: float = 0.5, classes=("event",),
+                  locator: keras.Model = None) -> None:
     """Write the SavedModel with its signatures, and the Keras copy beside it.
 
-    ``classes`` names the model's outputs in order (one for a target model).
+    ``classes`` names the model's outputs in order (one for a target model). ``locator``: the
+    network whose running probability the localize signatures give (see the module docstring);
+    its Keras copy is saved too.
     """
     classes = tuple(classes)
-    if len(classes) != tagger.n_outputs(network):
-        raise ValueError(f"{len(classes)} class names {classes} for a model with "
-                         f"{tagger.n_outputs(network)} outputs")
+    for model in (network, locator) if locator is not None else (network,):
+        if len(classes) != tagger.n_outputs(model):
+            raise ValueError(f"{len(classes)} class names {classes} for a model with "
+                             f"{tagger.n_outputs(model)} outputs")
+    if locator is not None and locator.input_shape[1:] != network.input_shape[1:]:
+        raise ValueError(f"the locator reads {locator.input_shape[1:]}, the tagger "
+                         f"{network.input_shape[1:]}; both need the same input")
     samples = features.clip_samples(clip_duration_s)
     frames = features.n_frames(samples)
     n_mfcc = int(network.input_shape[-1])   # the coefficients it was trained on
     mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
     threshold = tf.Variable(float(decision_threshold), trainable=False, name="decision_threshold",
                             dtype=tf.float32)
-    every_frame = localize.frame_tagger(network)
+    every_frame = localize.frame_tagger(network if locator is None else locator)
     times = tf.constant(localize.frame_times(frames), tf.float32)
     archive = keras.export.ExportArchive()
     archive.track(network)
     archive.track(every_frame)
+    if locator is not None:
+        archive.track(locator)
     archive.track(threshold)
 
     def answer(mfcc):
@@ -79,7 +97,11 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         running = every_frame(mfcc, training=False)
         if len(classes) == 1:
             running = running[..., 0]
-        probability = running[:, -1]
+        if locator is None:
+            probability = running[:, -1]
+        else:   # the tagger decides whether, the locator where
+            probability = answer(mfcc)["probability"]
+            running = running * tf.cast(probability >= threshold, tf.float32)[:, None]
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64),
                 "frame_probability": running,
@@ -112,6 +134,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     clip_samples = tf.constant(samples, tf.int64)
     class_names = tf.constant(",".join(classes))
     networks = tf.constant(len(tagger.members_of(network)), tf.int64)
+    has_locator = tf.constant(int(locator is not None), tf.int64)
 
     def model_info(request):
         rows = tf.shape(request)[:1]
@@ -121,7 +144,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "n_mfcc": tf.fill(rows, tf.constant(n_mfcc, tf.int64)),
                 "threshold": tf.fill(rows, tf.identity(threshold)),
                 "classes": tf.fill(rows, class_names),
-                "networks": tf.fill(rows, networks)}
+                "networks": tf.fill(rows, networks),
+                "locator": tf.fill(rows, has_locator)}
 
     archive.add_endpoint("model_info", model_info, input_signature=[
         tf.TensorSpec([None], tf.string, name="request")])
@@ -129,6 +153,17 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     keras_path = keras_model_path(serving_model_dir)
     tf.io.gfile.makedirs(os.path.dirname(keras_path))
     network.save(keras_path)
+    if locator is not None:
+        locator.save(keras_model_path(serving_model_dir, LOCATOR_FILE))
+
+
+def load_keras_locator(serving_model_dir: str):
+    """The Keras locator saved next to a Trainer's ``Format-Serving`` directory, or None when
+    the model was trained without one."""
+    path = keras_model_path(serving_model_dir, LOCATOR_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    return keras.saving.load_model(path, compile=False)
 
 
 def load_keras_tagger(serving_model_dir: str) -> keras.Model:
@@ -141,9 +176,10 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
 
 
 def model_info(saved_model) -> dict:
-    """Clip length, sample rate, frames, MFCCs per frame, threshold, class names and networks
-    averaged stored in a loaded SavedModel (``classes`` is a list; models exported before it had
-    one say ``[]``, before ``n_mfcc`` the paper's 20, before ``networks`` 1)."""
+    """Clip length, sample rate, frames, MFCCs per frame, threshold, class names, networks
+    averaged and whether it has a locator, stored in a loaded SavedModel (``classes`` is a list;
+    models exported before it had one say ``[]``, before ``n_mfcc`` the paper's 20, before
+    ``networks`` 1, before ``locator`` 0)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
@@ -151,6 +187,7 @@ def model_info(saved_model) -> dict:
     info.setdefault("classes", [])
     info.setdefault("n_mfcc", features.N_MFCC)
     info.setdefault("networks", 1)
+    info.setdefault("locator", 0)
     return info
 
 

@@ -44,6 +44,9 @@ class StageConfig:
                                   # probability against 0 in clips without an event
                                   # (tagger.NegativeFramesPenalty; not in the paper); the
                                   # fit's loss curves include it, ``metrics`` do not
+    locator: bool = False        # also train a network of the paper's kind (no clip_mean, no
+                                 # negative_frames) on the same data to locate the events: the
+                                 # tags come from the first (not in the paper; trainer_stage)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":

@@ -109,13 +109,20 @@ def check_source_model(base_model_dir: str, min_auc: float) -> None:
                             f"again (another model_seed or more epochs) or lower min_source_auc")
 
 
+def locator_config(config: training.StageConfig) -> training.StageConfig:
+    """The settings of a stage's locator (``StageConfig.locator``): the stage's, as the paper
+    trains it (no ``clip_mean``, no ``negative_frames``, one network)."""
+    return dataclasses.replace(config, clip_mean=0, negative_frames=0.0, ensemble=1,
+                               locator=False)
+
+
 def run_stage(fn_args, stage: str) -> None:
     """Train the ``stage`` ('source' or 'target') model described by ``fn_args``."""
     settings = dict(fn_args.custom_config or {})
     clip_duration_s = float(settings.pop("clip_duration_s"))
     config = training.StageConfig.from_dict(settings)
     frames = features.n_frames(features.clip_samples(clip_duration_s))
-    base_model = None
+    base_model = base_locator = None
     if needs_base_model(config.method):
         if not fn_args.base_model:
             raise TransferError(f"method {config.method!r} needs a base (source) model through "
@@ -127,6 +134,12 @@ def run_stage(fn_args, stage: str) -> None:
             raise TransferError(f"{fn_args.base_model}: the source model reads "
                                 f"{base_model.input_shape[-1]} MFCCs per frame, this stage "
                                 f"{config.n_mfcc}; train both stages with the same n_mfcc")
+        if config.locator:
+            base_locator = serving.load_keras_locator(fn_args.base_model)
+            if base_locator is None:
+                raise TransferError(f"{fn_args.base_model}: the source model has no locator "
+                                    f"network ({serving.LOCATOR_FILE}); train the source stage "
+                                    "with the locator too (setting locator=1)")
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
     multi = len(config.classes) if len(config.classes) > 1 else 0
@@ -157,14 +170,23 @@ def run_stage(fn_args, stage: str) -> None:
     if base_model is not None:
         print(f"[{label}] copied from the {n_outputs(base_model)}-class source "
               f"model: {', '.join(result['copied_layers'])}", flush=True)
+    located = None
+    if config.locator:
+        located = training.train_ensemble(
+            make_train, evaluation, locator_config(config), base_locator,
+            log_dir=os.path.join(fn_args.model_run_dir, "locator"), label=f"{label} locator")
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
-                          config.decision_threshold, config.classes)
+                          config.decision_threshold, config.classes,
+                          locator=located and located["model"])
     summary = {"stage": stage, "method": config.method, "config": vars(config),
                "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
                "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"],
                "machine": machine(),   # where it trained (a Kubeflow node: its GPUs too)
-               **({"members": result["members"]} if "members" in result else {})}
+               **({"members": result["members"]} if "members" in result else {}),
+               **({"locator": {key: located[key] for key in
+                               ("copied_layers", "metrics", "seconds_per_epoch", "history")}
+                   | {"config": vars(locator_config(config))}} if located else {})}
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
     timelines = None
     if stage == "target":
@@ -172,15 +194,17 @@ def run_stage(fn_args, stage: str) -> None:
         summary["events"], running, eval_meta = localize.clip_event_scores(
             result["model"], examples.iter_batches(fn_args.eval_files, frames, 0,
                                                    config.batch_size, config.n_mfcc),
-            rule, config.classes[0])
+            rule, config.classes[0], locator=located and located["model"])
         plotted = set(localize.timeline_indices(eval_meta))
         mfcc_of = {i: mfcc for i, (mfcc, _, _) in
                    enumerate(examples.iter_examples(fn_args.eval_files, frames,
                                                     n_mfcc=config.n_mfcc))
                    if i in plotted}
         timelines = localize.example_timelines(mfcc_of, running, eval_meta, rule)
-        print(f"[{label}] events on the eval split (DCASE 2017 Task 2 scoring, onset, 500 ms "
-              f"collar): {event_metrics.summary_line(summary['events']['overall'])}", flush=True)
+        where = " (the locator's frames in the clips the tagger tags)" if located else ""
+        print(f"[{label}] events on the eval split{where} (DCASE 2017 Task 2 scoring, onset, "
+              f"500 ms collar): {event_metrics.summary_line(summary['events']['overall'])}",
+              flush=True)
     for folder in (model_root, fn_args.model_run_dir):
         training.write_json(os.path.join(folder, "metrics.json"), summary)
     if timelines and not model_root.startswith("gs://"):
