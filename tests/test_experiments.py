@@ -278,6 +278,11 @@ def test_a_setting_with_a_measured_cost_is_named_before_the_run():
     assert line.startswith("warning: negative_frames=1 without clip_mean measured no real-audio")
     [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=1, negative_frames=1.0))
     assert line.startswith("warning: clip_mean=1 breaks the event onsets")
+    assert "locator=1" in line
+    assert configs.setting_warnings(configs.get_config("quick", clip_mean=1, negative_frames=1.0,
+                                                       locator=1)) == []
+    [line] = configs.setting_warnings(configs.get_config("quick", locator=1))
+    assert line.startswith("warning: locator=1 without clip_mean or negative_frames")
 
 
 def test_a_real_summary_averages_only_the_figures_every_run_has():
