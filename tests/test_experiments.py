@@ -263,25 +263,25 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
 
 
 def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote():
-    recorded = dataclasses.asdict(configs.get_config("quick", clip_mean=1, output_dir="/elsewhere"))
+    recorded = dataclasses.asdict(configs.get_config("quick", clip_mean=0, output_dir="/elsewhere"))
     recorded.pop("weight_decay")     # a record written before the setting existed
-    assert configs.changed_settings("quick", json.loads(json.dumps(recorded))) == {"clip_mean": 1}
+    assert configs.changed_settings("quick", json.loads(json.dumps(recorded))) == {"clip_mean": 0}
 
 
 def test_a_setting_with_a_measured_cost_is_named_before_the_run():
-    assert configs.setting_warnings(configs.get_config("quick")) == []
-    [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=1))
+    assert configs.setting_warnings(configs.get_config("paper")) == []
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1))
     assert line.startswith("warning: clip_mean=1 breaks the event onsets")
-    [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=2))
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=2))
     assert line.startswith("warning: clip_mean=2 breaks the event onsets")
-    [line] = configs.setting_warnings(configs.get_config("quick", negative_frames=1.0))
+    [line] = configs.setting_warnings(configs.get_config("paper", negative_frames=1.0))
     assert line.startswith("warning: negative_frames=1 without clip_mean measured no real-audio")
-    [line] = configs.setting_warnings(configs.get_config("quick", clip_mean=1, negative_frames=1.0))
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0))
     assert line.startswith("warning: clip_mean=1 breaks the event onsets")
     assert "locator=1" in line
-    assert configs.setting_warnings(configs.get_config("quick", clip_mean=1, negative_frames=1.0,
+    assert configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0,
                                                        locator=1)) == []
-    [line] = configs.setting_warnings(configs.get_config("quick", locator=1))
+    [line] = configs.setting_warnings(configs.get_config("paper", locator=1))
     assert line.startswith("warning: locator=1 without clip_mean or negative_frames")
 
 

@@ -230,9 +230,11 @@ def test_stages_with_a_locator_train_it_from_the_source_locator_and_score_its_ev
     message = str(err.value)
     assert "\n" not in message and plain.serving_model_dir in message
     assert "locator=1" in message
-    quick = configs.get_config("quick")
-    assert "locator" not in quick.stage_config("target", "scratch")
-    assert configs.get_config("quick", locator=1).stage_config("source", "scratch")["locator"]
+    assert "locator" not in configs.get_config("paper").stage_config("target", "scratch")
+    assert configs.get_config("paper", locator=1).stage_config("source", "scratch")["locator"]
+    quick = configs.get_config("quick")     # the default: tags and locations by two networks
+    assert quick.stage_config("target", "parallel_low")["locator"]
+    assert configs.setting_warnings(quick) == []
     with pytest.raises(configs.ConfigError, match="locator=2"):
         configs.get_config("quick", locator=2)
 
@@ -552,7 +554,7 @@ def test_negative_frames_keeps_the_running_probability_of_background_low_before_
     clip = serving.call_signature(loaded, "predict_waveform", wave.astype(np.float32))
     running = serving.call_signature(loaded, "localize_waveform", wave.astype(np.float32))
     np.testing.assert_allclose(running["frame_probability"][:, -1], clip["probability"], atol=1e-6)
-    assert "negative_frames" not in configs.get_config("quick").stage_config("target", "scratch")
+    assert "negative_frames" not in configs.get_config("paper").stage_config("target", "scratch")
     assert configs.get_config("quick", negative_frames=1.0).stage_config(
         "source", "scratch")["negative_frames"] == 1.0
     with pytest.raises(configs.ConfigError, match="negative_frames=-1.0"):
