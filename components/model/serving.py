@@ -64,7 +64,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     its Keras copy is saved too.
     """
     classes = tuple(classes)
-    for model in (network, locator) if locator is not None else (network,):
+    for model in [m for m in (network, locator) if m is not None]:
         if len(classes) != tagger.n_outputs(model):
             raise ValueError(f"{len(classes)} class names {classes} for a model with "
                              f"{tagger.n_outputs(model)} outputs")

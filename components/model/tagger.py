@@ -212,7 +212,7 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
         raise ValueError(f"unknown front_end {front_end!r}; expected one of {FRONT_ENDS}")
     inputs = keras.Input(shape=(frames, n_features), name="mfcc")
     if int(clip_mean) not in (0, *CLIP_MEAN_LAYERS):
-        raise ValueError(f"clip_mean must be 0, 1 or 2, got {clip_mean!r}")
+        raise ValueError(f"clip_mean must be one of {(0, *CLIP_MEAN_LAYERS)}, got {clip_mean!r}")
     if int(clip_mean):
         layer_class, layer_name = CLIP_MEAN_LAYERS[int(clip_mean)]
         features = layer_class(name=layer_name)(inputs)

@@ -172,8 +172,9 @@ def run_stage(fn_args, stage: str) -> None:
               f"model: {', '.join(result['copied_layers'])}", flush=True)
     located = None
     if config.locator:
+        located_config = locator_config(config)
         located = training.train_ensemble(
-            make_train, evaluation, locator_config(config), base_locator,
+            make_train, evaluation, located_config, base_locator,
             log_dir=os.path.join(fn_args.model_run_dir, "locator"), label=f"{label} locator")
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
                           config.decision_threshold, config.classes,
@@ -186,7 +187,7 @@ def run_stage(fn_args, stage: str) -> None:
                **({"members": result["members"]} if "members" in result else {}),
                **({"locator": {key: located[key] for key in
                                ("copied_layers", "metrics", "seconds_per_epoch", "history")}
-                   | {"config": vars(locator_config(config))}} if located else {})}
+                   | {"config": vars(located_config)}} if located else {})}
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
     timelines = None
     if stage == "target":
