@@ -525,11 +525,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write onsets/offsets per file instead of per-window probabilities")
     events.add_argument("--events-dir", default=".",
                         help="where events.csv (DCASE event list) and events.json go")
+    events.add_argument("--onsets", choices=("strength", "running"), default="strength",
+                        help="strength (default): one event per tagged window, at its strongest "
+                             "spectral rise; running: frames whose running probability reaches "
+                             "--event-threshold (the rule before 2026-12-06)")
     events.add_argument("--event-threshold", type=float, default=None,
-                        help="default: the model's decision threshold")
-    events.add_argument("--median-s", type=float, default=0.25, help="median filter length")
-    events.add_argument("--min-event-s", type=float, default=0.1, help="shorter events dropped")
-    events.add_argument("--min-gap-s", type=float, default=1.0, help="shorter gaps joined")
+                        help="--onsets running: default the model's decision threshold")
+    events.add_argument("--median-s", type=float, default=0.25,
+                        help="--onsets running: median filter length")
+    events.add_argument("--min-event-s", type=float, default=0.1,
+                        help="--onsets running: shorter events dropped")
+    events.add_argument("--min-gap-s", type=float, default=1.0,
+                        help="onsets closer than this are one event (running: gaps joined)")
     tag.set_defaults(func=cmd_tag)
 
     site = sub.add_parser("calibrate-site", help="a decision threshold from a site's "

@@ -101,6 +101,11 @@ class PipelineConfig:
                                            # the same data; the model tags clips with the first
                                            # and locates events (tag --events, the report's
                                            # 'Where in the clip') with it (not in the paper)
+    event_onsets: str = "strength"         # where an event starts, in the windows the model
+                                           # tags: 'strength', the strongest spectral rise of
+                                           # the window (model-free); 'running', the running
+                                           # probability rule (the locator's where there is
+                                           # one; components/model/localize.py)
     shuffle_buffer: int = 256              # clips a Trainer holds to shuffle its stream
     model_seed: int = 7
     decision_threshold: float = 0.5
@@ -266,6 +271,8 @@ class PipelineConfig:
                 **({"weight_decay": self.weight_decay} if self.weight_decay else {}),
                 **({"negative_frames": self.negative_frames} if self.negative_frames else {}),
                 **({"locator": True} if self.locator else {}),
+                **({"event_onsets": self.event_onsets} if self.event_onsets != "strength"
+                   else {}),
                 **({"ensemble": self.target_ensemble}
                    if stage == "target" and self.target_ensemble > 1 else {})}
 
@@ -274,13 +281,14 @@ PAPER = PipelineConfig(profile="paper")
 
 # The default profile (make run). Since 2026-12-06 its models are the ones measured best on both
 # real sets (docs/results.md, "Two networks: tags and onsets"): clip_mean=1 and negative_frames=1
-# for the clip tags, a locator of the paper's kind for the onsets. `paper` and `paper_cpu` keep
-# the paper's network; `--set clip_mean=0 --set negative_frames=0 --set locator=0` gives it here.
+# for the clip tags; the onsets come from the spectrum in the clips they tag (event_onsets=
+# strength, docs/results.md "Onsets from the spectrum"), so no locator is trained. `paper` and
+# `paper_cpu` keep the paper's network; `--set clip_mean=0 --set negative_frames=0` gives it here.
 QUICK = PipelineConfig(
     profile="quick", clip_duration_s=3.0, source_train_clips=400, source_eval_clips=200,
     target_train_clips=36, target_eval_clips=200, source_epochs=40, target_epochs=60,
     batch_size=16, validation_freq=5, accuracy_threshold=0.6,
-    clip_mean=1, negative_frames=1.0, locator=1,
+    clip_mean=1, negative_frames=1.0,
     beam_pipeline_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))
 
 SMOKE = PipelineConfig(
@@ -330,6 +338,10 @@ _FLOAT_RANGES = (
     ("negative_frames", 0.0, 100.0, True, True))
 
 
+# Where an event starts in a tagged window (components.model.localize.ONSET_RULES).
+EVENT_ONSETS = ("strength", "running")
+
+
 def validate_config(config: PipelineConfig) -> PipelineConfig:
     """Refuse impossible settings before anything runs (ConfigError naming the setting)."""
     for name, low, high in _INT_RANGES:
@@ -347,7 +359,8 @@ def validate_config(config: PipelineConfig) -> PipelineConfig:
             raise ConfigError(f"setting {name}={value!r}: expected a finite number in "
                               f"{'[' if low_included else '('}{low:g}, {high:g}"
                               f"{']' if high_included else ')'}")
-    choices = (("method", METHODS[1:]), ("front_end", FRONT_ENDS), ("recipe_mode", RECIPE_MODES))
+    choices = (("method", METHODS[1:]), ("front_end", FRONT_ENDS), ("recipe_mode", RECIPE_MODES),
+               ("event_onsets", EVENT_ONSETS))
     for name, allowed in choices:
         if getattr(config, name) not in allowed:
             raise ConfigError(f"setting {name}={getattr(config, name)!r}: expected one of "
@@ -396,12 +409,12 @@ def get_config(profile: str, **overrides) -> PipelineConfig:
 def setting_warnings(config: PipelineConfig) -> List[str]:
     """One line per setting whose measured cost a user should hear about before a run."""
     warnings = []
-    if config.clip_mean and not config.locator:
-        warnings.append(f"warning: clip_mean={config.clip_mean} breaks the event onsets (tag "
-                        "--events, the report's 'Where in the clip'): synthetic ER about 2 with "
-                        "it (1 or 2), 0.15-0.21 without "
+    if config.clip_mean and not config.locator and config.event_onsets == "running":
+        warnings.append(f"warning: clip_mean={config.clip_mean} with event_onsets=running breaks "
+                        "the event onsets (tag --events, the report's 'Where in the clip'): "
+                        "synthetic ER about 2 with it (1 or 2), 0.15-0.21 without "
                         "(docs/results.md, 'Per-clip mean with one- and five-class sources'); "
-                        "locator=1 locates them with a second network")
+                        "event_onsets=strength (the default) or locator=1 locate them")
     if config.negative_frames and not config.clip_mean:
         warnings.append(f"warning: negative_frames={config.negative_frames:g} without clip_mean "
                         "measured no real-audio gain and worse event onsets (synthetic ER 0.36 / "
@@ -411,6 +424,10 @@ def setting_warnings(config: PipelineConfig) -> List[str]:
         warnings.append("warning: locator=1 without clip_mean or negative_frames trains a second "
                         "network of the same kind as the first: twice the training, nothing "
                         "gained")
+    elif config.locator and config.event_onsets == "strength":
+        warnings.append("warning: locator=1 with event_onsets=strength: the events do not read "
+                        "the locator (only the localize signatures' frame_probability does): "
+                        "twice the training for the same events")
     return warnings
 
 

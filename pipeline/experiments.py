@@ -71,7 +71,8 @@ class StudyMismatch(UsageError):
 # Settings added after studies were recorded, with the value the code before them behaved as: a
 # recorded study without one is read as having that value (so it can be resumed and merged).
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "n_mfcc": N_MFCC,
-                  "target_ensemble": 1, "negative_frames": 0.0, "locator": 0}
+                  "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
+                  "event_onsets": "running"}
 
 
 def study_settings(config: PipelineConfig) -> Dict:
@@ -870,14 +871,21 @@ def _write_sources(result: Dict, out_dir: str) -> None:
 EVENT_ROWS = ("parallel_low", "scratch_limited")
 
 
-def running_probabilities(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 64
-                          ) -> np.ndarray:
-    """A loaded SavedModel's ``localize_mfcc`` running probability per frame, [clips, frames]."""
+def clip_windows(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 64) -> List:
+    """What the event rules read of each clip (``localize.ClipWindow``) from a loaded
+    SavedModel's ``localize_mfcc`` (decision, running probability per frame) and the clips'
+    onset strength (``features.onset_strength``)."""
+    from components.audio import features
+    from components.model import localize
     if "localize_mfcc" not in loaded.signatures:
         raise ValueError(f"{serving_model_dir}: no localize_mfcc signature (exported before "
                          "events existed); train it again")
-    return np.concatenate([serving.call_signature(loaded, "localize_mfcc", mfcc[i:i + batch])
-                           ["frame_probability"] for i in range(0, len(mfcc), batch)])
+    answers = [serving.call_signature(loaded, "localize_mfcc", mfcc[i:i + batch])
+               for i in range(0, len(mfcc), batch)]
+    decisions = np.concatenate([a["decision"] for a in answers]).reshape(-1)
+    running = np.concatenate([a["frame_probability"] for a in answers])
+    strength = features.onset_strength(mfcc[..., :features.N_MFCC])   # as tag computes it
+    return [localize.ClipWindow(bool(d), r, s) for d, r, s in zip(decisions, running, strength)]
 
 
 def run_events(config: PipelineConfig, seeds: int, out_dir: str,
@@ -890,7 +898,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     from components.model import event_metrics, localize
     study = Study(config, runs_from, reading=True) if runs_from else Study(config, out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    rule = localize.EventRule(threshold=config.decision_threshold)
+    rule = localize.EventRule(threshold=config.decision_threshold, onsets=config.event_onsets)
     label = config.target_class
     started, measured_on = time.time(), machine()   # the code and host this study starts with
     sets = {"synthetic": examples.load_split(study.target_test(), "eval", config.frames,
@@ -912,12 +920,12 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
             scored = {"seed": k, "run": model_dir}
             loaded = tf.saved_model.load(model_dir)
             for name, (x, _, meta) in sets.items():
-                running = running_probabilities(loaded, x, model_dir)
-                scored[name] = event_metrics.score_clips(running, meta, rule, label,
-                                                         localize.detect_events)
+                windows = clip_windows(loaded, x, model_dir)
+                scored[name] = event_metrics.score_clips(windows, meta, rule, label,
+                                                         localize.clip_events)
                 if k == 0 and row == "parallel_low":
                     timelines += [dict(item, title=f"{name}: {item['title']}") for item in
-                                  localize.example_timelines(x, running, meta, rule, count=3)]
+                                  localize.example_timelines(x, windows, meta, rule, count=3)]
             per_row[row].append(scored)
             print(f"[events] seed {k + 1}: {ROW_LABELS[row]:24s} " + "; ".join(
                 f"{name} {event_metrics.summary_line(scored[name]['overall'])}"
@@ -936,8 +944,9 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
     with open(os.path.join(out_dir, "events.md"), "w") as handle:
         handle.write(_events_markdown(result))
     if timelines:
-        plots.event_timelines(timelines, os.path.join(out_dir, "events.png"), rule.threshold,
-                              localize.FRAME_PERIOD_S)
+        plots.event_timelines(timelines, os.path.join(out_dir, "events.png"),
+                              frame_period=localize.FRAME_PERIOD_S,
+                              **localize.timeline_curve(rule))
     return result
 
 
@@ -984,9 +993,13 @@ def _events_markdown(result: Dict) -> str:
              f"{1000 * result['collar_s']:.0f} ms collar; ER = (S + D + I) / reference events. "
              "Overall: every test clip (clips without an event can only add insertions); per EBR: "
              "the clips with an event at that EBR. Mean over seeds (± 95 % t-interval). Events: "
-             f"running probability, warm-up {rule['warmup_s']} s, median {rule['median_s']} s, "
-             f"threshold {rule['threshold']}, gaps < {rule['min_gap_s']} s joined, events < "
-             f"{rule['min_event_s']} s dropped (components/model/localize.py). The DCASE 2017 "
+             + ("one per clip the model tags, at the clip's strongest spectral rise "
+                "(event_onsets=strength"
+                if rule.get("onsets", "running") == "strength" else
+                f"running probability, warm-up {rule['warmup_s']} s, median {rule['median_s']} "
+                f"s, threshold {rule['threshold']}, gaps < {rule['min_gap_s']} s joined, events "
+                f"< {rule['min_event_s']} s dropped (event_onsets=running")
+             + "; components/model/localize.py). The DCASE 2017 "
              "baseline reached glass break ER 0.22 / F1 88.5 % on the development set.", "",
              *_machine_lines(result), *_settings_lines(result)]
     for name in result["sets"]:

@@ -324,16 +324,20 @@ def _events_markdown(models: Dict, target: str) -> List[str]:
     if not scored:
         return []
     rule = next(iter(scored.values()))["rule"]
+    if rule.get("onsets", "running") == "strength":
+        how = ("Events: one per test clip the model tags, at the clip's strongest spectral rise "
+               "(`--set event_onsets=strength`, components/model/localize.py)")
+    else:
+        how = (f"Events from each model's running probability per frame (threshold "
+               f"{rule['threshold']}, median {rule['median_s']} s, gaps < {rule['min_gap_s']} s "
+               "joined)" + ("" if not any(m.get("locator") for m in models.values()) else
+                            "; a model with a locator (setting `locator`) takes the frames from "
+                            "its locator, a second network of the paper's kind, in the clips "
+                            "its tagger tags (none in the others)"))
     lines = ["", "## Where in the clip: event onsets", "",
-             f"Events from each model's running probability per frame (threshold "
-             f"{rule['threshold']}, median {rule['median_s']} s, gaps < {rule['min_gap_s']} s "
-             f"joined), scored like DCASE 2017 Task 2 with sed_eval: event-based, onset only, "
+             f"{how}, scored like DCASE 2017 Task 2 with sed_eval: event-based, onset only, "
              f"500 ms collar, on the same {target} test set (synthetic where the data is the "
-             "embedded corpus). The DCASE 2017 baseline reached glass break ER 0.22 / F1 88.5 %."
-             + ("" if not any(m.get("locator") for m in models.values()) else
-                " A model with a locator (setting `locator`) takes the frames from its locator, "
-                "a second network of the paper's kind, in the clips its tagger tags (none in "
-                "the others)."),
+             "embedded corpus). The DCASE 2017 baseline reached glass break ER 0.22 / F1 88.5 %.",
              "", "| model | part | ER | F1 | median onset error ms | events found / true |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, events in scored.items():

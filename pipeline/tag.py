@@ -10,8 +10,11 @@ file failed.
 
 ``--events``: onsets and offsets instead of windows (``components.model.localize``). The file is
 streamed (blocks of 1.5 s, resampled on the fly), in windows of the model's clip length
-every half clip, through the ``localize_waveform`` signature, so memory stays bounded for
-recordings of any length; events are written as a DCASE event list (tab-separated ``filename
+every half clip, so memory stays bounded for recordings of any length. With ``--onsets strength``
+(the default) each window the model tags (``predict_waveform``'s decision, or the site
+threshold's) gives one onset, its strongest spectral rise (``features.onset_strength`` of the
+window's MFCCs, computed here), kept when it falls in the frames that window judges; with
+``--onsets running`` the ``localize_waveform`` signature's running probability is thresholded; events are written as a DCASE event list (tab-separated ``filename
 onset offset event_label``, ``events.csv``) and as ``events.json`` in ``--events-dir``.
 """
 from __future__ import annotations
@@ -340,6 +343,7 @@ def tag_file(path: str, model, max_duration_s: float = MAX_DURATION_S) -> List[D
 def localize_file(path: str, model, rule, progress: bool = True
                   ) -> Tuple[List[Tuple[float, float]], float]:
     """Events (onset_s, offset_s) in one file and its duration, streaming (see module doc)."""
+    from components.audio import features
     from components.model import localize
     clip = model.clip_samples
     frames = n_frames(clip)
@@ -347,7 +351,8 @@ def localize_file(path: str, model, rule, progress: bool = True
     hop = hop_frames * HOP_LENGTH
     frame_period = localize.FRAME_PERIOD_S
     window_times = localize.frame_times(frames)
-    tracker = localize.EventTracker(rule, frame_period)
+    tracker = (localize.OnsetTracker(rule) if rule.onsets == "strength"
+               else localize.EventTracker(rule, frame_period))
     stream = stream_audio(path)
     buffer, buffer_start, total = np.zeros(0, np.float32), 0, None
     pending: List[Tuple[int, int, np.ndarray]] = []
@@ -356,7 +361,20 @@ def localize_file(path: str, model, rule, progress: bool = True
     def flush():
         if not pending:
             return
-        running = model.localize(pad_batch([w for _, _, w in pending], clip))
+        batch = pad_batch([w for _, _, w in pending], clip)
+        if rule.onsets == "strength":
+            decisions = model.predict(batch)["decision"]
+            for (index, start, _), decision, samples in zip(pending, decisions, batch):
+                strength = features.onset_strength(features.mfcc(samples))
+                frame = localize.strongest_onset(strength, bool(decision),
+                                                 localize.judged_frames(index, frames, hop_frames))
+                onset = None if frame is None else (start + frame * HOP_LENGTH) / SAMPLE_RATE
+                if onset is not None and (total is None or onset < total / SAMPLE_RATE):
+                    end = (start + clip) / SAMPLE_RATE
+                    tracker.feed(onset, end if total is None else min(end, total / SAMPLE_RATE))
+            pending.clear()
+            return
+        running = model.localize(batch)
         for (index, start, _), probability in zip(pending, running):
             smoothed = localize.smooth(probability, rule, 1.0 / frame_period)
             judged = localize.judged_frames(index, frames, hop_frames)
@@ -433,7 +451,8 @@ def main_events(args, model) -> int:
         rule = localize.EventRule(threshold=model.threshold if args.event_threshold is None
                                   else args.event_threshold,
                                   median_s=args.median_s, min_event_s=args.min_event_s,
-                                  min_gap_s=args.min_gap_s)
+                                  min_gap_s=args.min_gap_s,
+                                  onsets=getattr(args, "onsets", "strength"))
     except ValueError as err:
         print(f"error: --events: {err}", file=sys.stderr)
         return 2

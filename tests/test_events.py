@@ -110,7 +110,8 @@ def _peak_rss_growth_mb(run):
 
 def test_events_stream_a_ten_minute_file_in_bounded_memory(smoke_model, tmp_path):
     model = tag.LocalModel(smoke_model)
-    rule = localize.EventRule(threshold=0.0)   # every frame active: events must still be sane
+    # every frame active: events must still be sane
+    rule = localize.EventRule(threshold=0.0, onsets="running")
     one_min, ten_min = str(tmp_path / "one.wav"), str(tmp_path / "ten.wav")
     _write_noise(one_min, 60, 22050)
     _write_noise(ten_min, 600, 22050)       # resampled to 44.1 kHz on the fly
@@ -139,7 +140,8 @@ def test_events_of_a_one_window_file_are_the_rule_applied_to_localize_waveform(s
     audio = (0.1 * rng.standard_normal(features.clip_samples(CLIP_S))).astype(np.float32)
     soundfile.write(path, audio, features.SAMPLE_RATE, subtype="FLOAT")
     running = model.localize(audio[None])[0]
-    rule = localize.EventRule(threshold=float(np.median(running)), min_gap_s=0.05)
+    rule = localize.EventRule(threshold=float(np.median(running)), min_gap_s=0.05,
+                              onsets="running")
     events, duration = tag.localize_file(path, model, rule, progress=False)
     assert duration == pytest.approx(CLIP_S)
     expected = [(on, off) for on, off in localize.detect_events(running, rule) if on < CLIP_S]
@@ -152,7 +154,7 @@ def test_tag_events_writes_a_dcase_event_list_and_valid_json(smoke_model, tmp_pa
     args = argparse.Namespace(files=[path, str(tmp_path / "missing.wav")], model=smoke_model,
                               server=None, json=True, events=True,
                               events_dir=str(tmp_path / "ev"), event_threshold=0.0,
-                              median_s=0.25, min_event_s=0.1, min_gap_s=1.0)
+                              median_s=0.25, min_event_s=0.1, min_gap_s=1.0, onsets="running")
     assert tag.main(args) == 1            # the missing file fails, the other is tagged
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
@@ -162,3 +164,67 @@ def test_tag_events_writes_a_dcase_event_list_and_valid_json(smoke_model, tmp_pa
     assert lines[0].split("\t") == [path, f"{rows[0]['onset_s']:.3f}",
                                     f"{rows[0]['offset_s']:.3f}", "glassbreak"]
     assert "missing.wav: file does not exist" in captured.err
+
+
+def _bursts(seconds, onsets_s, floor=0.01, seed=3):
+    """Quiet noise (``floor``: its level; 0: silence) with a loud 0.3 s noise burst (a sharp
+    onset) at each of ``onsets_s``."""
+    rng = np.random.default_rng(seed)
+    audio = floor * rng.standard_normal(int(seconds * features.SAMPLE_RATE))
+    for onset in onsets_s:
+        start = int(onset * features.SAMPLE_RATE)
+        audio[start:start + int(0.3 * features.SAMPLE_RATE)] += rng.standard_normal(
+            int(0.3 * features.SAMPLE_RATE))
+    return audio.astype(np.float32)
+
+
+def test_onset_strength_peaks_at_a_sharp_onset_and_ignores_the_padding():
+    audio = _bursts(CLIP_S, [0.6])
+    strength = features.onset_strength(features.mfcc(audio))
+    assert strength.shape == (features.n_frames(len(audio)),) and strength[0] == 0.0
+    frame = localize.strongest_onset(strength, True)
+    assert frame * PERIOD == pytest.approx(0.6, abs=2 * PERIOD)
+    # the same clips in a batch give the same rows
+    batch = features.onset_strength(np.stack([features.mfcc(audio)] * 2))
+    np.testing.assert_allclose(batch[1], strength, rtol=1e-6)
+    # a rise in the padded first frames is not an onset; untagged or unjudged: none
+    padded = strength.copy()
+    padded[1] = 10 * strength.max()
+    assert localize.strongest_onset(padded, True) == frame
+    assert localize.strongest_onset(strength, False) is None
+    assert localize.strongest_onset(strength, True, slice(0, frame)) is None
+    assert localize.strongest_onset(np.zeros_like(strength), True) is None
+
+
+def test_strength_rule_gives_one_event_per_tagged_clip_from_its_onset_to_its_end():
+    strength = np.zeros(87, np.float32)
+    strength[40] = 5.0
+    rule = localize.EventRule()
+    assert rule.onsets == "strength"
+    window = localize.ClipWindow(True, np.zeros(87), strength)
+    assert localize.clip_events(window, rule) == [(round(40 * PERIOD, 4), round(87 * PERIOD, 4))]
+    assert localize.clip_events(localize.ClipWindow(False, np.ones(87), strength), rule) == []
+    with pytest.raises(ValueError, match="onsets must be one of strength, running"):
+        localize.EventRule(onsets="peak")
+
+
+def test_onset_tracker_joins_close_onsets_and_ends_an_event_at_the_next():
+    tracker = localize.OnsetTracker(localize.EventRule(min_gap_s=1.0))
+    tracker.feed(1.0, 3.0)
+    tracker.feed(1.4, 4.5)      # the same event seen by the next window
+    tracker.feed(4.0, 6.0)      # a new one: the first ends at its onset
+    assert tracker.pop_events() == [(1.0, 4.0)]
+    assert tracker.finish() == [(4.0, 6.0)]
+
+
+def test_tag_events_strength_finds_each_burst_of_a_stream_once(smoke_model, tmp_path):
+    path = str(tmp_path / "bursts.wav")
+    onsets = [0.7, 2.3, 4.1]
+    # silence between the bursts: every window is tagged, but only a window that holds a rise
+    # has an onset, and each burst is reported by the one window that judges it
+    soundfile.write(path, _bursts(5.5, onsets, floor=0.0), features.SAMPLE_RATE, subtype="FLOAT")
+    model = tag.SiteThresholded(tag.LocalModel(smoke_model), 0.0)
+    events, duration = tag.localize_file(path, model, localize.EventRule(), progress=False)
+    assert duration == pytest.approx(5.5)
+    assert [on for on, _ in events] == pytest.approx(onsets, abs=2 * PERIOD)
+    assert all(on < off <= duration for on, off in events)

@@ -270,17 +270,23 @@ def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote(
 
 def test_a_setting_with_a_measured_cost_is_named_before_the_run():
     assert configs.setting_warnings(configs.get_config("paper")) == []
-    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1))
-    assert line.startswith("warning: clip_mean=1 breaks the event onsets")
-    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=2))
-    assert line.startswith("warning: clip_mean=2 breaks the event onsets")
+    # clip_mean breaks only the running-probability onsets
+    assert configs.setting_warnings(configs.get_config("paper", clip_mean=1)) == []
+    running = {"event_onsets": "running"}
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1, **running))
+    assert line.startswith("warning: clip_mean=1 with event_onsets=running breaks the event")
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=2, **running))
+    assert line.startswith("warning: clip_mean=2 with event_onsets=running breaks the event")
     [line] = configs.setting_warnings(configs.get_config("paper", negative_frames=1.0))
     assert line.startswith("warning: negative_frames=1 without clip_mean measured no real-audio")
-    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0))
-    assert line.startswith("warning: clip_mean=1 breaks the event onsets")
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0,
+                                                         **running))
     assert "locator=1" in line
     assert configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0,
-                                                       locator=1)) == []
+                                                       locator=1, **running)) == []
+    [line] = configs.setting_warnings(configs.get_config("paper", clip_mean=1, negative_frames=1.0,
+                                                         locator=1))
+    assert line.startswith("warning: locator=1 with event_onsets=strength")
     [line] = configs.setting_warnings(configs.get_config("paper", locator=1))
     assert line.startswith("warning: locator=1 without clip_mean or negative_frames")
 

@@ -206,7 +206,8 @@ def test_stages_with_a_locator_train_it_from_the_source_locator_and_score_its_ev
     assert tagger.clip_mean_of(source_locator) == 0
     assert tagger.clip_mean_of(serving.load_keras_tagger(base)) == 1
     target_args = _fn_args(tmp_path / "target", base_model=base)
-    target_args.custom_config = dict(target_args.custom_config, clip_mean=1, locator=True)
+    target_args.custom_config = dict(target_args.custom_config, clip_mean=1, locator=True,
+                                     event_onsets="running")   # events from the locator
     trainer_target.run_fn(target_args)
     summary = json.load(open(os.path.join(os.path.dirname(target_args.serving_model_dir),
                                           "metrics.json")))
@@ -232,9 +233,14 @@ def test_stages_with_a_locator_train_it_from_the_source_locator_and_score_its_ev
     assert "locator=1" in message
     assert "locator" not in configs.get_config("paper").stage_config("target", "scratch")
     assert configs.get_config("paper", locator=1).stage_config("source", "scratch")["locator"]
-    quick = configs.get_config("quick")     # the default: tags and locations by two networks
-    assert quick.stage_config("target", "parallel_low")["locator"]
+    quick = configs.get_config("quick")     # the default: onsets from the spectrum, no locator
+    assert "locator" not in quick.stage_config("target", "parallel_low")
+    assert "event_onsets" not in quick.stage_config("target", "parallel_low")
     assert configs.setting_warnings(quick) == []
+    assert configs.get_config("quick", event_onsets="running").stage_config(
+        "target", "parallel_low")["event_onsets"] == "running"
+    with pytest.raises(configs.ConfigError, match="event_onsets='peak'"):
+        configs.get_config("quick", event_onsets="peak")
     with pytest.raises(configs.ConfigError, match="locator=2"):
         configs.get_config("quick", locator=2)
 

@@ -152,3 +152,21 @@ def mfcc_tf(waveforms, mel_weights, n_mfcc: int = N_MFCC, n_fft: int = N_FFT,
     clip_max = tf.math.reduce_max(log_mel, axis=[1, 2], keepdims=True)
     log_mel = tf.math.maximum(log_mel, clip_max - TOP_DB)
     return tf.signal.dct(log_mel, type=2, norm="ortho")[..., :n_mfcc]
+
+
+def onset_strength(mfcc: np.ndarray, n_mels: int = N_MELS) -> np.ndarray:
+    """Spectral flux of the cepstrally smoothed log-mel spectrogram, per frame: the mel
+    spectrogram (in dB) rebuilt from ``mfcc`` [..., frames, n_mfcc] by the inverse orthonormal
+    DCT-II (the coefficients beyond ``n_mfcc`` taken as 0), its rise from the previous frame
+    summed over the ``n_mels`` bands where it rises. Frame 0 has no previous frame and gets 0.
+    Returns [..., frames] float32: how sharply the sound gets louder at each frame (librosa's
+    ``onset.onset_strength`` is the same idea on the full mel spectrogram). The event rules
+    read it from the paper's 20 coefficients whatever a model was trained on."""
+    import scipy.fft
+    coefficients = np.asarray(mfcc, np.float64)
+    padded = np.zeros(coefficients.shape[:-1] + (n_mels,))
+    padded[..., :coefficients.shape[-1]] = coefficients
+    log_mel = scipy.fft.idct(padded, type=2, norm="ortho", axis=-1)
+    rise = np.maximum(np.diff(log_mel, axis=-2), 0.0).sum(axis=-1)
+    first = np.zeros(rise.shape[:-1] + (1,))
+    return np.concatenate([first, rise], axis=-1).astype(np.float32)

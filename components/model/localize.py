@@ -9,7 +9,19 @@ probability** (exactly; the test checks it). Because an LSTM trained on weak lab
 remember an event until the end of the clip, the running probability rises at an event and
 stays up after it: it locates *onsets* (what DCASE 2017 Task 2 scores), not offsets.
 
-Post-processing (:func:`detect_events`, parameters in :class:`EventRule`):
+Two rules place the events (``EventRule.onsets``):
+
+``strength`` (the default since 2026-12-06): the tagger decides *whether* a window holds an
+event; *where* is the window's strongest spectral rise, the frame where the cepstrally smoothed
+log-mel spectrogram gets louder most sharply (``features.onset_strength``; the frames touched by
+the window's zero padding excluded): one event per tagged window, from that onset to the
+window's end (:func:`onset_events`; in a stream, :class:`OnsetTracker`). Model-free, so it works
+with any tagger (also ``clip_mean`` ones, whose running probability does not rise at the event);
+it assumes the event is the sharpest onset of a window it is tagged in, and finds one event per
+window. Measured against the running rule in docs/results.md ("Onsets from the spectrum").
+
+``running``, post-processing of the running probability (:func:`detect_events`, parameters in
+:class:`EventRule`):
   1. the first ``warmup_s`` of a window are given the running probability reached at
      ``warmup_s`` (an LSTM that has read a few frames has no evidence yet; its first outputs
      hover around 0.5 whatever the audio);
@@ -37,6 +49,10 @@ from components.audio import features
 from components.model import event_metrics, tagger
 
 FRAME_PERIOD_S = features.HOP_LENGTH / features.SAMPLE_RATE   # seconds between MFCC frames
+ONSET_RULES = ("strength", "running")
+# Frames whose analysis window reaches into the zero padding before a window's first sample
+# (librosa's centred frames), and the one after them: their rise is the padding's, not sound's.
+PADDED_FRAMES = features.N_FFT // (2 * features.HOP_LENGTH) + 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,10 +63,14 @@ class EventRule:
     median_s: float = 0.25
     min_event_s: float = 0.1
     min_gap_s: float = 1.0
+    onsets: str = "strength"
 
     def __post_init__(self):
         if not 0.0 <= self.threshold <= 1.0 or np.isnan(self.threshold):
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        if self.onsets not in ONSET_RULES:
+            raise ValueError(f"onsets must be one of {', '.join(ONSET_RULES)}, got "
+                             f"{self.onsets!r}")
         for name in ("warmup_s", "median_s", "min_event_s", "min_gap_s"):
             value = getattr(self, name)
             if not np.isfinite(value) or value < 0:
@@ -183,6 +203,80 @@ def detect_events(probability: np.ndarray, rule: EventRule, start_s: float = 0.0
     return tracker.finish()
 
 
+def strongest_onset(strength: np.ndarray, decision: bool, judged: slice = slice(None)
+                    ) -> "int | None":
+    """The ``strength`` rule in one window: the frame (index into the window) where the onset
+    strength (``features.onset_strength``) peaks, past the :data:`PADDED_FRAMES`; ``None`` when
+    the tagger's ``decision`` is no, nothing rises, or the peak lies outside the ``judged``
+    frames (another window of a stream reports it)."""
+    values = np.asarray(strength, np.float64)
+    if not decision or len(values) <= PADDED_FRAMES:
+        return None
+    frame = PADDED_FRAMES + int(np.argmax(values[PADDED_FRAMES:]))
+    if values[frame] <= 0.0:     # nothing gets louder anywhere (silence): no onset
+        return None
+    first, last, _ = judged.indices(len(values))
+    return frame if first <= frame < last else None
+
+
+def onset_events(strength: np.ndarray, decision: bool, rule: EventRule, start_s: float = 0.0,
+                 frame_period: float = FRAME_PERIOD_S) -> List[Tuple[float, float]]:
+    """The ``strength`` rule on one clip-length window: one event from its strongest onset to the
+    window's end where the tagger tags it, none elsewhere (offsets are not measured)."""
+    frame = strongest_onset(strength, decision)
+    if frame is None:
+        return []
+    return [(round(start_s + frame * frame_period, 4),
+             round(start_s + len(strength) * frame_period, 4))]
+
+
+class OnsetTracker:
+    """The ``strength`` rule over a stream of windows, in order: ``feed(onset_s, offset_s)`` for
+    each window's onset (:func:`strongest_onset` in its judged frames), then ``finish()``.
+    Onsets closer than ``rule.min_gap_s`` to the open event's are the same event; an event ends
+    at its last window's end or at the next event's onset, whichever is first."""
+
+    def __init__(self, rule: EventRule):
+        self._rule = rule
+        self._open: List[float] = []
+        self._closed: List[Tuple[float, float]] = []
+
+    def feed(self, onset_s: float, offset_s: float) -> None:
+        if self._open and onset_s - self._open[0] < self._rule.min_gap_s:
+            self._open[1] = max(self._open[1], offset_s)
+            return
+        if self._open:
+            self._closed.append((round(self._open[0], 4), round(min(self._open[1], onset_s), 4)))
+        self._open = [onset_s, offset_s]
+
+    def pop_events(self) -> List[Tuple[float, float]]:
+        events, self._closed = self._closed, []
+        return events
+
+    def finish(self) -> List[Tuple[float, float]]:
+        if self._open:
+            self._closed.append((round(self._open[0], 4), round(self._open[1], 4)))
+            self._open = []
+        return self.pop_events()
+
+
+def clip_events(window: "ClipWindow", rule: EventRule) -> List[Tuple[float, float]]:
+    """Events of one clip-length window by ``rule.onsets``: its strongest onset where tagged
+    (``strength``) or the running-probability rule (``running``, :func:`detect_events`)."""
+    if rule.onsets == "running":
+        return detect_events(window.running, rule)
+    return onset_events(window.strength, window.decision, rule)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipWindow:
+    """What the event rules read of one clip: the tagger's decision, the running probability
+    [frames] (the locator's where there is one) and the onset strength [frames]."""
+    decision: bool
+    running: np.ndarray
+    strength: np.ndarray
+
+
 def judged_frames(window_index: int, frames_per_window: int, hop_frames: int) -> slice:
     """The frames of window ``window_index`` that it judges in a stream of windows of
     ``frames_per_window`` frames every ``hop_frames`` frames: the first window all of its
@@ -207,23 +301,51 @@ def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str
     """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples.
 
     ``batches`` yields (mfcc, labels, metadata) as ``examples.iter_batches`` does (streamed:
-    only the running probabilities are kept). With a ``locator`` the running probability is
-    the locator's, gated by the tagger's decision at ``rule.threshold`` (:func:`gated_running`).
-    Returns (scores, running probabilities [clips, frames], metadata in the same order).
+    only what the rule reads is kept). Each clip's decision is the tagger's at
+    ``rule.threshold``; with ``rule.onsets`` ``running`` the running probability is the
+    tagger's, or with a ``locator`` the locator's gated by that decision (:func:`gated_running`).
+    Returns (scores, a :class:`ClipWindow` per clip, metadata in the same order).
     """
-    every_frame = frame_tagger(network if locator is None else locator)
-    running, metadata = [], []
+    every_frame = None
+    if rule.onsets == "running":
+        every_frame = frame_tagger(network if locator is None else locator)
+    windows, metadata = [], []
     for mfcc, _, meta in batches:
-        frames = np.asarray(every_frame(mfcc, training=False))[..., 0]
-        if locator is not None:
-            frames = gated_running(frames, np.asarray(network(mfcc, training=False))[:, 0],
-                                   rule.threshold)
-        running.append(frames)
+        probability = np.asarray(network(mfcc, training=False))[:, 0]
+        if every_frame is None:
+            running = np.zeros(mfcc.shape[:2], np.float32)
+        else:
+            running = np.asarray(every_frame(mfcc, training=False))[..., 0]
+            if locator is not None:
+                running = gated_running(running, probability, rule.threshold)
+        decisions = probability >= np.float32(rule.threshold)
+        windows += [ClipWindow(bool(d), r, s) for d, r, s in
+                    zip(decisions, running, features.onset_strength(
+                        np.asarray(mfcc)[..., :features.N_MFCC]))]
         metadata += meta
-    running = np.concatenate(running)
-    scores = event_metrics.score_clips(running, metadata, rule, label, detect_events)
+    scores = event_metrics.score_clips(windows, metadata, rule, label, clip_events)
     scores["rule"] = dataclasses.asdict(rule)
-    return scores, running, metadata
+    return scores, windows, metadata
+
+
+def curve_of(window: ClipWindow, rule: EventRule) -> np.ndarray:
+    """What a timeline plots under a clip for ``rule``: the running probability (``running``),
+    or the onset strength scaled to its peak past the padded frames in a tagged clip and 0 in
+    an untagged one (``strength``)."""
+    if rule.onsets == "running":
+        return np.asarray(window.running, np.float64)
+    strength = np.asarray(window.strength, np.float64)
+    peak = float(strength[PADDED_FRAMES:].max()) if len(strength) > PADDED_FRAMES else 0.0
+    if not window.decision or peak <= 0.0:
+        return np.zeros_like(strength)
+    return np.clip(strength / peak, 0.0, 1.0)
+
+
+def timeline_curve(rule: EventRule) -> dict:
+    """The threshold line and curve label ``plots.event_timelines`` draws for ``rule``."""
+    if rule.onsets == "running":
+        return {"threshold": rule.threshold, "curve_label": "running p"}
+    return {"threshold": None, "curve_label": "onset strength"}
 
 
 def timeline_indices(metadata, count: int = 3) -> List[int]:
@@ -239,7 +361,7 @@ def timeline_indices(metadata, count: int = 3) -> List[int]:
     return chosen + [i for i, m in enumerate(metadata) if m.get("event_onset_s") is None][:1]
 
 
-def example_timelines(mfcc_of, running: np.ndarray, metadata, rule: EventRule,
+def example_timelines(mfcc_of, windows: List[ClipWindow], metadata, rule: EventRule,
                       count: int = 3) -> List[dict]:
     """Items for ``plots.event_timelines`` for the clips of :func:`timeline_indices`;
     ``mfcc_of`` maps a clip's index to its MFCC matrix (an array [clips, frames, 20] or a dict)."""
@@ -249,7 +371,7 @@ def example_timelines(mfcc_of, running: np.ndarray, metadata, rule: EventRule,
         meta = metadata[index]
         ebr = "no event" if meta.get("event_onset_s") is None else f"EBR {meta['ebr_db']:+g} dB"
         items.append({"title": f"{meta['mixture_id']} ({meta['scene']}, {ebr})",
-                      "mfcc": mfcc_of[index], "running": running[index],
+                      "mfcc": mfcc_of[index], "running": curve_of(windows[index], rule),
                       "reference": references[meta["mixture_id"]],
-                      "detected": detect_events(running[index], rule)})
+                      "detected": clip_events(windows[index], rule)})
     return items

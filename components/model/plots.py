@@ -125,12 +125,13 @@ def spectrograms(items: Sequence[tuple], path: str, sample_rate: int = 44100) ->
     plt.close(fig)
 
 
-def event_timelines(items: Sequence[dict], path: str, threshold: float,
-                    frame_period: float) -> None:
+def event_timelines(items: Sequence[dict], path: str, threshold: "float | None",
+                    frame_period: float, curve_label: str = "running p") -> None:
     """Per test clip: a mel spectrogram (cepstrally smoothed: rebuilt from the 20 MFCCs) and
-    under it the running probability, the threshold, the true events (green) and the detected
-    events (red). ``items``: dicts with title, mfcc [frames, 20], running [frames],
-    reference [(on, off)], detected [(on, off)]."""
+    under it the curve the event rule reads (``curve_label``; the running probability with
+    its ``threshold``, or without one the onset strength), the true events (green) and the
+    detected events (red). ``items``: dicts with title, mfcc [frames, 20], running [frames]
+    (the curve), reference [(on, off)], detected [(on, off)]."""
     import librosa
     import numpy as np
     plt = _pyplot()
@@ -146,8 +147,9 @@ def event_timelines(items: Sequence[dict], path: str, threshold: float,
         top.set_title(item["title"], fontsize=8)
         top.set_yticks([])
         times = np.arange(len(item["running"])) * frame_period
-        bottom.plot(times, item["running"], color="black", linewidth=1, label="running p")
-        bottom.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+        bottom.plot(times, item["running"], color="black", linewidth=1, label=curve_label)
+        if threshold is not None:
+            bottom.axhline(threshold, color="grey", linestyle=":", linewidth=1)
         for on, off in item["reference"]:
             bottom.axvspan(on, off, ymin=0.0, ymax=0.12, color="tab:green", alpha=0.8)
             top.axvline(on, color="tab:green", linewidth=1)
@@ -159,7 +161,7 @@ def event_timelines(items: Sequence[dict], path: str, threshold: float,
         bottom.set_xlim(0, seconds)
         bottom.set_xlabel("s", fontsize=8)
         if col == 0:
-            bottom.set_ylabel("probability", fontsize=8)
+            bottom.set_ylabel(curve_label, fontsize=8)
     fig.suptitle("green: true event (onset line), red: detected (dashed onset); "
                  "spectrogram rebuilt from the MFCCs", fontsize=8)
     fig.tight_layout()

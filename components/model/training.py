@@ -47,6 +47,8 @@ class StageConfig:
     locator: bool = False        # also train a network of the paper's kind (no clip_mean, no
                                  # negative_frames) on the same data to locate the events: the
                                  # tags come from the first (not in the paper; trainer_stage)
+    event_onsets: str = "strength"  # how the target stage's eval events are placed:
+                                    # localize.EventRule.onsets ('strength' or 'running')
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":

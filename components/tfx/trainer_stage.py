@@ -191,8 +191,9 @@ def run_stage(fn_args, stage: str) -> None:
     model_root = os.path.dirname(fn_args.serving_model_dir.rstrip("/"))
     timelines = None
     if stage == "target":
-        rule = localize.EventRule(threshold=config.decision_threshold)
-        summary["events"], running, eval_meta = localize.clip_event_scores(
+        rule = localize.EventRule(threshold=config.decision_threshold,
+                                  onsets=config.event_onsets)
+        summary["events"], windows, eval_meta = localize.clip_event_scores(
             result["model"], examples.iter_batches(fn_args.eval_files, frames, 0,
                                                    config.batch_size, config.n_mfcc),
             rule, config.classes[0], locator=located and located["model"])
@@ -201,8 +202,10 @@ def run_stage(fn_args, stage: str) -> None:
                    enumerate(examples.iter_examples(fn_args.eval_files, frames,
                                                     n_mfcc=config.n_mfcc))
                    if i in plotted}
-        timelines = localize.example_timelines(mfcc_of, running, eval_meta, rule)
-        where = " (the locator's frames in the clips the tagger tags)" if located else ""
+        timelines = localize.example_timelines(mfcc_of, windows, eval_meta, rule)
+        where = (" (the strongest onset of each clip the tagger tags)"
+                 if rule.onsets == "strength" else
+                 " (the locator's frames in the clips the tagger tags)" if located else "")
         print(f"[{label}] events on the eval split{where} (DCASE 2017 Task 2 scoring, onset, "
               f"500 ms collar): {event_metrics.summary_line(summary['events']['overall'])}",
               flush=True)
@@ -210,7 +213,8 @@ def run_stage(fn_args, stage: str) -> None:
         training.write_json(os.path.join(folder, "metrics.json"), summary)
     if timelines and not model_root.startswith("gs://"):
         plots.event_timelines(timelines, os.path.join(model_root, "events.png"),
-                              config.decision_threshold, localize.FRAME_PERIOD_S)
+                              frame_period=localize.FRAME_PERIOD_S,
+                              **localize.timeline_curve(rule))
     if not fn_args.model_run_dir.startswith("gs://"):
         plots.learning_curves(result["history"], os.path.join(fn_args.model_run_dir,
                                                               "learning_curves.png"),
