@@ -101,6 +101,9 @@ class PipelineConfig:
                                            # the same data; the model tags clips with the first
                                            # and locates events (tag --events, the report's
                                            # 'Where in the clip') with it (not in the paper)
+    onset_channel: int = 0                 # 1: the networks of every stage also read each
+                                           # frame's onset strength, the spectral flux the
+                                           # 'strength' onsets use (not in the paper)
     event_onsets: str = "strength"         # where an event starts, in the windows the model
                                            # tags: 'strength', the strongest spectral rise of
                                            # the window (model-free); 'running', the running
@@ -273,6 +276,7 @@ class PipelineConfig:
                 **({"locator": True} if self.locator else {}),
                 **({"event_onsets": self.event_onsets} if self.event_onsets != "strength"
                    else {}),
+                **({"onset_channel": True} if self.onset_channel else {}),
                 **({"ensemble": self.target_ensemble}
                    if stage == "target" and self.target_ensemble > 1 else {})}
 
@@ -327,7 +331,8 @@ _INT_RANGES = (
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
     ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2),
-    ("locator", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1), ("target_ensemble", 1, 16))
+    ("locator", 0, 1), ("onset_channel", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1),
+    ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
 _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),

@@ -72,7 +72,7 @@ class StudyMismatch(UsageError):
 # recorded study without one is read as having that value (so it can be resumed and merged).
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "n_mfcc": N_MFCC,
                   "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
-                  "event_onsets": "running"}
+                  "event_onsets": "running", "onset_channel": 0}
 
 
 def study_settings(config: PipelineConfig) -> Dict:

@@ -492,6 +492,43 @@ def test_clip_mean_ignores_a_steady_offset_and_transfer_refuses_a_mismatch():
             method="parallel_low", epochs=1, batch_size=4, clip_mean=2), model)
 
 
+def test_an_onset_channel_is_the_event_rules_onset_strength_and_travels_with_the_model(
+        tmp_path):
+    """onset_channel: every frame gets log(1 + the onset strength the 'strength' event rule
+    reads), computed in the graph; the low level reads one more value; the model saves, loads
+    and exports with it; transfer between models with and without it is refused."""
+    rng = np.random.default_rng(6)
+    clips = [rng.standard_normal(features.clip_samples(CLIP_S)) * (0.01 + (i % 2))
+             for i in range(6)]
+    x = np.stack([features.mfcc(c.astype(np.float32)) for c in clips])
+    y = np.arange(6) % 2
+    model = training.train_stage(x, y, None, None, training.StageConfig(
+        epochs=1, batch_size=3, clip_mean=1, onset_channel=True))["model"]
+    assert tagger.onset_channel_of(model)
+    channel = keras.Model(model.input, model.get_layer("onset_strength").output)
+    np.testing.assert_allclose(channel.predict(x, verbose=0)[..., 0],
+                               np.log1p(features.onset_strength(x)), rtol=1e-4, atol=1e-3)
+    assert model.get_layer("lstm_1").get_weights()[0].shape[0] == 21
+    path = str(tmp_path / "onset.keras")
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
+                               model.predict(x, verbose=0), atol=1e-6)
+    served = str(tmp_path / "Format-Serving")
+    serving.export_tagger(model, served, CLIP_S, decision_threshold=0.5, classes=("glassbreak",))
+    np.testing.assert_allclose(serving.call_signature(tf.saved_model.load(served), "predict_mfcc",
+                                                      x)["probability"],
+                               model.predict(x, verbose=0)[:, 0], atol=1e-5)
+    with pytest.raises(tagger.TransferError, match="onset_channel=1, this stage has "
+                                                   "onset_channel=0"):
+        training.train_stage(x, y, None, None, training.StageConfig(
+            method="parallel_low", epochs=1, batch_size=3, clip_mean=1), model)
+    config = configs.get_config("quick", onset_channel=1)
+    assert config.stage_config("source", "scratch")["onset_channel"] is True
+    assert "onset_channel" not in configs.get_config("quick").stage_config("source", "scratch")
+    with pytest.raises(configs.ConfigError, match="onset_channel=2"):
+        configs.get_config("quick", onset_channel=2)
+
+
 def test_a_running_clip_mean_ignores_a_steady_offset_and_keeps_every_frame_causal(tmp_path):
     """clip_mean=2: each frame minus the mean of the frames so far. A channel colour vanishes as
     with the whole-clip mean, but a frame's running probability no longer depends on later

@@ -180,6 +180,34 @@ CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
                     2: (RunningMeanSubtraction, "clip_mean_running")}
 
 
+def onset_basis(n_features: int, n_mfcc: int = N_MFCC, n_mels: int = 128) -> np.ndarray:
+    """[n_features, n_mels]: a frame's coefficients times this matrix is the log-mel spectrum
+    rebuilt from its first ``n_mfcc`` (the inverse orthonormal DCT-II, the others taken as 0),
+    as ``features.onset_strength`` rebuilds it."""
+    import scipy.fft
+    basis = np.zeros((n_features, n_mels))
+    used = min(n_features, n_mfcc)
+    basis[:used] = scipy.fft.idct(np.eye(used, n_mels), type=2, norm="ortho", axis=-1)
+    return basis.astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="fewshot")
+class OnsetStrengthChannel(keras.layers.Layer):
+    """The frames with one more value each: ``log(1 + onset strength)``, the spectral flux
+    ``features.onset_strength`` computes in NumPy (how sharply the sound gets louder at the
+    frame; 0 at the first frame). Read from the MFCCs as they come in (a clip's mean does not
+    change it)."""
+
+    def build(self, input_shape):
+        self.basis = keras.ops.convert_to_tensor(onset_basis(int(input_shape[-1])))
+
+    def call(self, inputs):
+        log_mel = keras.ops.matmul(inputs, self.basis)
+        rise = keras.ops.sum(keras.ops.relu(log_mel[:, 1:] - log_mel[:, :-1]), axis=-1)
+        rise = keras.ops.pad(rise, [[0, 0], [1, 0]])
+        return keras.ops.log1p(rise)[..., None]
+
+
 @keras.saving.register_keras_serializable(package="fewshot")
 class LastStep(keras.layers.Layer):
     """The last step of a sequence, [batch, steps, units] -> [batch, units]: what an LSTM
@@ -191,7 +219,8 @@ class LastStep(keras.layers.Layer):
 
 def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] = None,
                  n_classes: int = 1, clip_mean: int = 0, front_end: str = "lstm",
-                 n_features: int = N_MFCC, every_step: bool = False) -> keras.Model:
+                 n_features: int = N_MFCC, every_step: bool = False,
+                 onset_channel: bool = False) -> keras.Model:
     """The network for ``method`` with fresh (Glorot-normal, seeded) weights, uncompiled.
 
     ``frames`` fixes the sequence length of the input; ``None`` accepts any length.
@@ -202,7 +231,9 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
     ``n_features``: values per frame (the paper's 20 MFCCs). ``every_step``: ``lstm_2`` returns
     every step and layer ``last_step`` takes the last one for ``output`` (the same function and
     weights; lets a training loss reach the running probability:
-    :func:`negative_frames_trainer`).
+    :func:`negative_frames_trainer`). ``onset_channel``: after the standardisation every frame
+    gets one more value, its onset strength (:class:`OnsetStrengthChannel`, layer
+    ``onset_strength``; not in the paper), so the low level reads ``n_features + 1`` values.
     """
     if n_classes < 1:
         raise ValueError(f"n_classes must be at least 1, got {n_classes}")
@@ -219,6 +250,9 @@ def build_tagger(method: str = "scratch", seed: int = 0, frames: Optional[int] =
     else:
         features = inputs
     normalized = keras.layers.Normalization(axis=-1, name="normalize")(features)
+    if onset_channel:
+        normalized = keras.layers.Concatenate(name="with_onset_strength")(
+            [normalized, OnsetStrengthChannel(name="onset_strength")(inputs)])
     if method == "parallel_low":
         fixed = low_level(normalized, front_end, seed + 10, SOURCE_SUFFIX)
         fresh = low_level(normalized, front_end, seed + 20)
@@ -298,6 +332,11 @@ def transfer_weights(target: keras.Model, source: Optional[keras.Model], method:
         raise TransferError(f"method {method!r}: the base model was trained with clip_mean="
                             f"{clip_mean_of(source)}, this stage has clip_mean="
                             f"{clip_mean_of(target)}; both stages need the same setting")
+    if copies and onset_channel_of(source) != onset_channel_of(target):
+        raise TransferError(f"method {method!r}: the base model was trained with "
+                            f"onset_channel={int(onset_channel_of(source))}, this stage has "
+                            f"onset_channel={int(onset_channel_of(target))}; both stages need "
+                            "the same setting")
     for target_name, source_name in copies.items():
         try:
             source_layer = source.get_layer(source_name)
@@ -362,6 +401,11 @@ def clip_mean_of(model: keras.Model) -> int:
     2: running mean)."""
     names = {layer.name for layer in members_of(model)[0].layers}
     return next((setting for setting, (_, name) in CLIP_MEAN_LAYERS.items() if name in names), 0)
+
+
+def onset_channel_of(model: keras.Model) -> bool:
+    """Whether the tagger reads the onset strength channel (``build_tagger(onset_channel)``)."""
+    return "onset_strength" in {layer.name for layer in members_of(model)[0].layers}
 
 
 def front_end_of(model: keras.Model) -> str:

@@ -47,6 +47,8 @@ class StageConfig:
     locator: bool = False        # also train a network of the paper's kind (no clip_mean, no
                                  # negative_frames) on the same data to locate the events: the
                                  # tags come from the first (not in the paper; trainer_stage)
+    onset_channel: bool = False  # the network also reads each frame's onset strength
+                                 # (tagger.OnsetStrengthChannel; not in the paper)
     event_onsets: str = "strength"  # how the target stage's eval events are placed:
                                     # localize.EventRule.onsets ('strength' or 'running')
 
@@ -174,7 +176,8 @@ def train_on_batches(train, evaluation, config: StageConfig,
                                   n_classes=len(config.classes), clip_mean=config.clip_mean,
                                   front_end=config.front_end,
                                   n_features=int(train.element_spec[0].shape[-1]),
-                                  every_step=config.negative_frames > 0)
+                                  every_step=config.negative_frames > 0,
+                                  onset_channel=bool(config.onset_channel))
     if config.method == "scratch" and config.standardize:
         # streamed: Normalization.adapt accumulates mean and variance batch by batch
         network.get_layer("normalize").adapt(train.map(lambda x, y: x))
