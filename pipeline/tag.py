@@ -13,7 +13,8 @@ streamed (blocks of 1.5 s, resampled on the fly), in windows of the model's clip
 every half clip, so memory stays bounded for recordings of any length. With ``--onsets strength``
 (the default) each window the model tags (``predict_waveform``'s decision, or the site
 threshold's) gives one onset, its strongest spectral rise (``features.onset_strength`` of the
-window's MFCCs, computed here), kept when it falls in the frames that window judges; with
+window's MFCCs, computed here), kept when it falls in the frames that window judges or no
+earlier window gave it (``localize.OnsetTracker``); with
 ``--onsets running`` the ``localize_waveform`` signature's running probability is thresholded; events are written as a DCASE event list (tab-separated ``filename
 onset offset event_label``, ``events.csv``) and as ``events.json`` in ``--events-dir``.
 """
@@ -366,12 +367,13 @@ def localize_file(path: str, model, rule, progress: bool = True
             decisions = model.predict(batch)["decision"]
             for (index, start, _), decision, samples in zip(pending, decisions, batch):
                 strength = features.onset_strength(features.mfcc(samples))
-                frame = localize.strongest_onset(strength, bool(decision),
-                                                 localize.judged_frames(index, frames, hop_frames))
+                frame = localize.strongest_onset(strength, bool(decision))
                 onset = None if frame is None else (start + frame * HOP_LENGTH) / SAMPLE_RATE
                 if onset is not None and (total is None or onset < total / SAMPLE_RATE):
+                    judged = localize.judged_frames(index, frames, hop_frames)
                     end = (start + clip) / SAMPLE_RATE
-                    tracker.feed(onset, end if total is None else min(end, total / SAMPLE_RATE))
+                    tracker.offer(onset, end if total is None else min(end, total / SAMPLE_RATE),
+                                  judged.start <= frame < judged.stop)
             pending.clear()
             return
         running = model.localize(batch)

@@ -203,20 +203,17 @@ def detect_events(probability: np.ndarray, rule: EventRule, start_s: float = 0.0
     return tracker.finish()
 
 
-def strongest_onset(strength: np.ndarray, decision: bool, judged: slice = slice(None)
-                    ) -> "int | None":
+def strongest_onset(strength: np.ndarray, decision: bool) -> "int | None":
     """The ``strength`` rule in one window: the frame (index into the window) where the onset
     strength (``features.onset_strength``) peaks, past the :data:`PADDED_FRAMES`; ``None`` when
-    the tagger's ``decision`` is no, nothing rises, or the peak lies outside the ``judged``
-    frames (another window of a stream reports it)."""
+    the tagger's ``decision`` is no or nothing rises."""
     values = np.asarray(strength, np.float64)
     if not decision or len(values) <= PADDED_FRAMES:
         return None
     frame = PADDED_FRAMES + int(np.argmax(values[PADDED_FRAMES:]))
     if values[frame] <= 0.0:     # nothing gets louder anywhere (silence): no onset
         return None
-    first, last, _ = judged.indices(len(values))
-    return frame if first <= frame < last else None
+    return frame
 
 
 def onset_events(strength: np.ndarray, decision: bool, rule: EventRule, start_s: float = 0.0,
@@ -231,17 +228,27 @@ def onset_events(strength: np.ndarray, decision: bool, rule: EventRule, start_s:
 
 
 class OnsetTracker:
-    """The ``strength`` rule over a stream of windows, in order: ``feed(onset_s, offset_s)`` for
-    each window's onset (:func:`strongest_onset` in its judged frames), then ``finish()``.
-    Onsets closer than ``rule.min_gap_s`` to the open event's are the same event; an event ends
-    at its last window's end or at the next event's onset, whichever is first."""
+    """The ``strength`` rule over a stream of windows, in order: ``offer(...)`` each tagged
+    window's strongest onset, then ``finish()``. An onset in the frames the window judges
+    (:func:`judged_frames`) is taken; one in its context (the frames the previous window judged)
+    only when no onset was taken within ``rule.min_gap_s`` of it (the previous window did not
+    tag it, or found another). Onsets closer than ``rule.min_gap_s`` to the open event's are
+    the same event; an event ends at its last window's end or at the next event's onset."""
 
     def __init__(self, rule: EventRule):
         self._rule = rule
         self._open: List[float] = []
         self._closed: List[Tuple[float, float]] = []
+        self._last_onset: "float | None" = None
+
+    def offer(self, onset_s: float, offset_s: float, judged: bool) -> None:
+        known = (self._last_onset is not None
+                 and abs(onset_s - self._last_onset) < self._rule.min_gap_s)
+        if judged or not known:
+            self.feed(onset_s, offset_s)
 
     def feed(self, onset_s: float, offset_s: float) -> None:
+        self._last_onset = onset_s
         if self._open and onset_s - self._open[0] < self._rule.min_gap_s:
             self._open[1] = max(self._open[1], offset_s)
             return
