@@ -57,7 +57,9 @@ PADDED_FRAMES = features.N_FFT // (2 * features.HOP_LENGTH) + 1
 
 @dataclasses.dataclass(frozen=True)
 class EventRule:
-    """Post-processing of running probabilities into events (see the module docstring)."""
+    """How events are placed (see the module docstring): ``onsets`` 'strength' (the tagged
+    window's strongest spectral rise; ``threshold`` decides the clips, ``min_gap_s`` joins
+    onsets) or 'running' (every field: post-processing of the running probability)."""
     threshold: float = 0.5
     warmup_s: float = 0.1
     median_s: float = 0.25
