@@ -205,6 +205,11 @@ def test_strength_rule_gives_one_event_per_tagged_clip_from_its_onset_to_its_end
     assert localize.clip_events(localize.ClipWindow(False, np.ones(87), strength), rule) == []
     with pytest.raises(ValueError, match="onsets must be one of strength, running"):
         localize.EventRule(onsets="peak")
+    # one list of rules behind the setting, the tag flag and the rule
+    from pipeline import __main__ as cli, configs
+    tag_parser = next(a for a in cli.build_parser()._subparsers._group_actions[0].choices[
+        "tag"]._actions if a.dest == "onsets")
+    assert configs.EVENT_ONSETS == localize.ONSET_RULES == tuple(tag_parser.choices)
 
 
 def test_onset_tracker_joins_close_onsets_and_ends_an_event_at_the_next():

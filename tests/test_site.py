@@ -122,11 +122,16 @@ def test_events_use_the_site_threshold(capsys, pushed_model, site_audio, tmp_pat
                 pushed_model, "--output", record_path)[0] == 0
     record = json.load(open(record_path))
     counts = {}
-    for threshold in (1e-6, 1.0):      # every frame active / none can be
-        json.dump(dict(record, threshold=threshold), open(record_path, "w"))
-        code, out, err = _run(capsys, "tag", str(site_audio / "other.wav"), "--model",
-                              pushed_model, "--site-threshold", record_path, "--events",
-                              "--events-dir", str(tmp_path / "events"), "--json")
-        assert code == 0, err
-        counts[threshold] = len(json.loads(out))
-    assert counts == {1e-6: 1, 1.0: 0}
+    for threshold in (1e-6, 1.0):      # every window tagged / none can be
+        for onsets in ("strength", "running"):
+            json.dump(dict(record, threshold=threshold), open(record_path, "w"))
+            code, out, err = _run(capsys, "tag", str(site_audio / "other.wav"), "--model",
+                                  pushed_model, "--site-threshold", record_path, "--events",
+                                  "--onsets", onsets, "--events-dir", str(tmp_path / "events"),
+                                  "--json")
+            assert code == 0, err
+            counts[threshold, onsets] = len(json.loads(out))
+    # strength: an onset in every tagged window (those closer than 1 s are one event);
+    # running: every frame active, one event over the whole file
+    assert counts[1e-6, "strength"] >= 1 and counts[1e-6, "running"] == 1
+    assert counts[1.0, "strength"] == counts[1.0, "running"] == 0
