@@ -10,13 +10,14 @@ file failed.
 
 ``--events``: onsets and offsets instead of windows (``components.model.localize``). The file is
 streamed (blocks of 1.5 s, resampled on the fly), in windows of the model's clip length
-every half clip, so memory stays bounded for recordings of any length. With ``--onsets strength``
-(the default) each window the model tags (``predict_waveform``'s decision, or the site
-threshold's) gives one onset, its strongest spectral rise (``features.onset_strength`` of the
-window's MFCCs, computed here), kept when it falls in the frames that window judges or no
-earlier window gave it (``localize.OnsetTracker``); with
-``--onsets running`` the ``localize_waveform`` signature's running probability is thresholded; events are written as a DCASE event list (tab-separated ``filename
-onset offset event_label``, ``events.csv``) and as ``events.json`` in ``--events-dir``.
+every half clip, so memory stays bounded for recordings of any length. With ``--onsets
+strength`` (the default) each window the model tags (``predict_waveform``'s decision, or the
+site threshold's) gives one onset, its strongest spectral rise (``features.onset_strength`` of
+the window's MFCCs, computed here), kept when it falls in the frames that window judges or no
+earlier window gave it (``localize.OnsetTracker``); with ``--onsets running`` the
+``localize_waveform`` signature's running probability is thresholded. Events are written as a
+DCASE event list (tab-separated ``filename onset offset event_label``, ``events.csv``) and as
+``events.json`` in ``--events-dir``.
 """
 from __future__ import annotations
 
@@ -354,6 +355,7 @@ def localize_file(path: str, model, rule, progress: bool = True
     window_times = localize.frame_times(frames)
     tracker = (localize.OnsetTracker(rule) if rule.onsets == "strength"
                else localize.EventTracker(rule, frame_period))
+    bands = features.mel_bands()    # the mel filters, once per file
     stream = stream_audio(path)
     buffer, buffer_start, total = np.zeros(0, np.float32), 0, None
     pending: List[Tuple[int, int, np.ndarray]] = []
@@ -366,13 +368,13 @@ def localize_file(path: str, model, rule, progress: bool = True
         if rule.onsets == "strength":
             decisions = model.predict(batch)["decision"]
             for (index, start, _), decision, samples in zip(pending, decisions, batch):
-                strength = features.onset_strength(features.mfcc(samples))
+                strength = features.onset_strength(features.mfcc(samples, bands=bands))
                 frame = localize.strongest_onset(strength, bool(decision))
                 onset = None if frame is None else (start + frame * HOP_LENGTH) / SAMPLE_RATE
                 if onset is not None and (total is None or onset < total / SAMPLE_RATE):
                     judged = localize.judged_frames(index, frames, hop_frames)
-                    end = (start + clip) / SAMPLE_RATE
-                    tracker.offer(onset, end if total is None else min(end, total / SAMPLE_RATE),
+                    # offsets past the end are cut to the file's duration on return
+                    tracker.offer(onset, (start + clip) / SAMPLE_RATE,
                                   judged.start <= frame < judged.stop)
             pending.clear()
             return

@@ -154,19 +154,28 @@ def mfcc_tf(waveforms, mel_weights, n_mfcc: int = N_MFCC, n_fft: int = N_FFT,
     return tf.signal.dct(log_mel, type=2, norm="ortho")[..., :n_mfcc]
 
 
+def log_mel_basis(n_coefficients: int, n_used: Optional[int] = None, n_mels: int = N_MELS
+                  ) -> np.ndarray:
+    """[n_coefficients, n_mels]: a frame's MFCCs times this matrix is its log-mel spectrum (in
+    dB) rebuilt from the first ``n_used`` of them (default all) by the inverse orthonormal
+    DCT-II, the coefficients beyond taken as 0: the cepstrally smoothed spectrum."""
+    import scipy.fft
+    used = n_coefficients if n_used is None else min(n_used, n_coefficients)
+    basis = np.zeros((n_coefficients, n_mels))
+    basis[:used] = scipy.fft.idct(np.eye(used, n_mels), type=2, norm="ortho", axis=-1)
+    return basis
+
+
 def onset_strength(mfcc: np.ndarray, n_mels: int = N_MELS) -> np.ndarray:
     """Spectral flux of the cepstrally smoothed log-mel spectrogram, per frame: the mel
-    spectrogram (in dB) rebuilt from ``mfcc`` [..., frames, n_mfcc] by the inverse orthonormal
-    DCT-II (the coefficients beyond ``n_mfcc`` taken as 0), its rise from the previous frame
-    summed over the ``n_mels`` bands where it rises. Frame 0 has no previous frame and gets 0.
+    spectrogram (in dB) rebuilt from ``mfcc`` [..., frames, n_mfcc] (:func:`log_mel_basis`),
+    its rise from the previous frame summed over the ``n_mels`` bands where it rises. Frame 0
+    has no previous frame and gets 0.
     Returns [..., frames] float32: how sharply the sound gets louder at each frame (librosa's
     ``onset.onset_strength`` is the same idea on the full mel spectrogram). The event rules
     read it from the paper's 20 coefficients whatever a model was trained on."""
-    import scipy.fft
     coefficients = np.asarray(mfcc, np.float64)
-    padded = np.zeros(coefficients.shape[:-1] + (n_mels,))
-    padded[..., :coefficients.shape[-1]] = coefficients
-    log_mel = scipy.fft.idct(padded, type=2, norm="ortho", axis=-1)
+    log_mel = coefficients @ log_mel_basis(coefficients.shape[-1], n_mels=n_mels)
     rise = np.maximum(np.diff(log_mel, axis=-2), 0.0).sum(axis=-1)
     first = np.zeros(rise.shape[:-1] + (1,))
     return np.concatenate([first, rise], axis=-1).astype(np.float32)

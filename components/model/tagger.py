@@ -51,6 +51,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import keras
 import numpy as np
 
+from components.audio.features import log_mel_basis
+
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")
 FRONT_ENDS = ("lstm", "conv", "conv_nobn")
 UNITS = 100
@@ -180,17 +182,6 @@ CLIP_MEAN_LAYERS = {1: (ClipMeanSubtraction, "clip_mean"),
                     2: (RunningMeanSubtraction, "clip_mean_running")}
 
 
-def onset_basis(n_features: int, n_mfcc: int = N_MFCC, n_mels: int = 128) -> np.ndarray:
-    """[n_features, n_mels]: a frame's coefficients times this matrix is the log-mel spectrum
-    rebuilt from its first ``n_mfcc`` (the inverse orthonormal DCT-II, the others taken as 0),
-    as ``features.onset_strength`` rebuilds it."""
-    import scipy.fft
-    basis = np.zeros((n_features, n_mels))
-    used = min(n_features, n_mfcc)
-    basis[:used] = scipy.fft.idct(np.eye(used, n_mels), type=2, norm="ortho", axis=-1)
-    return basis.astype(np.float32)
-
-
 @keras.saving.register_keras_serializable(package="fewshot")
 class OnsetStrengthChannel(keras.layers.Layer):
     """The frames with one more value each: ``log(1 + onset strength)``, the spectral flux
@@ -199,7 +190,8 @@ class OnsetStrengthChannel(keras.layers.Layer):
     change it)."""
 
     def build(self, input_shape):
-        self.basis = keras.ops.convert_to_tensor(onset_basis(int(input_shape[-1])))
+        self.basis = keras.ops.convert_to_tensor(
+            log_mel_basis(int(input_shape[-1]), N_MFCC).astype(np.float32))
 
     def call(self, inputs):
         log_mel = keras.ops.matmul(inputs, self.basis)
