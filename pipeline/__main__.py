@@ -243,28 +243,39 @@ def cmd_real_audio(args) -> int:
 
 
 def schema_for_clip(config):
-    """A run whose clip length or number of MFCCs differs from its profile's committed schema
-    gets a schema for its clips written under the pipeline root (an explicit ``schema_path`` is
-    used as given)."""
+    """The schema the run imports, staged under the pipeline root in a folder named by its
+    content's digest: ImportSchemaGen's cache key holds the file's path, not its content, so a
+    schema that changed (a new feature, an edited file) must be a new path, not a stale cached
+    import. A run whose clip length or number of MFCCs differs from its profile's committed
+    schema gets a schema for its clips; an explicit local ``schema_path`` is staged as it is; a
+    remote one (``scheme://``) is used as given."""
     import dataclasses
+    import hashlib
     from components.tfx import schema
     from pipeline.cli_errors import UsageError
     if config.schema_path:   # checked here, not in the config: Kubeflow's lives in the image
-        if "://" not in config.schema_path and not os.path.isfile(config.schema_path):
-            raise UsageError(f"setting schema_path={config.schema_path!r}: no such file")
-        return config
-    wanted = schema.schema_text(config.frames, config.clip_duration_s, config.n_mfcc)
-    with open(config.schema_file, "r", encoding="utf-8") as handle:
-        if handle.read() == wanted:
+        if "://" in config.schema_path:
             return config
-    folder = f"clip-{config.frames}-frames" + (f"-{config.n_mfcc}-mfcc"
-                                               if config.n_mfcc != schema.N_MFCC else "")
-    path = os.path.join(config.pipeline_root, "schema", folder, "schema.pbtxt")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(wanted)
-    print(f"Schema for {config.clip_duration_s:g} s clips ({config.frames} frames of "
-          f"{config.n_mfcc} MFCCs): {path}", flush=True)
+        if not os.path.isfile(config.schema_path):
+            raise UsageError(f"setting schema_path={config.schema_path!r}: no such file")
+        with open(config.schema_path, "r", encoding="utf-8") as handle:
+            text, folder = handle.read(), "given"
+    else:
+        text = schema.schema_text(config.frames, config.clip_duration_s, config.n_mfcc)
+        folder = f"clip-{config.frames}-frames" + (f"-{config.n_mfcc}-mfcc"
+                                                   if config.n_mfcc != schema.N_MFCC else "")
+        with open(config.schema_file, "r", encoding="utf-8") as handle:
+            if handle.read() != text:
+                print(f"Schema for {config.clip_duration_s:g} s clips ({config.frames} frames "
+                      f"of {config.n_mfcc} MFCCs): written under {config.pipeline_root}/schema",
+                      flush=True)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    path = os.path.join(config.pipeline_root, "schema", f"{folder}-{digest}", "schema.pbtxt")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(path + ".tmp", path)
     return dataclasses.replace(config, schema_path=path)
 
 

@@ -121,8 +121,28 @@ def test_a_clip_length_of_its_own_gets_a_schema_of_its_own(tmp_path, capsys):
     given = cli.schema_for_clip(config)
     assert given.schema_path.startswith(config.pipeline_root)
     assert open(given.schema_path).read() == schema.schema_text(given.frames, 1.5)
+    assert "Schema for 1.5 s clips" in capsys.readouterr().out
     same = configs.get_config("smoke", output_dir=str(tmp_path))
-    assert cli.schema_for_clip(same) is same          # the committed schema fits
+    staged = cli.schema_for_clip(same).schema_path       # the committed schema fits: no note
+    assert open(staged).read() == open(same.schema_file).read()
+    assert "Schema for" not in capsys.readouterr().out
+
+
+def test_a_changed_schema_is_imported_from_a_new_path_not_a_stale_cache(tmp_path):
+    # ImportSchemaGen's cache key holds the schema's path: a schema whose content changed (here
+    # an edited copy given as schema_path) must come from another path
+    from pipeline import configs
+    config = configs.get_config("smoke", output_dir=str(tmp_path))
+    committed = open(config.schema_file).read()
+    mine = tmp_path / "mine.pbtxt"
+    mine.write_text(committed)
+    first = cli.schema_for_clip(configs.get_config("smoke", output_dir=str(tmp_path),
+                                                   schema_path=str(mine))).schema_path
+    mine.write_text(committed + "# edited\n")
+    second = cli.schema_for_clip(configs.get_config("smoke", output_dir=str(tmp_path),
+                                                    schema_path=str(mine))).schema_path
+    assert first != second and open(second).read().endswith("# edited\n")
+    assert open(first).read() == committed
 
 
 # ------------------------------------------------------------------------ synthesize: data
