@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--method", default=None)
     parser.add_argument("--real-audio", default=None,
                         help="a folder (e.g. gs://bucket/real_audio) holding a set written by "
-                             "'python -m pipeline real-audio': adds the real-audio branch")
+                             "'python -m pipeline real-audio': adds the real-audio branch "
+                             "(with its impacts split: --set real_impacts=0 for a set that "
+                             "holds no recordings of other classes)")
     parser.add_argument("--beam-arg", action="append", default=None,
                         help="Beam argument for the Beam stages (repeat)")
     parser.add_argument("--set", action="append", default=None, metavar="NAME=VALUE")

@@ -192,6 +192,11 @@ def resolve_real_audio(config):
         print(f"Real-audio evaluation skipped: {folder} has no {config.target_class!r} "
               f"recordings (its classes: {', '.join(classes)})", file=sys.stderr, flush=True)
         return dataclasses.replace(config, real_audio="off")
+    if config.real_impacts and datasets.impact_classes(folder, config.target_class,
+                                                       config.corpus_seed) == []:
+        print(f"note: {folder} has no recordings of other classes to mix in as impacts; the "
+              "real evaluation has no impacts split", file=sys.stderr, flush=True)
+        return dataclasses.replace(config, real_audio=folder, real_impacts=0)
     return dataclasses.replace(config, real_audio=folder)
 
 

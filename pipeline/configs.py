@@ -144,6 +144,12 @@ class PipelineConfig:
     real_excerpts: int = 2                 # excerpts per (background, event, EBR), and as many
                                            # without an event
     real_seed: int = 3000                  # draws the real mixtures' excerpts and onsets
+    real_impacts: int = 1                  # 1: the real set's sounds of other classes (doors,
+                                           # knocks ...) mixed into clips without the target,
+                                           # an 'impacts' split scored apart (false alarms)
+    max_impact_false_alarms: float = 1.0   # < 1: the RealAudioGate also requires the transfer
+                                           # model to tag at most this share of the real
+                                           # impacts (1: report only)
     real_accuracy_threshold: float = 0.0   # > 0: pushing also needs this accuracy on real audio
     # locations
     pipeline_name: str = ""                # default: fewshot-<target_class> (pipeline_id)
@@ -247,7 +253,8 @@ class PipelineConfig:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
                                 eval_clips=0, train_seed=0, eval_seed=self.real_seed,
-                                excerpts=self.real_excerpts, recipe_mode="default")
+                                excerpts=self.real_excerpts, recipe_mode="default",
+                                impacts=int(self.real_impacts))
         return jobs
 
     def stage_config(self, stage: str, method: str) -> Dict:
@@ -330,7 +337,7 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("clip_mean", 0, 2),
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("real_impacts", 0, 1), ("clip_mean", 0, 2),
     ("locator", 0, 1), ("onset_channel", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1),
     ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.
@@ -338,7 +345,7 @@ _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),
     ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
     ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
-    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
+    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("max_impact_false_alarms", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
     ("min_source_auc", 0.0, 1.0, True, True), ("weight_decay", 0.0, 1.0, True, True),
     ("negative_frames", 0.0, 100.0, True, True))
 

@@ -19,7 +19,7 @@ import math
 import os
 import shutil
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -47,10 +47,11 @@ EXECUTION_SETTINGS = frozenset({
     "output_dir", "pipeline_name", "pipeline_root_dir", "serving_base_dir", "model_name",
     "schema_path", "beam_pipeline_args", "beam_worker_image", "trainer_cpu", "trainer_memory",
     "trainer_gpus", "accuracy_threshold", "max_accuracy_drop", "real_accuracy_threshold",
-    "real_audio"})
+    "max_impact_false_alarms", "real_audio"})
 # Settings that do not decide a study's results either: a study never refuses a weak source
-# model (its target Trainers run without ``min_source_auc``; table1 flags such seeds instead).
-NOT_RESULT_SETTINGS = EXECUTION_SETTINGS | {"min_source_auc"}
+# model (its target Trainers run without ``min_source_auc``; table1 flags such seeds instead);
+# ``real_impacts`` adds figures from a test set of its own and changes none.
+NOT_RESULT_SETTINGS = EXECUTION_SETTINGS | {"min_source_auc", "real_impacts"}
 
 
 def _manifest_digest(folder: str) -> str:
@@ -138,6 +139,7 @@ class Study:
         self._test = None
         self._test_arrays = None
         self._real_arrays = None
+        self._impact_arrays = None
         self.real = (datasets.load_source_data(config.real_audio_data, config.corpus_seed)
                      if config.real_audio_data else None)
         self.reused = 0
@@ -263,17 +265,39 @@ class Study:
                                              self.config.clip_duration_s,
                                              self.config.real_excerpts,
                                              classes=(self.config.target_class,))
-            start = time.time()
-            beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
-                                          self.config.corpus_seed, self.config.num_shards,
-                                          list(self.config.beam_pipeline_args),
-                                          n_mfcc=self.config.n_mfcc)
-            seconds = time.time() - start
-            self._record_done(folder, made_from, {"clips": len(recipes["eval"]),
-                                                  "seconds": seconds})
-            print(f"  data real-test: {len(recipes['eval'])} clips in {seconds:.0f} s",
-                  flush=True)
+            self._mix(folder, made_from, recipes, "real-test")
         return folder
+
+    def real_impacts_test(self) -> Optional[str]:
+        """The real impacts (the real set's sounds of other classes mixed into clips without the
+        event, ``split_recipes(impacts=True)``) in a data step of their own, or None when
+        ``real_impacts`` is off or the set has no other classes."""
+        if self.real is None or not self.config.real_impacts:
+            return None
+        folder = os.path.join(self.out, "data", "real-impacts")
+        made_from = {"real_set": _manifest_digest(self.config.real_audio_data),
+                     **self._encoding()}
+        if self._finished(folder, made_from) is None:
+            recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
+                                             self.config.clip_duration_s,
+                                             self.config.real_excerpts,
+                                             classes=(self.config.target_class,), impacts=True)
+            if "impacts" not in recipes:
+                return None
+            self._mix(folder, made_from, {"impacts": recipes["impacts"]}, "real-impacts")
+        return folder
+
+    def _mix(self, folder: str, made_from: Dict, recipes: Dict, name: str) -> None:
+        """Run the Beam job of a real test set and record it as done."""
+        start = time.time()
+        beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
+                                      self.config.corpus_seed, self.config.num_shards,
+                                      list(self.config.beam_pipeline_args),
+                                      n_mfcc=self.config.n_mfcc)
+        seconds = time.time() - start
+        clips = sum(len(r) for r in recipes.values())
+        self._record_done(folder, made_from, {"clips": clips, "seconds": seconds})
+        print(f"  data {name}: {clips} clips in {seconds:.0f} s", flush=True)
 
     def real_breakdown(self, serving_model_dir: str) -> Optional[Dict]:
         """Accuracy, AUC, false alarms per background and detection per EBR on real recordings."""
@@ -282,6 +306,10 @@ class Study:
         if self._real_arrays is None:
             self._real_arrays = examples.load_split(self.real_test(), "eval", self.config.frames,
                                                     n_mfcc=self.config.n_mfcc)
+            impacts = self.real_impacts_test()
+            self._impact_arrays = (examples.load_split(impacts, "impacts", self.config.frames,
+                                                       n_mfcc=self.config.n_mfcc)
+                                   if impacts else None)
         x, y, meta = self._real_arrays
         outputs = predict(serving_model_dir, x)
         decisions, scores = outputs["decision"], outputs["probability"]
@@ -297,6 +325,10 @@ class Study:
         for ebr in EBRS:
             idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
+        if self._impact_arrays is not None:
+            result.update(impact_figures(predict(serving_model_dir, self._impact_arrays[0]),
+                                         [m["impact"] for m in self._impact_arrays[2]],
+                                         scores[y == 1]))
         return result
 
     def schema_path(self) -> str:
@@ -380,6 +412,21 @@ def class_aucs(serving_model_dir: str, examples_dir: str, frames: int,
     return {name: roc_auc(y[:, k], scores[:, k]) for k, name in enumerate(classes)}
 
 
+def impact_figures(outputs: Dict, kinds: Sequence[str], break_scores: np.ndarray) -> Dict:
+    """False alarms on the real impacts (clips without the event holding a sharp sound of
+    another kind), overall and per kind, and the ROC AUC of the clips with a break against
+    them (``break_scores``: the model's scores of the clips with a break)."""
+    decisions, scores = outputs["decision"], outputs["probability"]
+    kinds = np.asarray(kinds)
+    result = {"impact_false_alarms": float(np.mean(decisions == 1)),
+              "auc_breaks_vs_impacts": roc_auc(
+                  np.r_[np.ones(len(break_scores)), np.zeros(len(scores))],
+                  np.r_[break_scores, scores])}
+    for kind in sorted(set(kinds)):
+        result[f"impact_false_alarms:{kind}"] = float(np.mean(decisions[kinds == kind] == 1))
+    return result
+
+
 def _background_auc_lines(real_rows: List[Dict]) -> List[str]:
     """A Markdown table of each row's ROC AUC within each real background (mean over seeds),
     or nothing when the rows' runs were scored before that figure was recorded."""
@@ -394,6 +441,25 @@ def _background_auc_lines(real_rows: List[Dict]) -> List[str]:
         lines.append(f"| {r['name']} | " + " | ".join(
             "-" if r["real"].get("auc:" + s) is None else f"{r['real']['auc:' + s]:.3f}"
             for s in scenes) + " |")
+    return lines
+
+
+def _impact_lines(real_rows: List[Dict]) -> List[str]:
+    """A Markdown table of each row's false alarms on the real impacts, or nothing without."""
+    if not real_rows or "impact_false_alarms" not in real_rows[0]["real"]:
+        return []
+    kinds = sorted(k.split(":", 1)[1] for k in real_rows[0]["real"]
+                   if k.startswith("impact_false_alarms:"))
+    lines = ["", "Real impacts (sharp sounds that are not the event, mixed into excerpts "
+             "without it at -6/0/+6 dB; `real_impacts`): false alarms %, overall and per kind, "
+             "and the ROC AUC of the excerpts with an event against them (means over seeds):",
+             "", "| method | false alarms % | " + " | ".join(kinds) + " | AUC events vs impacts |",
+             "| --- |" + " --- |" * (len(kinds) + 2)]
+    for r in real_rows:
+        q = r["real"]
+        lines.append(f"| {r['name']} | {100 * q['impact_false_alarms']:.1f} | "
+                     + " | ".join(f"{100 * q['impact_false_alarms:' + k]:.1f}" for k in kinds)
+                     + f" | {q['auc_breaks_vs_impacts']:.3f} |")
     return lines
 
 
@@ -685,6 +751,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
                          + f" | {100 * q['ebr_-6']:.1f} | {100 * q['ebr_0']:.1f} | {100 * q['ebr_6']:.1f} |")
         lines += ["", "FA: false alarms (share of excerpts without an event tagged as glass break) "
                   "per real background; means over seeds."] + _background_auc_lines(real_rows)
+        lines += _impact_lines(real_rows)
     lines += ["", "| stage | mean s | runs |", "| --- | --- | --- |"]
     for stage, t in result["stage_seconds"].items():
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
@@ -742,6 +809,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
             study = studies[variant]
             study._test, study._test_arrays = first._test, first._test_arrays
             study._real_arrays = first._real_arrays
+            study._impact_arrays = first._impact_arrays
             source_dir = study.synthesize(f"source-v{v_index}-s{k}", "source",
                                           config.source_train_clips, seed,
                                           eval_clips=config.source_eval_clips)
@@ -767,6 +835,7 @@ def run_sources(config: PipelineConfig, seeds: int, out_dir: str,
                           f"false alarms {100 * real['false_alarms']:.1f} %)" if real else ""),
                       flush=True)
             first._real_arrays = first._real_arrays or study._real_arrays
+            first._impact_arrays = first._impact_arrays or study._impact_arrays
     rows = []
     for key, runs in per_row.items():
         variant, row = key.split("|") if "|" in key else ("", key)

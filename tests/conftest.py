@@ -63,6 +63,12 @@ def _tone_burst(rng, seconds, sr, channels=1, lead_s=0.0):
     return np.stack([audio] * channels, axis=1) if channels > 1 else audio
 
 
+def _knock(duration_s, sr):
+    """A door-like knock: a damped 180 Hz thud (a sharp sound that is not a glass break)."""
+    t = np.arange(int(duration_s * sr)) / sr
+    return 0.5 * np.sin(2 * np.pi * 180 * t) * np.exp(-t / 0.04)
+
+
 def _encoded(audio, sr, fmt, subtype):
     import io
     buffer = io.BytesIO()
@@ -102,6 +108,7 @@ def build_fixture_packages(cache_dir):
                                                48000, "OGG", "VORBIS"),
         "usr/share/sounds/hum.ogg": _encoded(0.05 * rng.standard_normal(3 * 44100), 44100,
                                              "OGG", "VORBIS"),
+        "usr/share/sounds/knock.ogg": _encoded(_knock(0.3, 44100), 44100, "OGG", "VORBIS"),
         "usr/share/doc/fixture-sounds/README.txt": (
             b"Sounds\n------\nGlass breaking sounds (CC BY 3.0):\n"
             b"  1: http://www.freesound.org/people/alice/sounds/101/\n\nOther (CC0):\n"),
@@ -137,6 +144,8 @@ def build_fixture_packages(cache_dir):
         RealFile("fixture_shatter", "fixture-group",
                  f"{group_file}::Hits.ocg/Glass.ocg/Shatter.ogg", "event", "glassbreak",
                  Credit("authors_txt", f"{group_file}::authors.txt", "Shatter")),
+        RealFile("fixture_knock", "fixture-sounds", "usr/share/sounds/knock.ogg", "event",
+                 "door", Credit("debian_copyright", "usr/share/doc/fixture-sounds/copyright")),
         RealFile("fixture_hum", "fixture-sounds", "usr/share/sounds/hum.ogg", "background",
                  "hum", Credit("debian_copyright", "usr/share/doc/fixture-sounds/copyright")),
         RealFile("fixture_birds", "fixture-group", f"{group_file}::Env.ocg/Birds.ogg",

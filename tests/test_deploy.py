@@ -49,7 +49,7 @@ def test_kubeflow_spec_parses_and_holds_every_component(compiled):
         assert node in tasks, node
     assert any(t.startswith("LatestBlessedModelResolver") for t in tasks)
     for node in ("RealExampleGen", "TransferRealEvaluator", "ScratchRealEvaluator",
-                 "RealAudioGate"):
+                 "TransferImpactEvaluator", "ScratchImpactEvaluator", "RealAudioGate"):
         assert node in tasks, node
     # the compile flags name the tasks: the source ExampleGen gets both source classes
     assert "babycry,gunshot" in json.dumps(compiled["pipelineSpec"]["root"]["dag"]["tasks"]

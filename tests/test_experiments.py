@@ -54,6 +54,7 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
         assert row["runs"][0]["run"] != row["runs"][1]["run"]
     assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
     assert "## On real recordings" in markdown and "ROC AUC within each real background" in markdown
+    assert "Real impacts (sharp sounds that are not the event" in markdown
     # what it ran on: the vector instructions TensorFlow's kernels dispatch on, the packages
     machine = result["machine"]
     assert isinstance(machine["vector_flags"], list) and len(machine["packages"]["sha256"]) == 16
@@ -68,6 +69,9 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
         for scene in ("hum", "birdsong", "street"):      # AUC within each real background
             assert all(r[f"auc:{scene}"] is None or 0 <= r[f"auc:{scene}"] <= 1 for r in reals)
         assert row["real"]["accuracy"] == pytest.approx(sum(r["accuracy"] for r in reals) / 2)
+        # the fixture set's knock, mixed into clips without a break, scored apart
+        assert all(0 <= r["impact_false_alarms"] == r["impact_false_alarms:door"] <= 1
+                   and 0 <= r["auc_breaks_vs_impacts"] <= 1 for r in reals)
     first = result["rows"][0]["runs"]
     data = out / "data"
     seed0 = (data / "target-limited-s0" / "Split-train").iterdir().__next__().read_bytes()
@@ -126,7 +130,8 @@ def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_
     _run(tmp_path, *argv, real_audio=real)
     again = json.loads((out / "table1.json").read_text())
     assert {path: path.stat().st_mtime_ns for path in models} == finished
-    assert again["reused_steps"] == 6 + 4 + 2        # runs; source and limited data; test sets
+    # runs; source and limited data; test sets (synthetic, real, real impacts)
+    assert again["reused_steps"] == 6 + 4 + 3
     assert [r["accuracy"] for r in again["rows"]] == [r["accuracy"] for r in before["rows"]]
     assert "were reused" in (out / "table1.md").read_text()
     # a study recorded before a setting existed (its study.json lacks it) reads as the old

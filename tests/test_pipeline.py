@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from components.model import serving
+from components.tfx import evaluation
 from pipeline import __main__ as cli
 from pipeline import configs, mlmd_reader
 from pipeline import report as report_module
@@ -37,6 +38,7 @@ def runs(tmp_path_factory, real_fixture_set):
     results["first"] = _latest(out)[1]
     # a new source task (two classes) makes a new candidate; the target data stays cached
     assert _run(out, *real, "--set", "real_accuracy_threshold=1.0",
+                "--set", "max_impact_false_alarms=0.0",
                 "--source-classes", "babycry,dogbark") == 0
     results["strict_real"] = _latest(out)[1]
     # after the RealAudioGate's refusal: the baseline must still be the first run's model
@@ -63,7 +65,7 @@ def _report(out, run):
 def test_every_component_succeeds_and_the_pushed_model_answers(runs):
     out, results = runs
     first = results["first"]
-    assert len(first.nodes) == 24
+    assert len(first.nodes) == 26       # with the two real-impact Evaluators
     assert {n: r.state for n, r in first.nodes.items()} == {n: "COMPLETE" for n in first.nodes}
     pushed = first.output("Pusher", "pushed_model")
     assert pushed.properties["pushed"] == 1
@@ -117,7 +119,9 @@ def test_the_real_branch_scores_both_models_on_real_recordings_and_reports_it(ru
     first = results["first"]
     folder, report = _report(out, first)
     real = report["real"]
-    assert real["evaluated"] and real["data"]["clips"] == {"eval": 2 * 3 * 3 * 1 * 2}
+    # the fixture set's knock (class door) is mixed into 3 x 3 more clips without a break
+    assert real["evaluated"] and real["data"]["clips"] == {"eval": 2 * 3 * 3 * 1 * 2,
+                                                           "impacts": 1 * 3 * 3 * 1}
     assert real["backgrounds"] == ["birdsong", "hum", "street"]
     for name, node in (("transfer", "TransferRealEvaluator"), ("scratch", "ScratchRealEvaluator")):
         result = tfma.load_eval_result(first.output(node, "evaluation").uri)
@@ -138,6 +142,18 @@ def test_the_real_branch_scores_both_models_on_real_recordings_and_reports_it(ru
                     for bg in real["backgrounds"]}
     firing = {bg: rate for bg, rate in false_alarms.items() if rate >= 0.5}
     assert real["transfer_fires_in"] == pytest.approx(firing)
+    # the impacts: both models scored on them apart, per kind and background, as TFMA wrote
+    for name, node in (("transfer", "TransferImpactEvaluator"),
+                       ("scratch", "ScratchImpactEvaluator")):
+        result = tfma.load_eval_result(first.output(node, "evaluation").uri)
+        overall = [m for key, m in result.slicing_metrics if not key][0]
+        counts = overall[""][""]["example_count"]["doubleValue"]
+        impacts = real["impacts"][name]
+        assert counts == 9 and impacts["impact=door"]["example_count"] == 9
+        assert impacts["overall"]["binary_accuracy"] == (
+            overall[""][""]["binary_accuracy"]["doubleValue"])
+        assert {f"scene={bg}" for bg in real["backgrounds"]} <= set(impacts)
+    assert "**Sharp sounds that are not glassbreak**" in text and "| door |" in text
     warning = report_module.real_audio_warning(report)
     if firing or real["gain_pp"] < 0:
         assert warning.startswith("Warning: on real recordings the transfer model scores")
@@ -157,9 +173,15 @@ def test_a_real_audio_threshold_blocks_the_push_and_says_why(runs):
     gate = run.output("RealAudioGate", "real_blessing")
     assert gate.properties["blessed"] == 0
     assert "below real_accuracy_threshold 1.0000" in gate.properties["reason"]
+    # the gate also read the false alarms on the real impacts, and names them when above 0
+    impacts = evaluation.read_metrics(run.output("TransferImpactEvaluator", "evaluation").uri)
+    alarms = 1.0 - impacts["overall"]["binary_accuracy"]
+    assert gate.properties["impact_false_alarms"] == pytest.approx(alarms, abs=1e-5)
+    assert ("above max_impact_false_alarms 0.0000" in gate.properties["reason"]) == (alarms > 0)
     assert run.output("Pusher", "pushed_model").properties.get("pushed") == 0
-    _, report = _report(out, run)
+    folder, report = _report(out, run)
     assert report["pushed"] is False and "real_accuracy_threshold" in report["real"]["gate_reason"]
+    assert "false alarms on real impacts <= 0.00" in open(os.path.join(folder, "report.md")).read()
 
 
 def test_a_two_class_source_model_has_two_outputs_and_the_transfer_copies_its_low_layer(runs):

@@ -38,7 +38,8 @@ def test_builder_writes_the_manifest_and_the_credits_from_each_package(real_fixt
     events = _rows(folder / "events.csv")
     assert [(r["path"], r["class"], r["author"], r["subset"]) for r in events] == [
         ("audio/fixture_break.wav", "glassbreak", "alice", "test"),
-        ("audio/fixture_shatter.wav", "glassbreak", "carol", "test")]
+        ("audio/fixture_shatter.wav", "glassbreak", "carol", "test"),
+        ("audio/fixture_knock.wav", "door", "2020 Bob Builder; 2021 Eve", "test")]
     backgrounds = _rows(folder / "backgrounds.csv")
     assert [(r["scene"], r["subset"]) for r in backgrounds] == [
         ("hum", "test"), ("birdsong", "test"), ("street", "test")]
@@ -50,7 +51,7 @@ def test_builder_writes_the_manifest_and_the_credits_from_each_package(real_fixt
                      "2 ch -> mono", "48000 Hz -> 44100 Hz"):
         assert expected in attribution, expected
     data = dcase.read_source_data(str(folder))
-    assert len(data.backgrounds["test"]) == 3 and len(data.events["test"]) == 2
+    assert len(data.backgrounds["test"]) == 3 and len(data.events["test"]) == 3
     assert not data.backgrounds["train"] and not data.events["train"]
 
 
@@ -119,7 +120,13 @@ def test_the_three_real_sets_share_no_package_and_no_file():
     holdout = sets["holdout"]
     kinds = [f.kind for f in holdout]
     assert kinds.count("event") >= 3 and kinds.count("background") >= 5
-    assert {f.label for f in holdout if f.kind == "event"} == {"glassbreak"}
+    labels = [f.label for f in holdout if f.kind == "event"]
+    assert labels.count("glassbreak") == 3
+    # both evaluation sets hold real impacts: sharp sounds of other kinds, none a glass break
+    for name in ("default", "holdout"):
+        others = {f.label for f in sets[name] if f.kind == "event"} - {"glassbreak"}
+        assert len(others) >= 3, name
+        assert not any("break" in label or "shatter" in label for label in others), name
     assert len({f.label for f in holdout if f.kind == "background"}) == kinds.count("background")
 
 
@@ -164,10 +171,43 @@ def test_factorial_design_covers_every_event_ebr_and_background_and_is_seeded(re
         assert sum(r.label for r in mine) == len(mine) // 2
     again = datasets.split_recipes(data, "real", 0, 0, 0, 3000, 2.0, excerpts=2)["eval"]
     assert [r.to_json() for r in again] == [r.to_json() for r in recipes]
-    other = mixing.factorial_recipes(data.backgrounds["test"], data.events["test"], 2, 3001, 2.0)
+    breaks = [e for e in data.events["test"] if e.event_class == "glassbreak"]
+    other = mixing.factorial_recipes(data.backgrounds["test"], breaks, 2, 3001, 2.0)
     assert [r.bg_offset_s for r in other] != [r.bg_offset_s for r in recipes]
     audio, final = mixing.render(positives[0], mixing.audio_loader(data.data_root, 0))
     assert len(audio) == 2 * SR and final.scale > 0 and np.all(np.isfinite(audio))
+
+
+def test_impacts_are_every_other_sound_at_every_ebr_in_every_background_labelled_0(
+        real_fixture_set):
+    from components.audio import examples
+    folder, _ = real_fixture_set
+    data = dcase.read_source_data(str(folder))
+    plain = datasets.split_recipes(data, "real", 0, 0, 0, 3000, 2.0, excerpts=2)
+    both = datasets.split_recipes(data, "real", 0, 0, 0, 3000, 2.0, excerpts=2, impacts=True)
+    assert set(plain) == {"eval"} and set(both) == {"eval", "impacts"}
+    # the clips without impacts are the same with and without them
+    assert [r.to_json() for r in both["eval"]] == [r.to_json() for r in plain["eval"]]
+    impacts = both["impacts"]
+    assert len(impacts) == 1 * 3 * 3 * 2          # the knock x EBRs x backgrounds x excerpts
+    assert {(r.bg_uri, r.impact["ebr_db"]) for r in impacts} == {
+        (b.uri, e) for b in data.backgrounds["test"] for e in mixing.EBRS_DB}
+    assert all(r.label == 0 and r.event_uri is None and r.impact["event_class"] == "door"
+               for r in impacts)
+    assert len({r.mixture_id for r in both["eval"] + impacts}) == len(both["eval"]) + len(impacts)
+    load = mixing.audio_loader(data.data_root, 0)
+    with_knock, _ = mixing.render(impacts[0], load)
+    without = mixing.render(dataclasses.replace(impacts[0], impact=None), load)[0]
+    start = int(impacts[0].impact["event_onset_s"] * SR)
+    knock = slice(start, start + int(0.2 * SR))
+    added = with_knock - without                   # the knock alone, at -6 dB
+    assert np.sum(added[knock] ** 2) > 0.1 * np.sum(without[knock] ** 2)
+    assert not np.any(added[:start]) and not np.any(added[start + int(0.35 * SR):])
+    example = examples.mixture_example(impacts[0], np.zeros((3, 20), np.float32))
+    assert example.features.feature["impact"].bytes_list.value == [b"door"]
+    assert "ebr_db" not in example.features.feature
+    with pytest.raises(ValueError, match="real evaluation set"):
+        datasets.split_recipes(data, "target", 4, 4, 1, 2, 2.0, impacts=True)
 
 
 def test_the_fewshot_folder_splits_the_set_by_package_and_serves_as_a_target_task(
@@ -177,7 +217,8 @@ def test_the_fewshot_folder_splits_the_set_by_package_and_serves_as_a_target_tas
     real_audio.write_fewshot_set(str(folder), str(out), train_packages=("fixture-group",))
     events = {r["path"]: r["subset"] for r in _rows(out / "events.csv")}
     backgrounds = {r["path"]: r["subset"] for r in _rows(out / "backgrounds.csv")}
-    assert events == {"audio/fixture_break.wav": "test", "audio/fixture_shatter.wav": "train"}
+    assert events == {"audio/fixture_break.wav": "test", "audio/fixture_shatter.wav": "train",
+                      "audio/fixture_knock.wav": "test"}
     assert backgrounds == {"audio/fixture_hum.wav": "test", "audio/fixture_birds.wav": "train",
                            "audio/fixture_street.wav": "test"}
     assert (out / "ATTRIBUTION.md").read_text() == (folder / "ATTRIBUTION.md").read_text()

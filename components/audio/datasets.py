@@ -139,8 +139,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   excerpts: int = 1, augment: bool = False,
                   classes: Optional[Sequence[str]] = None,
                   scenes: Optional[Sequence[str]] = None,
-                  recipe_mode: str = "default", decoys: bool = False
-                  ) -> Dict[str, List[mixing.Recipe]]:
+                  recipe_mode: str = "default", decoys: bool = False,
+                  impacts: bool = False) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -148,7 +148,11 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     authors; ``eval_seed`` fixes the test set so that every model of a study is measured on the
     same clips. Task ``real`` is an evaluation set only: every event of the task's class in the
     test records at every EBR over ``excerpts`` excerpts of every test background, plus as many
-    excerpts without an event (the clip counts are not used). ``augment`` gives every ``train``
+    excerpts without an event (the clip counts are not used); ``impacts`` adds an ``impacts``
+    split: every test event of the data's other classes (real sounds that are not the task's, e.g.
+    doors and knocks) at every EBR over ``excerpts`` excerpts of every test background, labelled
+    0 (``mixing.factorial_recipes``; the ``eval`` split is the same with and without it; no
+    split when the data has no other class). ``augment`` gives every ``train``
     recipe an augmentation drawn from ``train_seed`` (components.audio.augmentation); test sets
     are never augmented. ``decoys`` (task ``target`` only) gives about half of the ``train``
     recipes, with and without an event, a decoy drawn from ``train_seed``: grains of a training
@@ -159,6 +163,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if impacts and task != "real":
+        raise ValueError(f"impacts are for the real evaluation set, not task {task!r}")
     if recipe_mode not in RECIPE_MODES:
         raise ValueError(f"recipe_mode must be one of {RECIPE_MODES}, got {recipe_mode!r}")
     classes = tuple(classes or DEFAULT_TASK_CLASSES["target" if task == "real" else task])
@@ -166,9 +172,14 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
         scenes = task_scenes(task, data)[0]
     if task == "real":
         events = [e for e in data.events["test"] if e.event_class in classes]
+        others = [e for e in data.events["test"] if e.event_class not in classes]
         backgrounds = data.backgrounds_in("test", scenes)
-        return {"eval": mixing.factorial_recipes(backgrounds, events, excerpts, eval_seed,
-                                                 clip_duration_s)}
+        design = mixing.factorial_recipes(backgrounds, events, excerpts, eval_seed,
+                                          clip_duration_s, impacts=others if impacts else ())
+        split = {"eval": [r for r in design if r.impact is None]}
+        if impacts and others:
+            split["impacts"] = [r for r in design if r.impact is not None]
+        return split
     if recipe_mode == "dcase2017" and task != "real":
         recipes = {}
         if train_clips > 0:
@@ -203,6 +214,17 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
     return recipes
 
 
+def impact_classes(data: str, classes: str, corpus_seed: int) -> Optional[List[str]]:
+    """The event classes of ``data``'s test recordings other than ``classes`` (comma-separated):
+    what the real task mixes in as impacts (see :func:`split_recipes`); None for a remote folder
+    (``scheme://``), which is not read before the pipeline runs."""
+    if "://" in data:
+        return None
+    wanted = set(parse_classes(classes))
+    source = load_source_data(data, corpus_seed)
+    return sorted({e.event_class for e in source.events["test"]} - wanted)
+
+
 @dataclasses.dataclass(frozen=True)
 class TaskPlan:
     """What one data job of a task will mix: its data, scenes and recipes per split."""
@@ -216,7 +238,7 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
               train_seed: int, eval_seed: int, clip_duration_s: float, excerpts: int = 1,
               augment: bool = False, classes: str = "", paired_data: str = "",
               recipe_mode: str = "default", bg_screening: bool = True,
-              decoys: bool = False) -> TaskPlan:
+              decoys: bool = False, impacts: bool = False) -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -233,7 +255,8 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
         scenes, disjoint = tuple(source.scenes()), False
     recipes = split_recipes(source, task, train_clips, eval_clips, train_seed, eval_seed,
                             clip_duration_s, excerpts, augment, classes=class_list,
-                            scenes=scenes, recipe_mode=recipe_mode, decoys=decoys)
+                            scenes=scenes, recipe_mode=recipe_mode, decoys=decoys,
+                            impacts=impacts)
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 
@@ -267,7 +290,7 @@ def recipe_files(plan: TaskPlan) -> List[str]:
     for recipes in plan.recipes.values():
         for r in recipes:
             uris.add(r.bg_uri)
-            uris.update(u for u in [r.event_uri] + [e["event_uri"] for e in r.more_events or []]
-                        if u)
+            uris.update(u for u in [r.event_uri, (r.impact or {}).get("event_uri")]
+                        + [e["event_uri"] for e in r.more_events or []] if u)
     return sorted(os.path.join(plan.data.data_root, u) for u in uris
                   if not u.startswith(corpus.EMBEDDED_PREFIX))

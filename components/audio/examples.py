@@ -6,7 +6,8 @@ of the task, in the task's order; the multi-class source stage learns these), ``
 ``location``, ``mixture_id`` (bytes) on every example; ``ebr_db``, ``event_onset_s``,
 ``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present (those of
 the recipe's first event when a multi-class clip holds several), so that slicing by ``ebr_db``
-groups the positive clips by their EBR.
+groups the positive clips by their EBR; ``impact`` (bytes: what the sound is) only on a real
+clip without an event that holds an impact (``Recipe.impact``).
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray) -> bytes
         feature["event_duration_s"] = _float_list(
             np.asarray([recipe.event_duration_s], dtype="<f4").tobytes())
         feature["event_author"] = _bytes_list(recipe.event_author.encode("utf-8"))
+    if recipe.impact:
+        feature["impact"] = _bytes_list(recipe.impact["event_class"].encode("utf-8"))
     entries = b"".join(_field(1, _field(1, key.encode("utf-8")) + _field(2, value))
                        for key, value in sorted(feature.items()))  # map keys sorted
     return _field(1, entries)                     # Example.features = Features{feature: map}
@@ -185,5 +188,7 @@ def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0,
                     "event_onset_s": (float(fmap["event_onset_s"].float_list.value[0])
                                       if "event_onset_s" in fmap else None),
                     "event_duration_s": (float(fmap["event_duration_s"].float_list.value[0])
-                                         if "event_duration_s" in fmap else None)}
+                                         if "event_duration_s" in fmap else None),
+                    "impact": (fmap["impact"].bytes_list.value[0].decode()
+                               if "impact" in fmap else None)}
             yield values.reshape(frames, n_mfcc), label, meta

@@ -70,10 +70,12 @@ class Recipe:
     more_events: Optional[List[dict]] = None   # events after the first, same keys (EVENT_KEYS)
     mode: Optional[str] = None            # 'dcase2017': cut and mix as the reference does
     decoy: Optional[dict] = None          # see components.audio.decoys; None: no decoy
+    impact: Optional[dict] = None         # a sound that is not of the task's classes, mixed into
+                                          # a clip labelled 0 (EVENT_KEYS; real set only)
 
     def to_json(self) -> str:
         fields = dataclasses.asdict(self)
-        for key in ("mode", "decoy"):   # recipes without them keep their earlier JSON
+        for key in ("mode", "decoy", "impact"):   # recipes without them keep their earlier JSON
             if fields[key] is None:
                 del fields[key]
         return json.dumps(fields, sort_keys=True)
@@ -194,12 +196,17 @@ def _event_fields(recipe: Recipe) -> dict:
 
 def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
                       excerpts: int, seed: int, duration_s: float, task: str = "real",
-                      split: str = "eval", ebrs_db: Sequence[float] = EBRS_DB) -> List[Recipe]:
+                      split: str = "eval", ebrs_db: Sequence[float] = EBRS_DB,
+                      impacts: Sequence[EventRecord] = ()) -> List[Recipe]:
     """Every event at every EBR over ``excerpts`` excerpts of every background, plus as many
-    excerpts of each background without an event (an evaluation design, not a random draw).
+    excerpts of each background without an event (an evaluation design, not a random draw);
+    then, when ``impacts`` are given (sounds of other classes), every impact at every EBR over
+    ``excerpts`` excerpts of every background, labelled 0 (``Recipe.impact``).
 
-    One seeded ``RandomState`` draws, recipe by recipe, the excerpt start and (with an event) the
-    onset, so the same seed gives the same set. Positives and negatives alternate per background.
+    One seeded ``RandomState`` draws, recipe by recipe, the excerpt start and (with an event or
+    an impact) the onset, so the same seed gives the same set; the impact clips come after all
+    others, so the clips without them are the same with and without ``impacts``. Positives and
+    negatives alternate per background.
     """
     if excerpts < 1:
         raise ValueError(f"excerpts must be at least 1, got {excerpts}")
@@ -230,6 +237,21 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
             recipe.event_duration_s = float(length)
             recipe.ebr_db = ebr
         recipes.append(recipe)
+    impact_plan = [(bg, ev, float(ebr)) for bg in backgrounds for ev in impacts
+                   for ebr in ebrs_db for _ in range(excerpts)]
+    for index, (bg, ev, ebr) in enumerate(impact_plan, start=len(plan)):
+        offset = (bg.duration_s - duration_s) * rng.rand() if bg.duration_s > duration_s else 0.0
+        length = min(ev.length_s, duration_s)
+        recipes.append(Recipe(
+            mixture_id=f"{task}-{split}-s{seed}-{index:05d}", task=task, split=split,
+            index=index, seed=int(seed), label=0, duration_s=float(duration_s), bg_uri=bg.uri,
+            bg_scene=bg.scene, bg_location=bg.location, bg_offset_s=round(float(offset), 6),
+            classes=classes, labels=[0] * len(classes),
+            impact={"event_uri": ev.uri, "event_class": ev.event_class,
+                    "event_author": ev.author, "segment_start_s": ev.segment[0],
+                    "segment_end_s": ev.segment[1],
+                    "event_onset_s": float((duration_s - length) * rng.rand()),
+                    "event_duration_s": float(length), "ebr_db": ebr}))
     return recipes
 
 
@@ -381,6 +403,8 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
         bg = augmentation.augment_background(bg, aug)
     if recipe.decoy:
         bg = bg + _decoy_audio(recipe.decoy, load, bg, recipe.bg_uri)
+    if recipe.impact:
+        bg = bg + _impact_audio(recipe.impact, load, bg, recipe.bg_uri)
     if not recipe.label and recipe.mode == "dcase2017":   # the reference: 0.2 * bg, as it is
         return ANTI_CLIPPING_FACTOR * bg.astype(np.float64), result
     if not recipe.label:
@@ -406,6 +430,18 @@ def _decoy_audio(decoy: dict, load: Callable[[str], np.ndarray], bg: np.ndarray,
     event = _event_audio(decoy, load, None, trim=False)   # the whole annotated segment
     scale = event_scale(event, bg, decoy["ebr_db"], bg_name)
     return scale * decoys.scatter_grains(event, len(bg), decoy["grains"], decoy["seed"])
+
+
+def _impact_audio(impact: dict, load: Callable[[str], np.ndarray], bg: np.ndarray,
+                  bg_name: str) -> np.ndarray:
+    """The impact at its onset, scaled to its EBR against the background under it, as a track
+    as long as ``bg``."""
+    event = _event_audio(impact, load, None)
+    onset = min(int(impact["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
+    scale = event_scale(event, bg[onset:onset + len(event)], impact["ebr_db"], bg_name)
+    track = np.zeros(len(bg))
+    track[onset:onset + len(event)] = scale * event
+    return track
 
 
 def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict],

@@ -87,22 +87,36 @@ def RealAudioGate(
     blessing: tfx.dsl.components.InputArtifact[standard_artifacts.ModelBlessing],
     real_evaluation: tfx.dsl.components.InputArtifact[standard_artifacts.ModelEvaluation],
     real_blessing: tfx.dsl.components.OutputArtifact[standard_artifacts.ModelBlessing],
+    impact_evaluation: tfx.dsl.components.InputArtifact[
+        standard_artifacts.ModelEvaluation] = None,
     real_accuracy_threshold: tfx.dsl.components.Parameter[float] = 0.0,
+    max_impact_false_alarms: tfx.dsl.components.Parameter[float] = 1.0,
 ) -> RealGateResult:
-    """Bless the model only if the Evaluator blessed it and, when ``real_accuracy_threshold``
-    is above 0, its accuracy on the real recordings reaches it. Writes BLESSED or NOT_BLESSED
-    like the Evaluator, with the reason as a custom property."""
+    """Bless the model only if the Evaluator blessed it, when ``real_accuracy_threshold`` is
+    above 0 its accuracy on the real recordings reaches it, and when ``max_impact_false_alarms``
+    is below 1 and the real impacts were scored (``impact_evaluation``) the share of them it
+    tags does not exceed it. Writes BLESSED or NOT_BLESSED like the Evaluator, with the reason
+    (and the false alarms on impacts) as custom properties."""
     import tensorflow as tf
     accuracy = evaluation.read_metrics(real_evaluation.uri)["overall"]["binary_accuracy"]
+    impact_alarms = (1.0 - evaluation.read_metrics(impact_evaluation.uri)["overall"]
+                     ["binary_accuracy"] if impact_evaluation is not None else None)
     synthetic_ok = blessing.get_int_custom_property("blessed") == 1
     real_ok = real_accuracy_threshold <= 0 or accuracy >= real_accuracy_threshold
+    impacts_ok = (max_impact_false_alarms >= 1 or impact_alarms is None
+                  or impact_alarms <= max_impact_false_alarms)
     reasons = []
     if not synthetic_ok:
         reasons.append("the Evaluator did not bless the model on the synthetic test set")
     if not real_ok:
         reasons.append(f"accuracy on real recordings {accuracy:.4f} is below "
                        f"real_accuracy_threshold {real_accuracy_threshold:.4f}")
-    blessed = int(synthetic_ok and real_ok)
+    if not impacts_ok:
+        reasons.append(f"false alarms on real impacts {impact_alarms:.4f} are above "
+                       f"max_impact_false_alarms {max_impact_false_alarms:.4f}")
+    blessed = int(synthetic_ok and real_ok and impacts_ok)
+    if impact_alarms is not None:
+        real_blessing.set_float_custom_property("impact_false_alarms", impact_alarms)
     real_blessing.set_int_custom_property("blessed", blessed)
     real_blessing.set_string_custom_property("current_model", model.uri)
     real_blessing.set_int_custom_property("current_model_id", model.id)
@@ -110,6 +124,7 @@ def RealAudioGate(
     with tf.io.gfile.GFile(f"{real_blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}",
                            "w") as handle:
         handle.write("")
-    print(f"real-audio gate: accuracy {accuracy:.4f} on real recordings, "
-          f"{'blessed' if blessed else 'not blessed'}", flush=True)
+    print(f"real-audio gate: accuracy {accuracy:.4f} on real recordings"
+          + (f", false alarms {impact_alarms:.4f} on real impacts" if impact_alarms is not None
+             else "") + f", {'blessed' if blessed else 'not blessed'}", flush=True)
     return {"real_accuracy": accuracy, "blessed": blessed}

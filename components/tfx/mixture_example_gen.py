@@ -33,6 +33,7 @@ def MixtureExampleGen(
     bg_screening: tfx.dsl.components.Parameter[int] = 1,
     data_version: tfx.dsl.components.Parameter[str] = "",
     decoys: tfx.dsl.components.Parameter[int] = 0,
+    impacts: tfx.dsl.components.Parameter[int] = 0,
     n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
@@ -47,11 +48,14 @@ def MixtureExampleGen(
     the data folders held when the pipeline was made (``datasets.data_version``); unused here,
     it is part of the cache key, so changed recordings are mixed again instead of reused.
     ``decoys``: 1 gives the target task's training clips decoys (components.audio.decoys).
+    ``impacts``: 1 adds the ``real`` task's ``impacts`` split (sounds of other classes mixed
+    into clips labelled 0; ``datasets.split_recipes``).
     ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
-                              paired_data, recipe_mode, bool(bg_screening), bool(decoys))
+                              paired_data, recipe_mode, bool(bg_screening), bool(decoys),
+                              bool(impacts))
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -69,7 +73,7 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
-        "decoys": bool(decoys), "n_mfcc": n_mfcc,
+        "decoys": bool(decoys), "impacts": bool(impacts), "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version,
         "screened_out": len(source.screened_out),

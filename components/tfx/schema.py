@@ -71,6 +71,12 @@ feature {{
   value_count {{ min: 1 max: 1 }}
   presence {{ min_fraction: 0.0 }}
 }}
+feature {{
+  name: "impact"
+  type: BYTES
+  value_count {{ min: 1 max: 1 }}
+  presence {{ min_fraction: 0.0 }}
+}}
 """
 
 
