@@ -70,6 +70,10 @@ class PipelineConfig:
                                            # over half of its training clips, with or without
                                            # an event (components.audio.decoys; off: measured
                                            # worse on real recordings, corpus card)
+    hard_negatives: int = 0                # 1: a loud synthetic sharp sound (door slam, clink,
+                                           # keys, step, click) in half of the target's
+                                           # training clips without an event
+                                           # (components.audio.hard_negatives)
     recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
                                            # synthesizer's draws exactly (components.audio.
                                            # mixing.dcase2017_recipes; DCASE data, 30 s clips)
@@ -248,7 +252,8 @@ class PipelineConfig:
                            eval_clips=self.target_eval_clips, train_seed=self.train_seed + 1,
                            eval_seed=self.eval_seed, excerpts=1,
                            # only when set: the ExampleGen's cache key stays as before
-                           **({"decoys": 1} if self.decoys else {}))}
+                           **({"decoys": 1} if self.decoys else {}),
+                           **({"hard_negatives": 1} if self.hard_negatives else {}))}
         if self.real_audio_data:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
@@ -337,7 +342,8 @@ _INT_RANGES = (
     ("validation_freq", 1, MAX_EPOCHS), ("num_shards", 1, 1024), ("real_excerpts", 1, 1000),
     ("corpus_seed", 0, MAX_SEED), ("train_seed", 0, MAX_SEED - 1), ("eval_seed", 0, MAX_SEED),
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("real_impacts", 0, 1), ("clip_mean", 0, 2),
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("real_impacts", 0, 1),
+    ("hard_negatives", 0, 1), ("clip_mean", 0, 2),
     ("locator", 0, 1), ("onset_channel", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1),
     ("target_ensemble", 1, 16))
 # (setting, lowest, highest, lowest included, highest included) of the real-valued settings.

@@ -71,8 +71,8 @@ class StudyMismatch(UsageError):
 
 # Settings added after studies were recorded, with the value the code before them behaved as: a
 # recorded study without one is read as having that value (so it can be resumed and merged).
-ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "n_mfcc": N_MFCC,
-                  "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
+ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_negatives": 0,
+                  "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
                   "event_onsets": "running", "onset_channel": 0}
 
 
@@ -218,9 +218,11 @@ class Study:
         returns its folder."""
         folder = os.path.join(self.out, "data", name)
         with_decoys = bool(self.config.decoys) and task == "target" and train_clips > 0
+        with_hard = bool(self.config.hard_negatives) and task == "target" and train_clips > 0
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
                      "eval_clips": eval_clips, **self._encoding(),
-                     **({"decoys": 1} if with_decoys else {})}
+                     **({"decoys": 1} if with_decoys else {}),
+                     **({"hard_negatives": 1} if with_hard else {})}
         done = self._finished(folder, made_from)
         if done is not None:
             self._timed("data", done["result"]["seconds"])
@@ -232,7 +234,8 @@ class Study:
                                          self.config.clip_duration_s,
                                          augment=bool(self.config.augment),
                                          classes=spec.classes, scenes=spec.scenes,
-                                         decoys=with_decoys)
+                                         decoys=with_decoys, hard_negative_clips=with_hard,
+                                         corpus_seed=self.config.corpus_seed)
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()

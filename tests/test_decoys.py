@@ -82,3 +82,41 @@ def test_decoys_are_a_target_setting_refused_elsewhere_in_one_line(tmp_path, cap
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and "decoys" in lines[0], lines
     assert not (tmp_path / "x").exists() and not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ hard negatives (same family)
+
+def test_hard_negatives_go_to_clips_without_an_event_are_seeded_and_add_only_their_sound():
+    from components.audio import hard_negatives
+    data = corpus.embedded_source_data(2017)
+
+    def recipes(hard):
+        return datasets.split_recipes(data, "target", 40, 4, 5, 1000, 2.0,
+                                      hard_negative_clips=hard, corpus_seed=2017)
+    plain, hard, again = recipes(False), recipes(True), recipes(True)
+    assert all(r.impact is None for r in plain["train"] + hard["eval"]), \
+        "test sets never have one"
+    for a, b in zip(plain["train"], hard["train"]):
+        assert dataclasses.replace(b, impact=None) == a, "the other draws are unchanged"
+    chosen = [r for r in hard["train"] if r.impact]
+    negatives = [r for r in hard["train"] if not r.label]
+    assert {r.label for r in chosen} == {0}, "only clips without an event"
+    assert len(chosen) == round(hard_negatives.HARD_NEGATIVE_RATE * len(negatives))
+    assert {r.impact["event_class"] for r in chosen} <= set(hard_negatives.SOUNDS)
+    assert {r.impact["ebr_db"] for r in chosen} <= set(mixing.EBRS_DB)
+    assert [r.to_json() for r in again["train"]] == [r.to_json() for r in hard["train"]]
+    load = mixing.audio_loader(data.data_root, 2017)
+    recipe = chosen[0]
+    with_sound, _ = mixing.render(mixing.Recipe.from_json(recipe.to_json()), load)
+    without, _ = mixing.render(dataclasses.replace(recipe, impact=None), load)
+    added = with_sound - without
+    start = int(recipe.impact["event_onset_s"] * SAMPLE_RATE)
+    end = start + int(recipe.impact["event_duration_s"] * SAMPLE_RATE) + 1
+    assert np.any(added[start:end]) and not np.any(added[:start]) and not np.any(added[end:])
+    with pytest.raises(ValueError, match="target task"):
+        datasets.split_recipes(data, "source", 8, 4, 5, 1000, 2.0, hard_negative_clips=True)
+    jobs = configs.get_config("smoke", hard_negatives=1).data_jobs()
+    assert jobs["Target"]["hard_negatives"] == 1 and "hard_negatives" not in jobs["Source"]
+    planned = datasets.plan_task(**jobs["Target"]).recipes["train"]   # what the ExampleGen runs
+    assert any(r.impact for r in planned)
+    assert "hard_negatives" not in configs.get_config("smoke").data_jobs()["Target"]

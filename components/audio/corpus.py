@@ -597,6 +597,12 @@ def _parse_uri(uri: str) -> Tuple[str, List[str]]:
 def synthesize_file(corpus_seed: int, uri: str) -> np.ndarray:
     """The whole 'file' behind an embedded uri (an event file includes its padding)."""
     path, parts = _parse_uri(uri)
+    if path.startswith("sounds/"):   # a short sound of the backgrounds, alone (hard_negatives)
+        name, variant = parts[0], int(parts[1])
+        if name not in SHORT_SOUNDS:
+            raise ValueError(f"{uri}: no short sound {name!r} (known: {sorted(SHORT_SOUNDS)})")
+        sound = SHORT_SOUNDS[name](stable_rng(corpus_seed, f"sound:{name}:{variant}"))
+        return sound / (np.max(np.abs(sound)) + 1e-12) * 0.5
     if path.startswith("bgs/"):
         location, recording = parts[0], int(parts[1])
         scene = SLUG_SCENES[location.rstrip("0123456789")]

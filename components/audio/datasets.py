@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from components.audio import augmentation, corpus, dcase, mixing
+from components.audio import augmentation, corpus, dcase, hard_negatives, mixing
 from components.audio import decoys as decoy_draws
 from components.audio.audio_io import AudioDataError
 from components.audio.records import DEFAULT_TASK_CLASSES, PAPER_TASK_SCENES, SourceData
@@ -140,7 +140,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   classes: Optional[Sequence[str]] = None,
                   scenes: Optional[Sequence[str]] = None,
                   recipe_mode: str = "default", decoys: bool = False,
-                  impacts: bool = False) -> Dict[str, List[mixing.Recipe]]:
+                  impacts: bool = False, hard_negative_clips: bool = False,
+                  corpus_seed: int = 0) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -157,7 +158,10 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     are never augmented. ``decoys`` (task ``target`` only) gives about half of the ``train``
     recipes, with and without an event, a decoy drawn from ``train_seed``: grains of a training
     event of the task's class scattered over the clip (components.audio.decoys); test sets never
-    have one. ``recipe_mode='dcase2017'``: the reference synthesizer's draws
+    have one. ``hard_negative_clips`` (task ``target`` only) gives half of the ``train``
+    recipes without an event a loud synthetic sharp sound that is not the event (door slam,
+    clink, keys, step, click of corpus ``corpus_seed``; components.audio.hard_negatives).
+    ``recipe_mode='dcase2017'``: the reference synthesizer's draws
     (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
     seeds and scenes given here are not used) for the source and target tasks.
     """
@@ -187,22 +191,29 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                                                         task, classes)
         recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
                                                    classes)
-        return _train_extras(recipes, data, task, classes, train_seed, augment, decoys)
+        return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
+                             hard_negative_clips, corpus_seed)
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
                                                train_clips, train_seed, clip_duration_s)
     recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
                                           eval_clips, eval_seed, clip_duration_s)
-    return _train_extras(recipes, data, task, classes, train_seed, augment, decoys)
+    return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
+                         hard_negative_clips, corpus_seed)
 
 
 def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, task: str,
-                  classes: Sequence[str], train_seed: int, augment: bool, decoys: bool
+                  classes: Sequence[str], train_seed: int, augment: bool, decoys: bool,
+                  hard_negative_clips: bool = False, corpus_seed: int = 0
                   ) -> Dict[str, List[mixing.Recipe]]:
-    """The ``train`` split's augmentation and decoys (see :func:`split_recipes`)."""
+    """The ``train`` split's augmentation, decoys and hard negatives (see
+    :func:`split_recipes`)."""
     if decoys and task != "target":
         raise ValueError(f"decoys are for the target task's training clips, not task {task!r}")
+    if hard_negative_clips and task != "target":
+        raise ValueError(f"hard negatives are for the target task's training clips, not task "
+                         f"{task!r}")
     if "train" not in recipes:
         return recipes
     if augment:
@@ -211,6 +222,10 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
         events = [e for c in classes for e in data.events_of("train", c)]
         recipes["train"] = decoy_draws.add_decoys(recipes["train"], events, train_seed,
                                                   mixing.EBRS_DB)
+    if hard_negative_clips:
+        recipes["train"] = hard_negatives.add_hard_negatives(
+            recipes["train"], hard_negatives.sound_records(corpus_seed), train_seed,
+            mixing.EBRS_DB)
     return recipes
 
 
@@ -238,7 +253,8 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
               train_seed: int, eval_seed: int, clip_duration_s: float, excerpts: int = 1,
               augment: bool = False, classes: str = "", paired_data: str = "",
               recipe_mode: str = "default", bg_screening: bool = True,
-              decoys: bool = False, impacts: bool = False) -> TaskPlan:
+              decoys: bool = False, impacts: bool = False,
+              hard_negatives: bool = False) -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -256,7 +272,8 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
     recipes = split_recipes(source, task, train_clips, eval_clips, train_seed, eval_seed,
                             clip_duration_s, excerpts, augment, classes=class_list,
                             scenes=scenes, recipe_mode=recipe_mode, decoys=decoys,
-                            impacts=impacts)
+                            impacts=impacts, hard_negative_clips=hard_negatives,
+                            corpus_seed=corpus_seed)
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 

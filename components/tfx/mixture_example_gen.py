@@ -34,6 +34,7 @@ def MixtureExampleGen(
     data_version: tfx.dsl.components.Parameter[str] = "",
     decoys: tfx.dsl.components.Parameter[int] = 0,
     impacts: tfx.dsl.components.Parameter[int] = 0,
+    hard_negatives: tfx.dsl.components.Parameter[int] = 0,
     n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
@@ -49,13 +50,15 @@ def MixtureExampleGen(
     it is part of the cache key, so changed recordings are mixed again instead of reused.
     ``decoys``: 1 gives the target task's training clips decoys (components.audio.decoys).
     ``impacts``: 1 adds the ``real`` task's ``impacts`` split (sounds of other classes mixed
-    into clips labelled 0; ``datasets.split_recipes``).
+    into clips labelled 0; ``datasets.split_recipes``). ``hard_negatives``: 1 gives half of the
+    target task's training clips without an event a loud synthetic sharp sound
+    (components.audio.hard_negatives).
     ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
                               paired_data, recipe_mode, bool(bg_screening), bool(decoys),
-                              bool(impacts))
+                              bool(impacts), bool(hard_negatives))
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -73,7 +76,8 @@ def MixtureExampleGen(
         "task": task, "data": data, "corpus_seed": corpus_seed, "train_seed": train_seed,
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
-        "decoys": bool(decoys), "impacts": bool(impacts), "n_mfcc": n_mfcc,
+        "decoys": bool(decoys), "impacts": bool(impacts),
+        "hard_negatives": bool(hard_negatives), "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version,
         "screened_out": len(source.screened_out),
