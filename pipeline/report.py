@@ -474,10 +474,16 @@ def write_report(report: Dict, directory: str) -> str:
     if real.get("evaluated"):
         groups = real["backgrounds"]
         bars = {}
+        impacts = real.get("impacts") or {}
         for n, slices in real["models"].items():
             bars[f"{n}: false alarms"] = [_rate(slices, f"label=0,scene={bg}", True) for bg in groups]
+            if n in impacts:
+                bars[f"{n}: false alarms on impacts"] = [
+                    _rate(impacts[n], f"scene={bg}", True) for bg in groups]
             bars[f"{n}: detected"] = [_rate(slices, f"label=1,scene={bg}") for bg in groups]
         plots.grouped_bars(groups, bars, os.path.join(directory, "real.png"),
+                           "Real recordings: false alarms (ambience alone, and with a real impact) "
+                           "and detected events per background" if impacts else
                            "Real recordings: false alarms and detected events per background",
                            "%")
     transfer = report["models"].get("transfer") or {}

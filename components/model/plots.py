@@ -76,7 +76,7 @@ def grouped_bars(groups: Sequence[str], series: Dict[str, Sequence[float]], path
     ax.set_ylim(0, 105)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))   # beside, not over, bars
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
