@@ -25,7 +25,7 @@ potion bottle dropped without breaking) and is measured the same way.
 
 Usage (repository root, ~10 min on 2 cores):
   .venv/bin/python docs/results/real-impacts/measure.py build/real_audio \\
-      build/serving/glassbreak_tagger build/exp-clipmean-nf [build/exp-onsetch ...] \\
+      build/serving/glassbreak_tagger build/exp-clipmean-nf build/exp-onsetch build/exp-hardneg \\
       > docs/results/real-impacts/measure-real_audio.txt
 """
 import dataclasses
