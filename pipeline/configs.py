@@ -351,7 +351,8 @@ _FLOAT_RANGES = (
     ("clip_duration_s", 0.5, MAX_CLIP_DURATION_S, True, True),
     ("learning_rate", 0.0, 10.0, False, True), ("decision_threshold", 0.0, 1.0, False, False),
     ("accuracy_threshold", 0.0, 1.0, True, True), ("max_accuracy_drop", 0.0, 1.0, True, True),
-    ("real_accuracy_threshold", 0.0, 1.0, True, True), ("max_impact_false_alarms", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
+    ("real_accuracy_threshold", 0.0, 1.0, True, True),
+    ("max_impact_false_alarms", 0.0, 1.0, True, True), ("trainer_cpu", 0.0, 1024.0, False, True),
     ("min_source_auc", 0.0, 1.0, True, True), ("weight_decay", 0.0, 1.0, True, True),
     ("negative_frames", 0.0, 100.0, True, True))
 
