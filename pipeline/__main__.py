@@ -368,9 +368,10 @@ def _check_synthesize_args(args) -> None:
     if not 1 <= args.n_mfcc <= features.N_MELS:
         raise UsageError(f"--n-mfcc {args.n_mfcc}: expected a whole number from 1 to "
                          f"{features.N_MELS} (the mel bands)")
-    if args.decoys and args.task != "target":
-        raise UsageError(f"--decoys: only for --task target (the few-shot task), not "
-                         f"{args.task}")
+    for flag, given in (("--decoys", args.decoys), ("--hard-negatives", args.hard_negatives)):
+        if given and args.task != "target":
+            raise UsageError(f"{flag}: only for --task target (the few-shot task), not "
+                             f"{args.task}")
     if args.recipe_mode == "dcase2017" and args.clip_duration_s != configs.MAX_CLIP_DURATION_S:
         raise UsageError("--recipe-mode dcase2017 needs --clip-duration-s 30 (the reference's "
                          "clips)")
@@ -398,7 +399,7 @@ def cmd_synthesize(args) -> int:
             args.train_seed, args.eval_seed, args.clip_duration_s, augment=args.augment,
             classes=args.classes or ",".join(DEFAULT_TASK_CLASSES[args.task]),
             recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening,
-            decoys=args.decoys)
+            decoys=args.decoys, hard_negatives=args.hard_negatives)
     except audio_io.AudioDataError:
         raise
     except ValueError as err:   # an unknown or mis-cased class, a malformed class list
@@ -508,6 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--decoys", action="store_true",
                      help="task target: scatter grains of training events over half of the "
                           "train clips, as the pipeline's decoys=1 does (recorded per recipe)")
+    syn.add_argument("--hard-negatives", action="store_true",
+                     help="task target: a loud synthetic bang (door slam, clink, keys, step, "
+                          "click) in half of the train clips without an event, as the "
+                          "pipeline's hard_negatives=1 does (recorded per recipe)")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.add_argument("--recipe-mode", choices=("default", "dcase2017"), default="default",

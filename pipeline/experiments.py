@@ -261,14 +261,9 @@ class Study:
         if self.real is None:
             return None
         folder = os.path.join(self.out, "data", "real-test")
-        made_from = {"real_set": _manifest_digest(self.config.real_audio_data),
-                     **self._encoding()}
+        made_from = self._real_made_from()
         if self._finished(folder, made_from) is None:
-            recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
-                                             self.config.clip_duration_s,
-                                             self.config.real_excerpts,
-                                             classes=(self.config.target_class,))
-            self._mix(folder, made_from, recipes, "real-test")
+            self._mix(folder, made_from, self._real_recipes(impacts=False), "real-test")
         return folder
 
     def real_impacts_test(self) -> Optional[str]:
@@ -278,17 +273,24 @@ class Study:
         if self.real is None or not self.config.real_impacts:
             return None
         folder = os.path.join(self.out, "data", "real-impacts")
-        made_from = {"real_set": _manifest_digest(self.config.real_audio_data),
-                     **self._encoding()}
+        made_from = self._real_made_from()
         if self._finished(folder, made_from) is None:
-            recipes = datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
-                                             self.config.clip_duration_s,
-                                             self.config.real_excerpts,
-                                             classes=(self.config.target_class,), impacts=True)
+            recipes = self._real_recipes(impacts=True)
             if "impacts" not in recipes:
                 return None
             self._mix(folder, made_from, {"impacts": recipes["impacts"]}, "real-impacts")
         return folder
+
+    def _real_made_from(self) -> Dict:
+        """What a real test set is made from (its data step's key)."""
+        return {"real_set": _manifest_digest(self.config.real_audio_data), **self._encoding()}
+
+    def _real_recipes(self, impacts: bool) -> Dict[str, List]:
+        """The real branch's factorial design on the study's real set (``impacts``: with the
+        ``impacts`` split)."""
+        return datasets.split_recipes(self.real, "real", 0, 0, 0, self.config.real_seed,
+                                      self.config.clip_duration_s, self.config.real_excerpts,
+                                      classes=(self.config.target_class,), impacts=impacts)
 
     def _mix(self, folder: str, made_from: Dict, recipes: Dict, name: str) -> None:
         """Run the Beam job of a real test set and record it as done."""

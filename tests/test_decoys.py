@@ -86,7 +86,8 @@ def test_decoys_are_a_target_setting_refused_elsewhere_in_one_line(tmp_path, cap
 
 # ------------------------------------------------------------------ hard negatives (same family)
 
-def test_hard_negatives_go_to_clips_without_an_event_are_seeded_and_add_only_their_sound():
+def test_hard_negatives_go_to_clips_without_an_event_are_seeded_and_add_only_their_sound(
+        tmp_path, capsys):
     from components.audio import hard_negatives
     data = corpus.embedded_source_data(2017)
 
@@ -120,3 +121,8 @@ def test_hard_negatives_go_to_clips_without_an_event_are_seeded_and_add_only_the
     planned = datasets.plan_task(**jobs["Target"]).recipes["train"]   # what the ExampleGen runs
     assert any(r.impact for r in planned)
     assert "hard_negatives" not in configs.get_config("smoke").data_jobs()["Target"]
+    code = cli.main(["synthesize", "--task", "source", "--hard-negatives", "--output",
+                     str(tmp_path / "x")])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and "--hard-negatives" in lines[0], lines
+    assert not (tmp_path / "x").exists()
