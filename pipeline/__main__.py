@@ -231,9 +231,8 @@ def cmd_real_audio(args) -> int:
         print(f"real-audio: {err}", file=sys.stderr, flush=True)
         return 4   # pipeline.cli_errors.EXIT_UNAVAILABLE
     kinds = [row["kind"] for row in built["files"]]
-    events = sorted({row["label"] for row in built["files"] if row["kind"] == "event"})
-    counts = ", ".join(f"{sum(r['kind'] == 'event' and r['label'] == label for r in built['files'])}"
-                       f" {label}" for label in events)
+    labels = [row["label"] for row in built["files"] if row["kind"] == "event"]
+    counts = ", ".join(f"{labels.count(label)} {label}" for label in sorted(set(labels)))
     print(f"Real-audio set ({args.set}): {kinds.count('event')} events ({counts}), "
           f"{kinds.count('background')} backgrounds in {output} (manifest backgrounds.csv + "
           f"events.csv, ATTRIBUTION.md) in {time.time() - start:.0f} s")

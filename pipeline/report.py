@@ -425,8 +425,10 @@ def _real_markdown(real: Dict, target_data: str = "embedded") -> List[str]:
     limit = real.get("impact_limit", 1.0)
     impact_rule = (f", false alarms on real impacts <= {limit:.2f}"
                    if limit < 1 and real.get("impacts") else "")
-    lines += ["", f"Real-audio gate: {'accuracy >= ' + format(threshold, '.2f') if threshold > 0 else 'not required (real_accuracy_threshold = 0)'}"
-              f"{impact_rule}; outcome: {real.get('gate_reason') or 'n/a'}."]
+    accuracy_rule = (f"accuracy >= {threshold:.2f}" if threshold > 0
+                     else "not required (real_accuracy_threshold = 0)")
+    lines += ["", f"Real-audio gate: {accuracy_rule}{impact_rule}; "
+              f"outcome: {real.get('gate_reason') or 'n/a'}."]
     return lines
 
 

@@ -19,8 +19,9 @@ them into clips without a break when ``real_impacts`` is on.
 The held-out set (``HOLDOUT_FILES``, ``real-audio --set holdout``): three other real glass breaks
 and seven other ambiences from seven other packages, none shared with the default set (other
 games, other recording chains; two are band-limited recordings at 8 and 11 kHz), and eight
-impacts of its own (metal, thuds, a footstep, a potion bottle dropped without breaking). Nothing in the
-project is calibrated on it: it answers "does what was tuned on the default set carry over?".
+impacts of its own (metal, thuds, a footstep, a potion bottle dropped without breaking). Nothing
+in the project is calibrated on it: it answers "does what was tuned on the default set carry
+over?".
 The training pool (``TRAIN_POOL_FILES``, ``--set train-pool``): 23 real ambiences (no events) from
 two more packages, for training backgrounds only.
 """
@@ -170,7 +171,8 @@ IMPACT_FILES: Tuple[RealFile, ...] = (
 SCORCHED3D_MISC = "usr/share/games/scorched3d/data/globalmods/none/data/wav/misc"
 SCORCHED3D_COPYRIGHT = "usr/share/doc/scorched3d-data/copyright"
 LUGARU_COPYRIGHT = Credit("debian_copyright", "usr/share/doc/lugaru-data/copyright", "Data/*")
-ENIGMA_CREDIT = Credit("stated", "usr/share/doc/enigma-data/copyright", "version 2 dated June, 1991",
+ENIGMA_CREDIT = Credit("stated", "usr/share/doc/enigma-data/copyright",
+                       "version 2 dated June, 1991",
                        author="Siegfried Fennig, Martin Hawlisch, Daniel Heck, Petr Machata, "
                               "Jeremy Sawicki, Ralf Westram (Enigma's upstream authors)",
                        licence="GPL-2")
