@@ -158,16 +158,7 @@ def _real_section(run, config: PipelineConfig) -> Dict:
         return {"evaluated": False,
                 "why": ("real_audio is off, or the set could not be fetched (the run's first "
                         "lines say why)")}
-    models = {}
-    for name, node in REAL_EVALUATORS.items():
-        art = run.output(node, "evaluation")
-        if art:
-            models[name] = evaluation.read_metrics(art.uri)
-    impacts = {}
-    for name, node in IMPACT_EVALUATORS.items():
-        art = run.output(node, "evaluation")
-        if art:
-            impacts[name] = evaluation.read_metrics(art.uri)
+    models, impacts = _evaluations(run, REAL_EVALUATORS), _evaluations(run, IMPACT_EVALUATORS)
     gate = run.output("RealAudioGate", "real_blessing")
     backgrounds = sorted({k.split(",")[0][len("scene="):] for m in models.values() for k in m
                           if k.startswith("scene=")})
@@ -182,6 +173,12 @@ def _real_section(run, config: PipelineConfig) -> Dict:
     if "transfer" in models:
         section["transfer_fires_in"] = firing_backgrounds(models["transfer"], backgrounds)
     return section
+
+
+def _evaluations(run, nodes: Dict[str, str]) -> Dict[str, Dict]:
+    """Model name -> the metrics of every slice its Evaluator node wrote (nodes that ran)."""
+    found = {name: run.output(node, "evaluation") for name, node in nodes.items()}
+    return {name: evaluation.read_metrics(art.uri) for name, art in found.items() if art}
 
 
 # A model that tags at least this share of a background's event-free excerpts as the event

@@ -22,7 +22,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from components.audio import corpus
+from components.audio import corpus, mixing
 from components.audio.audio_io import SAMPLE_RATE
 from components.audio.records import EventRecord
 
@@ -59,11 +59,8 @@ def add_hard_negatives(recipes, sounds: Sequence[EventRecord], seed: int,
             continue
         sound = sounds[int(rng.integers(len(sounds)))]
         length = min(sound.length_s, recipe.duration_s)
-        out.append(dataclasses.replace(recipe, impact={
-            "event_uri": sound.uri, "event_class": sound.event_class,
-            "event_author": sound.author, "segment_start_s": sound.segment[0],
-            "segment_end_s": sound.segment[1],
-            "event_onset_s": float((recipe.duration_s - length) * rng.random()),
-            "event_duration_s": float(length),
-            "ebr_db": float(ebrs_db[int(rng.integers(len(ebrs_db)))])}))
+        onset = (recipe.duration_s - length) * rng.random()
+        ebr = ebrs_db[int(rng.integers(len(ebrs_db)))]
+        out.append(dataclasses.replace(recipe, impact=mixing.event_fields(sound, onset, length,
+                                                                          ebr)))
     return out

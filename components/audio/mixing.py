@@ -194,6 +194,15 @@ def _event_fields(recipe: Recipe) -> dict:
     return {key: getattr(recipe, key) for key in EVENT_KEYS}
 
 
+def event_fields(event: EventRecord, onset_s: float, duration_s: float, ebr_db: float) -> dict:
+    """The recipe fields (:data:`EVENT_KEYS` but ``scale``) of ``event`` placed at ``onset_s``
+    for ``duration_s`` at ``ebr_db``: a ``Recipe.impact``."""
+    return {"event_uri": event.uri, "event_class": event.event_class,
+            "event_author": event.author, "segment_start_s": event.segment[0],
+            "segment_end_s": event.segment[1], "event_onset_s": float(onset_s),
+            "event_duration_s": float(duration_s), "ebr_db": float(ebr_db)}
+
+
 def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[EventRecord],
                       excerpts: int, seed: int, duration_s: float, task: str = "real",
                       split: str = "eval", ebrs_db: Sequence[float] = EBRS_DB,
@@ -247,11 +256,7 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
             index=index, seed=int(seed), label=0, duration_s=float(duration_s), bg_uri=bg.uri,
             bg_scene=bg.scene, bg_location=bg.location, bg_offset_s=round(float(offset), 6),
             classes=classes, labels=[0] * len(classes),
-            impact={"event_uri": ev.uri, "event_class": ev.event_class,
-                    "event_author": ev.author, "segment_start_s": ev.segment[0],
-                    "segment_end_s": ev.segment[1],
-                    "event_onset_s": float((duration_s - length) * rng.rand()),
-                    "event_duration_s": float(length), "ebr_db": ebr}))
+            impact=event_fields(ev, (duration_s - length) * rng.rand(), length, ebr)))
     return recipes
 
 
@@ -410,12 +415,8 @@ def render(recipe: Recipe, load: Callable[[str], np.ndarray],
     if not recipe.label:
         mixture = mix(bg, None, 0, 0.0)
         return (augmentation.augment_mixture(mixture, aug) if aug else mixture), result
-    placed = []
-    for fields in [_event_fields(recipe)] + list(recipe.more_events or []):
-        event = _event_audio(fields, load, aug, trim=recipe.mode != "dcase2017")
-        onset = min(int(fields["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
-        scale = event_scale(event, bg[onset:onset + len(event)], fields["ebr_db"], recipe.bg_uri)
-        placed.append((event, onset, scale))
+    placed = [_placed(fields, load, aug, bg, recipe.bg_uri, trim=recipe.mode != "dcase2017")
+              for fields in [_event_fields(recipe)] + list(recipe.more_events or [])]
     result.scale = placed[0][2]
     if recipe.more_events:
         result.more_events = [dict(fields, scale=scale) for fields, (_, _, scale)
@@ -436,12 +437,20 @@ def _impact_audio(impact: dict, load: Callable[[str], np.ndarray], bg: np.ndarra
                   bg_name: str) -> np.ndarray:
     """The impact at its onset, scaled to its EBR against the background under it, as a track
     as long as ``bg``."""
-    event = _event_audio(impact, load, None)
-    onset = min(int(impact["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
-    scale = event_scale(event, bg[onset:onset + len(event)], impact["ebr_db"], bg_name)
+    event, onset, scale = _placed(impact, load, None, bg, bg_name)
     track = np.zeros(len(bg))
     track[onset:onset + len(event)] = scale * event
     return track
+
+
+def _placed(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict],
+            bg: np.ndarray, bg_name: str, trim: bool = True) -> Tuple[np.ndarray, int, float]:
+    """One event of a recipe as (audio, onset sample, scale): its segment, placed at its onset
+    (kept inside the clip) and scaled to its EBR against the background under it."""
+    event = _event_audio(fields, load, aug, trim=trim)
+    onset = min(int(fields["event_onset_s"] * SAMPLE_RATE), len(bg) - len(event))
+    scale = event_scale(event, bg[onset:onset + len(event)], fields["ebr_db"], bg_name)
+    return event, onset, scale
 
 
 def _event_audio(fields: dict, load: Callable[[str], np.ndarray], aug: Optional[dict],
