@@ -116,7 +116,10 @@ def test_the_three_real_sets_share_no_package_and_no_file():
                        ("holdout", "train-pool")):
         assert not {f.package for f in sets[one]} & {f.package for f in sets[other]}, (one, other)
         assert not {f.stem for f in sets[one]} & {f.stem for f in sets[other]}, (one, other)
-    assert {f.kind for f in sets["train-pool"]} == {"background"}
+    pool = sets["train-pool"]
+    assert {f.kind for f in pool} == {"background", "event"}
+    assert "glassbreak" not in {f.label for f in pool if f.kind == "event"}, \
+        "the pool's events are hard negatives: sounds that are not the event"
     holdout = sets["holdout"]
     kinds = [f.kind for f in holdout]
     assert kinds.count("event") >= 3 and kinds.count("background") >= 5

@@ -22,8 +22,10 @@ games, other recording chains; two are band-limited recordings at 8 and 11 kHz),
 impacts of its own (metal, thuds, a footstep, a potion bottle dropped without breaking). Nothing
 in the project is calibrated on it: it answers "does what was tuned on the default set carry
 over?".
-The training pool (``TRAIN_POOL_FILES``, ``--set train-pool``): 23 real ambiences (no events) from
-two more packages, for training backgrounds only.
+The training pool (``--set train-pool``): 23 real ambiences (``TRAIN_POOL_FILES``) and 48 real
+impacts that are not glass breaking (``TRAIN_POOL_IMPACT_FILES``: doors, footsteps, metal, wood
+and stone hit, sword clashes) from two more packages, for training only (backgrounds; hard
+negatives through ``hard_negative_classes``).
 """
 from __future__ import annotations
 
@@ -253,10 +255,44 @@ TRAIN_POOL_FILES: Tuple[RealFile, ...] = tuple(
                 "usr/share/games/flare/mods/empyrean_campaign/soundfx/environment/rain.ogg",
                 "background", "rain", FLARE_CREDIT)])
 
+# Real impacts for training (sharp sounds that are not glass breaking: doors, footsteps, metal,
+# wood and stone hit, sword clashes), from the same two packages as the ambiences above, for
+# ``hard_negative_classes`` (docs/results/impact-pool/). Left out: anything that may hold
+# breaking glass (flare's potion and gem, megaglest's collapsing buildings, catapult and tower
+# hits). Each is checked against every event of both evaluation sets for a shared source
+# recording (docs/results/impact-pool/overlap.py).
+FLARE_SOUNDFX = "usr/share/games/flare/mods/fantasycore/soundfx"
+MEGAGLEST_SOUNDS = "usr/share/games/megaglest/techs/megapack/commondata/sounds"
+TRAIN_POOL_IMPACT_FILES: Tuple[RealFile, ...] = tuple(
+    [RealFile(f"flare_{name.replace('/', '_')}", "flare-game", f"{FLARE_SOUNDFX}/{name}.ogg",
+              "event", label, FLARE_CREDIT)
+     for name, label in [("door_open", "door"), ("wood_open", "wood_hit"),
+                         ("inventory/inventory_heavy", "thud"),
+                         ("inventory/inventory_book", "thud"),
+                         ("inventory/inventory_metal", "metal_hit"),
+                         ("inventory/inventory_wood", "wood_hit"),
+                         ("inventory/inventory_object", "thud"),
+                         ("inventory/inventory_coins", "coins"),
+                         ("inventory/inventory_maille", "chain"),
+                         ("powers/block", "metal_hit"), ("powers/quake", "thud"),
+                         ("environment/stairs", "footstep")]
+     + [(f"steps/step_{floor}{k}", "footstep") for floor in ("echo", "metal", "leather")
+        for k in (1, 2, 3, 4)]]
+    + [RealFile("flare_falling_rocks", "flare-game",
+                "usr/share/games/flare/mods/empyrean_campaign/soundfx/environment/"
+                "falling_rocks.ogg", "event", "rocks", FLARE_CREDIT)]
+    + [RealFile(f"megaglest_{name}", "megaglest-data", f"{MEGAGLEST_SOUNDS}/{name}.wav", "event",
+                label, MEGAGLEST_CREDIT)
+       for name, label in ([(f"anvil{k}", "metal_hit") for k in (1, 2, 3, 4)]
+                           + [(f"swordman_attack{k}", "sword") for k in (1, 3, 5, 7, 9, 11)]
+                           + [(f"worker_harvest_wood{k}", "wood_hit") for k in (1, 2, 3)]
+                           + [(f"worker_mine{k}", "stone_hit") for k in (1, 2, 3, 4, 5)]
+                           + [(f"arrow_hit{k}", "thud") for k in (1, 2, 3, 4, 5)])])
+
 # The sets ``real-audio --set NAME`` builds.
 REAL_SETS: Dict[str, Tuple[RealFile, ...]] = {"default": DEFAULT_FILES + IMPACT_FILES,
                                               "holdout": HOLDOUT_FILES,
-                                              "train-pool": TRAIN_POOL_FILES}
+                                              "train-pool": TRAIN_POOL_FILES + TRAIN_POOL_IMPACT_FILES}
 
 # Debian 13 renamed minetest to luanti; try the new name when the old one is not found.
 PACKAGE_ALTERNATIVES = {"minetest-data": ("luanti-data",)}
