@@ -367,7 +367,8 @@ def _check_synthesize_args(args) -> None:
     if not 1 <= args.n_mfcc <= features.N_MELS:
         raise UsageError(f"--n-mfcc {args.n_mfcc}: expected a whole number from 1 to "
                          f"{features.N_MELS} (the mel bands)")
-    for flag, given in (("--decoys", args.decoys), ("--hard-negatives", args.hard_negatives)):
+    for flag, given in (("--decoys", args.decoys), ("--hard-negatives", args.hard_negatives),
+                        ("--hard-negative-classes", args.hard_negative_classes)):
         if given and args.task != "target":
             raise UsageError(f"{flag}: only for --task target (the few-shot task), not "
                              f"{args.task}")
@@ -398,7 +399,9 @@ def cmd_synthesize(args) -> int:
             args.train_seed, args.eval_seed, args.clip_duration_s, augment=args.augment,
             classes=args.classes or ",".join(DEFAULT_TASK_CLASSES[args.task]),
             recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening,
-            decoys=args.decoys, hard_negatives=args.hard_negatives)
+            decoys=args.decoys, hard_negatives=args.hard_negatives or bool(
+                args.hard_negative_classes),
+            hard_negative_classes=args.hard_negative_classes)
     except audio_io.AudioDataError:
         raise
     except ValueError as err:   # an unknown or mis-cased class, a malformed class list
@@ -512,6 +515,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="task target: a loud synthetic bang (door slam, clink, keys, step, "
                           "click) in half of the train clips without an event, as the "
                           "pipeline's hard_negatives=1 does (recorded per recipe)")
+    syn.add_argument("--hard-negative-classes", default="", metavar="CLASSES",
+                     help="task target: hard negatives from the data's training recordings of "
+                          "these classes (comma-separated, e.g. door,footstep) instead of the "
+                          "synthetic bangs, as the pipeline's hard_negative_classes does")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.add_argument("--recipe-mode", choices=("default", "dcase2017"), default="default",

@@ -74,6 +74,10 @@ class PipelineConfig:
                                            # keys, step, click) in half of the target's
                                            # training clips without an event
                                            # (components.audio.hard_negatives)
+    hard_negative_classes: str = ""        # with hard_negatives=1: the target data's training
+                                           # recordings of these classes (comma-separated;
+                                           # e.g. real doors and knocks) instead of the
+                                           # synthetic sounds
     recipe_mode: str = "default"           # 'dcase2017': the DCASE 2017 reference
                                            # synthesizer's draws exactly (components.audio.
                                            # mixing.dcase2017_recipes; DCASE data, 30 s clips)
@@ -253,7 +257,9 @@ class PipelineConfig:
                            eval_seed=self.eval_seed, excerpts=1,
                            # only when set: the ExampleGen's cache key stays as before
                            **({"decoys": 1} if self.decoys else {}),
-                           **({"hard_negatives": 1} if self.hard_negatives else {}))}
+                           **({"hard_negatives": 1} if self.hard_negatives else {}),
+                           **({"hard_negative_classes": self.hard_negative_classes}
+                              if self.hard_negative_classes else {}))}
         if self.real_audio_data:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
@@ -397,6 +403,13 @@ def validate_config(config: PipelineConfig) -> PipelineConfig:
         raise ConfigError(f"setting real_audio={config.real_audio!r}: expected 'auto', "
                           "'holdout', 'off' or a folder written by 'python -m pipeline "
                           "real-audio'")
+    if config.hard_negative_classes and not config.hard_negatives:
+        raise ConfigError(f"setting hard_negative_classes={config.hard_negative_classes!r} "
+                          "needs hard_negatives=1")
+    if config.target_class in [c.strip() for c in config.hard_negative_classes.split(",")]:
+        raise ConfigError(f"setting hard_negative_classes={config.hard_negative_classes!r} "
+                          f"names the target class {config.target_class!r}; expected classes "
+                          "that are not the event")
     if config.recipe_mode == "dcase2017" and config.clip_duration_s != MAX_CLIP_DURATION_S:
         raise ConfigError(f"setting recipe_mode=dcase2017 needs clip_duration_s=30 (the "
                           f"reference synthesizer's clips), got {config.clip_duration_s:g}")

@@ -72,6 +72,7 @@ class StudyMismatch(UsageError):
 # Settings added after studies were recorded, with the value the code before them behaved as: a
 # recorded study without one is read as having that value (so it can be resumed and merged).
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_negatives": 0,
+                  "hard_negative_classes": "",
                   "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
                   "event_onsets": "running", "onset_channel": 0}
 
@@ -222,20 +223,25 @@ class Study:
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
                      "eval_clips": eval_clips, **self._encoding(),
                      **({"decoys": 1} if with_decoys else {}),
-                     **({"hard_negatives": 1} if with_hard else {})}
+                     **({"hard_negatives": 1} if with_hard else {}),
+                     **({"hard_negative_classes": self.config.hard_negative_classes}
+                        if with_hard and self.config.hard_negative_classes else {})}
         done = self._finished(folder, made_from)
         if done is not None:
             self._timed("data", done["result"]["seconds"])
             print(f"  data {name}: finished earlier, reused", flush=True)
             return folder
         spec, data = self.tasks[task], self.data[task]
+        hard_classes = (datasets.parse_classes(self.config.hard_negative_classes)
+                        if with_hard and self.config.hard_negative_classes else ())
         recipes = datasets.split_recipes(data, task, train_clips, max(eval_clips, 1),
                                          train_seed, self.config.eval_seed,
                                          self.config.clip_duration_s,
                                          augment=bool(self.config.augment),
                                          classes=spec.classes, scenes=spec.scenes,
                                          decoys=with_decoys, hard_negative_clips=with_hard,
-                                         corpus_seed=self.config.corpus_seed)
+                                         corpus_seed=self.config.corpus_seed,
+                                         hard_negative_classes=hard_classes)
         if not eval_clips:
             recipes.pop("eval")
         start = time.time()

@@ -126,3 +126,39 @@ def test_hard_negatives_go_to_clips_without_an_event_are_seeded_and_add_only_the
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and "--hard-negatives" in lines[0], lines
     assert not (tmp_path / "x").exists()
+
+
+def test_hard_negatives_can_be_the_datas_own_recordings_of_other_classes(tmp_path, capsys):
+    data = corpus.embedded_source_data(2017)
+
+    def recipes(classes):
+        return datasets.split_recipes(data, "target", 40, 4, 5, 1000, 2.0,
+                                      hard_negative_clips=True, corpus_seed=2017,
+                                      hard_negative_classes=classes)
+    synthetic, own = recipes(()), recipes(("knock", "dogbark"))
+    for a, b in zip(synthetic["train"], own["train"]):
+        assert (a.impact is None) == (b.impact is None), "the same clips get one"
+        assert dataclasses.replace(a, impact=None) == dataclasses.replace(b, impact=None)
+    sounds = [r.impact for r in own["train"] if r.impact]
+    training = {e.uri for c in ("knock", "dogbark") for e in data.events_of("train", c)}
+    assert {s["event_class"] for s in sounds} <= {"knock", "dogbark"}
+    assert {s["event_uri"] for s in sounds} <= training, "training recordings only"
+    assert all(r.impact is None for r in own["eval"])
+    with pytest.raises(ValueError, match="no training recording of class 'gunshot'"):
+        recipes(("gunshot",))
+    with pytest.raises(ValueError, match="is a class of the task"):
+        recipes(("glassbreak",))
+    job = configs.get_config("smoke", hard_negatives=1,
+                             hard_negative_classes="knock").data_jobs()["Target"]
+    planned = datasets.plan_task(**job).recipes["train"]   # what the ExampleGen runs
+    assert {r.impact["event_class"] for r in planned if r.impact} == {"knock"}
+    for bad, says in (({"hard_negative_classes": "knock"}, "needs hard_negatives=1"),
+                      ({"hard_negatives": 1, "hard_negative_classes": "glassbreak"},
+                       "names the target class")):
+        with pytest.raises(configs.ConfigError, match=says):
+            configs.get_config("smoke", **bad)
+    code = cli.main(["synthesize", "--task", "target", "--hard-negative-classes", "gunshot",
+                     "--train-clips", "4", "--eval-clips", "2", "--output", str(tmp_path / "y")])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and "gunshot" in lines[0], lines
+    assert not (tmp_path / "y").exists()

@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from components.audio import augmentation, corpus, dcase, hard_negatives, mixing
 from components.audio import decoys as decoy_draws
 from components.audio.audio_io import AudioDataError
-from components.audio.records import DEFAULT_TASK_CLASSES, PAPER_TASK_SCENES, SourceData
+from components.audio.records import (DEFAULT_TASK_CLASSES, PAPER_TASK_SCENES, EventRecord,
+                                      SourceData)
 
 EMBEDDED = "embedded"
 TASKS = ("source", "target", "real")
@@ -141,7 +142,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   scenes: Optional[Sequence[str]] = None,
                   recipe_mode: str = "default", decoys: bool = False,
                   impacts: bool = False, hard_negative_clips: bool = False,
-                  corpus_seed: int = 0) -> Dict[str, List[mixing.Recipe]]:
+                  corpus_seed: int = 0, hard_negative_classes: Sequence[str] = ()
+                  ) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -160,7 +162,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     event of the task's class scattered over the clip (components.audio.decoys); test sets never
     have one. ``hard_negative_clips`` (task ``target`` only) gives half of the ``train``
     recipes without an event a loud synthetic sharp sound that is not the event (door slam,
-    clink, keys, step, click of corpus ``corpus_seed``; components.audio.hard_negatives).
+    clink, keys, step, click of corpus ``corpus_seed``; components.audio.hard_negatives), or
+    with ``hard_negative_classes`` one of the data's training recordings of those classes.
     ``recipe_mode='dcase2017'``: the reference synthesizer's draws
     (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
     seeds and scenes given here are not used) for the source and target tasks.
@@ -192,7 +195,7 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
         recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
                                                    classes)
         return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                             hard_negative_clips, corpus_seed)
+                             hard_negative_clips, corpus_seed, hard_negative_classes)
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
@@ -200,12 +203,13 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
                                           eval_clips, eval_seed, clip_duration_s)
     return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                         hard_negative_clips, corpus_seed)
+                         hard_negative_clips, corpus_seed, hard_negative_classes)
 
 
 def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, task: str,
                   classes: Sequence[str], train_seed: int, augment: bool, decoys: bool,
-                  hard_negative_clips: bool = False, corpus_seed: int = 0
+                  hard_negative_clips: bool = False, corpus_seed: int = 0,
+                  hard_negative_classes: Sequence[str] = ()
                   ) -> Dict[str, List[mixing.Recipe]]:
     """The ``train`` split's augmentation, decoys and hard negatives (see
     :func:`split_recipes`)."""
@@ -214,6 +218,8 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
     if hard_negative_clips and task != "target":
         raise ValueError(f"hard negatives are for the target task's training clips, not task "
                          f"{task!r}")
+    if hard_negative_classes and not hard_negative_clips:
+        raise ValueError("hard_negative_classes needs hard negatives")
     if "train" not in recipes:
         return recipes
     if augment:
@@ -223,10 +229,31 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
         recipes["train"] = decoy_draws.add_decoys(recipes["train"], events, train_seed,
                                                   mixing.EBRS_DB)
     if hard_negative_clips:
-        recipes["train"] = hard_negatives.add_hard_negatives(
-            recipes["train"], hard_negatives.sound_records(corpus_seed), train_seed,
-            mixing.EBRS_DB)
+        sounds = (hard_negative_records(data, hard_negative_classes, classes)
+                  if hard_negative_classes else hard_negatives.sound_records(corpus_seed))
+        recipes["train"] = hard_negatives.add_hard_negatives(recipes["train"], sounds,
+                                                             train_seed, mixing.EBRS_DB)
     return recipes
+
+
+def hard_negative_records(data: SourceData, hard_negative_classes: Sequence[str],
+                          classes: Sequence[str]) -> List[EventRecord]:
+    """The training recordings of ``hard_negative_classes`` in ``data`` (the sounds that are not
+    the event, e.g. real doors and knocks); ValueError naming a class that is one of the task's
+    ``classes`` or that has no training recording."""
+    records = []
+    for name in hard_negative_classes:
+        if name in classes:
+            raise ValueError(f"hard_negative_classes: {name!r} is a class of the task; expected "
+                             "classes that are not the event")
+        found = data.events_of("train", name)
+        if not found:
+            have = sorted({e.event_class for e in data.events["train"]} - set(classes))
+            raise ValueError(f"hard_negative_classes: {data.data_root} has no training "
+                             f"recording of class {name!r}; other classes it has: "
+                             f"{', '.join(have) or 'none'}")
+        records.extend(found)
+    return records
 
 
 def impact_classes(data: str, classes: str, corpus_seed: int) -> Optional[List[str]]:
@@ -254,7 +281,7 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
               augment: bool = False, classes: str = "", paired_data: str = "",
               recipe_mode: str = "default", bg_screening: bool = True,
               decoys: bool = False, impacts: bool = False,
-              hard_negatives: bool = False) -> TaskPlan:
+              hard_negatives: bool = False, hard_negative_classes: str = "") -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -273,7 +300,9 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
                             clip_duration_s, excerpts, augment, classes=class_list,
                             scenes=scenes, recipe_mode=recipe_mode, decoys=decoys,
                             impacts=impacts, hard_negative_clips=hard_negatives,
-                            corpus_seed=corpus_seed)
+                            corpus_seed=corpus_seed,
+                            hard_negative_classes=(parse_classes(hard_negative_classes)
+                                                   if hard_negative_classes else ()))
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 

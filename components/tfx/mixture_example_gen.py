@@ -35,6 +35,7 @@ def MixtureExampleGen(
     decoys: tfx.dsl.components.Parameter[int] = 0,
     impacts: tfx.dsl.components.Parameter[int] = 0,
     hard_negatives: tfx.dsl.components.Parameter[int] = 0,
+    hard_negative_classes: tfx.dsl.components.Parameter[str] = "",
     n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
@@ -52,13 +53,14 @@ def MixtureExampleGen(
     ``impacts``: 1 adds the ``real`` task's ``impacts`` split (sounds of other classes mixed
     into clips labelled 0; ``datasets.split_recipes``). ``hard_negatives``: 1 gives half of the
     target task's training clips without an event a loud synthetic sharp sound
-    (components.audio.hard_negatives).
+    (components.audio.hard_negatives), or with ``hard_negative_classes`` (comma-separated) one
+    of the data's training recordings of those classes.
     ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
                               paired_data, recipe_mode, bool(bg_screening), bool(decoys),
-                              bool(impacts), bool(hard_negatives))
+                              bool(impacts), bool(hard_negatives), hard_negative_classes)
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -77,7 +79,8 @@ def MixtureExampleGen(
         "eval_seed": eval_seed, "clip_duration_s": clip_duration_s, "frames": frames,
         "excerpts": excerpts if task == "real" else None, "augment": bool(augment),
         "decoys": bool(decoys), "impacts": bool(impacts),
-        "hard_negatives": bool(hard_negatives), "n_mfcc": n_mfcc,
+        "hard_negatives": bool(hard_negatives),
+        "hard_negative_classes": hard_negative_classes, "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version,
         "screened_out": len(source.screened_out),
