@@ -290,9 +290,9 @@ TRAIN_POOL_IMPACT_FILES: Tuple[RealFile, ...] = tuple(
                            + [(f"arrow_hit{k}", "thud") for k in (1, 2, 3, 4, 5)])])
 
 # The sets ``real-audio --set NAME`` builds.
-REAL_SETS: Dict[str, Tuple[RealFile, ...]] = {"default": DEFAULT_FILES + IMPACT_FILES,
-                                              "holdout": HOLDOUT_FILES,
-                                              "train-pool": TRAIN_POOL_FILES + TRAIN_POOL_IMPACT_FILES}
+REAL_SETS: Dict[str, Tuple[RealFile, ...]] = {
+    "default": DEFAULT_FILES + IMPACT_FILES, "holdout": HOLDOUT_FILES,
+    "train-pool": TRAIN_POOL_FILES + TRAIN_POOL_IMPACT_FILES}
 
 # Debian 13 renamed minetest to luanti; try the new name when the old one is not found.
 PACKAGE_ALTERNATIVES = {"minetest-data": ("luanti-data",)}
