@@ -1,0 +1,139 @@
+"""The fusion of fusion_across.py fitted on synthetic training clips only: does a detector
+calibrated without any real recording carry over to both real sets?
+
+The fusion's inputs (the tagger's logit, log(1 + the clip's peak onset strength), the spectral
+centroid of the 100 ms after that onset) are fitted, class weights balanced, on 400 synthetic
+target clips drawn from the embedded corpus's *training* recordings (``train_seed`` 4242, not
+the synthetic test set, not the 36 clips any model trained on), half with a glass break at
+-6/0/+6 dB. Variants: the two model-free inputs alone; with the tagger of each study model
+(scratch and (c), every seed). Each with the centroid from the STFT (as fusion_across.py) and
+from the MFCCs alone (``mel centroid``: the cepstrally smoothed mel spectrum of the same frames,
+``features.log_mel_basis``, weighted by the bands' centre frequencies; what a served model,
+which sees MFCCs in its example signature, could compute in its graph). Scored at 0.5 on both
+real sets (``eval`` clips and impacts): nothing real was fitted on. Results to
+``fusion_synthetic.json`` beside this script.
+
+Usage (repository root):
+  .venv/bin/python docs/results/impact-pool/fusion_synthetic.py build/real_audio \\
+      build/real_audio_holdout build/exp-clipmean-nf build/exp-impactpool
+"""
+import glob
+import json
+import os
+import runpy
+import sys
+
+import librosa
+import numpy as np
+
+from components.audio import corpus, datasets, features, mixing
+from components.model import localize
+from pipeline import configs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACROSS = runpy.run_path(os.path.join(HERE, "fusion_across.py"))
+HOLDOUT, ROWS = ACROSS["HOLDOUT"], ACROSS["ROWS"]
+SYNTHETIC_SEED = 4242
+SYNTHETIC_CLIPS = 400
+
+
+def mel_centroid_after_onset(x, frames=9):
+    """Centroid (kHz) of the cepstrally smoothed mel spectrum (from the first 20 MFCCs) over the
+    ``frames`` frames from the clip's sharpest onset (``features.onset_strength``)."""
+    coefficients = np.asarray(x[..., :features.N_MFCC], np.float64)
+    strength = features.onset_strength(coefficients)[:, localize.PADDED_FRAMES:]
+    onsets = np.argmax(strength, axis=1) + localize.PADDED_FRAMES
+    power = 10.0 ** ((coefficients @ features.log_mel_basis(features.N_MFCC)) / 10.0)
+    centres = librosa.mel_frequencies(n_mels=features.N_MELS + 2,
+                                      fmax=features.SAMPLE_RATE / 2)[1:-1] / 1000
+    out = []
+    for clip, k in zip(power, onsets):
+        window = clip[k:k + frames].sum(axis=0)
+        out.append(float((centres * window).sum() / (window.sum() + 1e-20)))
+    return np.array(out)
+
+
+def with_mel(s, prefix=""):
+    """Add ``mel_centroid{_eval,_imp}`` (or ``mel_centroid``) to a clip dictionary."""
+    if "x" in s:
+        s["mel_centroid"] = mel_centroid_after_onset(s["x"])
+    else:
+        s["mel_centroid_eval"] = mel_centroid_after_onset(s["x_eval"])
+        s["mel_centroid_imp"] = mel_centroid_after_onset(s["x_imp"])
+    return s
+
+
+def synthetic_clips():
+    """Descriptors and labels of 400 synthetic target clips from the corpus's training records."""
+    config = configs.get_config("quick")
+    data = corpus.embedded_source_data(config.corpus_seed)
+    recipes = datasets.split_recipes(data, "target", SYNTHETIC_CLIPS, 1, SYNTHETIC_SEED,
+                                     config.eval_seed, config.clip_duration_s)["train"]
+    load = mixing.audio_loader(data.data_root, config.corpus_seed, cache_bytes=1 << 30)
+    waves = np.stack([mixing.render(r, load)[0].astype(np.float32) for r in recipes])
+    x, peak, centroid = ACROSS["descriptors"](waves)
+    return {"x": x, "peak": peak, "centroid": centroid, "y": np.array([r.label for r in recipes])}
+
+
+def main(default_dir, holdout_dir, *studies):
+    synthetic = synthetic_clips()
+    print(f"synthetic: {len(synthetic['y'])} clips ({int(synthetic['y'].sum())} with a break)",
+          file=sys.stderr, flush=True)
+    synthetic = with_mel(synthetic)
+    real = {"default": with_mel(ACROSS["clips"](default_dir)),
+            "held out": with_mel(ACROSS["clips"](holdout_dir))}
+    results = {}
+    for centroid in ("centroid", "mel_centroid"):
+        fit_free = ACROSS["LogisticRegression"](class_weight="balanced").fit(
+            np.c_[np.log1p(synthetic["peak"]), synthetic[centroid]], synthetic["y"])
+        results[f"peak + {centroid}, no model"] = {"-": {
+            name: ACROSS["summary"](
+                fit_free.predict_proba(np.c_[np.log1p(s["peak_eval"]),
+                                             s[f"{centroid}_eval"]])[:, 1],
+                fit_free.predict_proba(np.c_[np.log1p(s["peak_imp"]),
+                                             s[f"{centroid}_imp"]])[:, 1], s)
+            for name, s in real.items()}}
+    for study in studies:
+        name = os.path.basename(os.path.normpath(study))
+        for row, short in ROWS:
+            for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
+                seed = os.path.basename(run_dir).split("-")[0]
+                score, _ = HOLDOUT["keras_members"](os.path.join(run_dir, "model"))
+                p_synthetic = score(synthetic["x"], 1)
+                entry = {}
+                for set_name, s in real.items():
+                    entry[f"{set_name}, alone"] = ACROSS["summary"](
+                        score(s["x_eval"], 1), score(s["x_imp"], 1), s)
+                for centroid in ("centroid", "mel_centroid"):
+                    fit = ACROSS["LogisticRegression"](class_weight="balanced").fit(
+                        ACROSS["inputs"](p_synthetic, synthetic["peak"], synthetic[centroid]),
+                        synthetic["y"])
+                    for set_name, s in real.items():
+                        p_eval, p_imp = score(s["x_eval"], 1), score(s["x_imp"], 1)
+                        entry[f"{set_name}, fused ({centroid})"] = ACROSS["summary"](
+                            fit.predict_proba(ACROSS["inputs"](p_eval, s["peak_eval"],
+                                                               s[f"{centroid}_eval"]))[:, 1],
+                            fit.predict_proba(ACROSS["inputs"](p_imp, s["peak_imp"],
+                                                               s[f"{centroid}_imp"]))[:, 1], s)
+                    entry[f"weights with {centroid} (logit, log1p peak, kHz, intercept)"] = [
+                        *map(float, fit.coef_[0]), float(fit.intercept_[0])]
+                results.setdefault(f"{name} {short}", {})[seed] = entry
+                print(f"scored {name} {row} {seed}", file=sys.stderr, flush=True)
+    with open(os.path.join(HERE, "fusion_synthetic.json"), "w") as handle:
+        json.dump(results, handle, indent=1, sort_keys=True)
+    print("fitted on 400 synthetic training clips only; mean over seeds; "
+          "acc % / AUC / FA ambience % / FA impacts % / AUC breaks vs impacts")
+    for model, seeds in results.items():
+        for way in next(iter(seeds.values())):
+            if way.startswith("weights"):
+                continue
+            m = {k: float(np.mean([s[way][k] for s in seeds.values()]))
+                 for k in ("accuracy", "auc", "false_alarms", "impact_false_alarms",
+                           "auc_breaks_vs_impacts")}
+            print(f"{model:32s} {way:32s} {100 * m['accuracy']:5.1f} {m['auc']:.3f} "
+                  f"{100 * m['false_alarms']:5.1f} {100 * m['impact_false_alarms']:5.1f} "
+                  f"{m['auc_breaks_vs_impacts']:.3f}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
