@@ -152,6 +152,12 @@ def test_hard_negatives_can_be_the_datas_own_recordings_of_other_classes(tmp_pat
                              hard_negative_classes="knock").data_jobs()["Target"]
     planned = datasets.plan_task(**job).recipes["train"]   # what the ExampleGen runs
     assert {r.impact["event_class"] for r in planned if r.impact} == {"knock"}
+    from pipeline.pipeline import create_pipeline
+    built = create_pipeline(configs.get_config("smoke", hard_negatives=1,
+                                               hard_negative_classes="knock",
+                                               output_dir=str(tmp_path / "p")))
+    generator = next(c for c in built.components if c.id == "TargetExampleGen")
+    assert generator.exec_properties["hard_negative_classes"] == "knock"
     for bad, says in (({"hard_negative_classes": "knock"}, "needs hard_negatives=1"),
                       ({"hard_negatives": 1, "hard_negative_classes": "glassbreak"},
                        "names the target class")):
