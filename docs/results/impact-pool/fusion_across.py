@@ -31,7 +31,6 @@ Usage (repository root):
   .venv/bin/python docs/results/impact-pool/fusion_across.py build/real_audio \\
       build/real_audio_holdout build/exp-clipmean-nf build/exp-impactpool
 """
-import glob
 import json
 import os
 import runpy
@@ -47,7 +46,7 @@ from components.model.training import roc_auc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEASURE = runpy.run_path(os.path.join(HERE, "..", "real-impacts", "measure.py"))
-SITE, HOLDOUT, ROWS = MEASURE["SITE"], MEASURE["HOLDOUT"], MEASURE["ROWS"]
+SITE = MEASURE["SITE"]
 
 
 def centroid_after_onset(waves, n_fft=2048, hop=512, frames=9):
@@ -130,6 +129,15 @@ def site_figures(s, fused_probability):
             "site_impact_false_alarms": {k: float(np.mean(v)) for k, v in impacts.items()}}
 
 
+def mean_line(seeds, way):
+    """'acc % / AUC / FA ambience % / FA impacts % / AUC breaks vs impacts', mean over seeds."""
+    m = {k: float(np.mean([s[way][k] for s in seeds.values()]))
+         for k in ("accuracy", "auc", "false_alarms", "impact_false_alarms",
+                   "auc_breaks_vs_impacts")}
+    return (f"{100 * m['accuracy']:5.1f} {m['auc']:.3f} {100 * m['false_alarms']:5.1f} "
+            f"{100 * m['impact_false_alarms']:5.1f} {m['auc_breaks_vs_impacts']:.3f}")
+
+
 def main(default_dir, holdout_dir, *studies):
     fit_on, score_on = clips(default_dir), clips(holdout_dir)
     results = {}
@@ -144,49 +152,44 @@ def main(default_dir, holdout_dir, *studies):
         **{f"site thresholds, {name}": site_figures(
             s, lambda x, peak, centroid: fit.predict_proba(np.c_[np.log1p(peak), centroid])[:, 1])
            for name, s in (("held out", score_on), ("default", fit_on))}}}
-    for study in studies:
-        name = os.path.basename(os.path.normpath(study))
-        for row, short in ROWS:
-            for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
-                seed = os.path.basename(run_dir).split("-")[0]
-                score, _ = HOLDOUT["keras_members"](os.path.join(run_dir, "model"))
-                a_eval, a_imp = score(fit_on["x_eval"], 1), score(fit_on["x_imp"], 1)
-                b_eval, b_imp = score(score_on["x_eval"], 1), score(score_on["x_imp"], 1)
-                a_in = inputs(a_eval, fit_on["peak_eval"])
-                a_in_imp = inputs(a_imp, fit_on["peak_imp"])
-                b_in, b_in_imp = (inputs(b_eval, score_on["peak_eval"]),
-                                  inputs(b_imp, score_on["peak_imp"]))
-                on_eval = LogisticRegression().fit(a_in, fit_on["y"])
-                on_both = balanced_fit(a_in, a_in_imp, fit_on["y"])
-                with_c = [inputs(p, s[f"peak_{k}"], s[f"centroid_{k}"])
-                          for p, s, k in ((a_eval, fit_on, "eval"), (a_imp, fit_on, "imp"),
-                                          (b_eval, score_on, "eval"), (b_imp, score_on, "imp"))]
-                on_c = balanced_fit(with_c[0], with_c[1], fit_on["y"])
-                entry = results.setdefault(f"{name} {short}", {})
-                entry[seed] = {
-                    "alone": summary(b_eval, b_imp, score_on),
-                    "fitted on eval": summary(on_eval.predict_proba(b_in)[:, 1],
-                                              on_eval.predict_proba(b_in_imp)[:, 1], score_on),
-                    "fitted on eval + impacts": summary(
-                        on_both.predict_proba(b_in)[:, 1],
-                        on_both.predict_proba(b_in_imp)[:, 1], score_on),
-                    "fitted on eval + impacts, on the default set": summary(
-                        on_both.predict_proba(a_in)[:, 1], on_both.predict_proba(a_in_imp)[:, 1],
-                        fit_on),
-                    "fitted on eval + impacts + centroid": summary(
-                        on_c.predict_proba(with_c[2])[:, 1], on_c.predict_proba(with_c[3])[:, 1],
-                        score_on),
-                    "fitted on eval + impacts + centroid, on the default set": summary(
-                        on_c.predict_proba(with_c[0])[:, 1], on_c.predict_proba(with_c[1])[:, 1],
-                        fit_on),
-                    **{f"site thresholds, {set_name}": site_figures(
-                        s, lambda x, peak, centroid: on_c.predict_proba(
-                            inputs(score(x, 1), peak, centroid))[:, 1])
-                       for set_name, s in (("held out", score_on), ("default", fit_on))},
-                    "weights (logit, log1p peak, intercept)": [
-                        float(on_both.coef_[0][0]), float(on_both.coef_[0][1]),
-                        float(on_both.intercept_[0])]}
-                print(f"scored {name} {row} {seed}", file=sys.stderr, flush=True)
+    for name, short, seed, score in MEASURE["study_models"](studies):
+        a_eval, a_imp = score(fit_on["x_eval"], 1), score(fit_on["x_imp"], 1)
+        b_eval, b_imp = score(score_on["x_eval"], 1), score(score_on["x_imp"], 1)
+        a_in = inputs(a_eval, fit_on["peak_eval"])
+        a_in_imp = inputs(a_imp, fit_on["peak_imp"])
+        b_in, b_in_imp = (inputs(b_eval, score_on["peak_eval"]),
+                          inputs(b_imp, score_on["peak_imp"]))
+        on_eval = LogisticRegression().fit(a_in, fit_on["y"])
+        on_both = balanced_fit(a_in, a_in_imp, fit_on["y"])
+        with_c = [inputs(p, s[f"peak_{k}"], s[f"centroid_{k}"])
+                  for p, s, k in ((a_eval, fit_on, "eval"), (a_imp, fit_on, "imp"),
+                                  (b_eval, score_on, "eval"), (b_imp, score_on, "imp"))]
+        on_c = balanced_fit(with_c[0], with_c[1], fit_on["y"])
+        entry = results.setdefault(f"{name} {short}", {})
+        entry[seed] = {
+            "alone": summary(b_eval, b_imp, score_on),
+            "fitted on eval": summary(on_eval.predict_proba(b_in)[:, 1],
+                                      on_eval.predict_proba(b_in_imp)[:, 1], score_on),
+            "fitted on eval + impacts": summary(
+                on_both.predict_proba(b_in)[:, 1],
+                on_both.predict_proba(b_in_imp)[:, 1], score_on),
+            "fitted on eval + impacts, on the default set": summary(
+                on_both.predict_proba(a_in)[:, 1], on_both.predict_proba(a_in_imp)[:, 1],
+                fit_on),
+            "fitted on eval + impacts + centroid": summary(
+                on_c.predict_proba(with_c[2])[:, 1], on_c.predict_proba(with_c[3])[:, 1],
+                score_on),
+            "fitted on eval + impacts + centroid, on the default set": summary(
+                on_c.predict_proba(with_c[0])[:, 1], on_c.predict_proba(with_c[1])[:, 1],
+                fit_on),
+            **{f"site thresholds, {set_name}": site_figures(
+                s, lambda x, peak, centroid: on_c.predict_proba(
+                    inputs(score(x, 1), peak, centroid))[:, 1])
+               for set_name, s in (("held out", score_on), ("default", fit_on))},
+            "weights (logit, log1p peak, intercept)": [
+                float(on_both.coef_[0][0]), float(on_both.coef_[0][1]),
+                float(on_both.intercept_[0])]}
+        print(f"scored {name} {short} {seed}", file=sys.stderr, flush=True)
     with open(os.path.join(HERE, "fusion_across.json"), "w") as handle:
         json.dump(results, handle, indent=1, sort_keys=True)
     print("held-out real set (nothing fitted on it); mean over seeds; "
@@ -198,12 +201,7 @@ def main(default_dir, holdout_dir, *studies):
                     "fitted on eval + impacts + centroid, on the default set"):
             if way not in next(iter(seeds.values())):
                 continue
-            m = {k: float(np.mean([s[way][k] for s in seeds.values()]))
-                 for k in ("accuracy", "auc", "false_alarms", "impact_false_alarms",
-                           "auc_breaks_vs_impacts")}
-            print(f"{model:28s} {way:56s} {100 * m['accuracy']:5.1f} {m['auc']:.3f} "
-                  f"{100 * m['false_alarms']:5.1f} {100 * m['impact_false_alarms']:5.1f} "
-                  f"{m['auc_breaks_vs_impacts']:.3f}")
+            print(f"{model:28s} {way:56s} {mean_line(seeds, way)}")
         for set_name in ("held out", "default"):
             way = f"site thresholds, {set_name}"
             if way not in next(iter(seeds.values())):

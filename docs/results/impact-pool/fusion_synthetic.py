@@ -17,7 +17,6 @@ Usage (repository root):
   .venv/bin/python docs/results/impact-pool/fusion_synthetic.py build/real_audio \\
       build/real_audio_holdout build/exp-clipmean-nf build/exp-impactpool
 """
-import glob
 import json
 import os
 import runpy
@@ -32,7 +31,6 @@ from pipeline import configs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACROSS = runpy.run_path(os.path.join(HERE, "fusion_across.py"))
-HOLDOUT, ROWS = ACROSS["HOLDOUT"], ACROSS["ROWS"]
 SYNTHETIC_SEED = 4242
 SYNTHETIC_CLIPS = 400
 
@@ -93,32 +91,27 @@ def main(default_dir, holdout_dir, *studies):
                 fit_free.predict_proba(np.c_[np.log1p(s["peak_imp"]),
                                              s[f"{centroid}_imp"]])[:, 1], s)
             for name, s in real.items()}}
-    for study in studies:
-        name = os.path.basename(os.path.normpath(study))
-        for row, short in ROWS:
-            for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
-                seed = os.path.basename(run_dir).split("-")[0]
-                score, _ = HOLDOUT["keras_members"](os.path.join(run_dir, "model"))
-                p_synthetic = score(synthetic["x"], 1)
-                entry = {}
-                for set_name, s in real.items():
-                    entry[f"{set_name}, alone"] = ACROSS["summary"](
-                        score(s["x_eval"], 1), score(s["x_imp"], 1), s)
-                for centroid in ("centroid", "mel_centroid"):
-                    fit = ACROSS["LogisticRegression"](class_weight="balanced").fit(
-                        ACROSS["inputs"](p_synthetic, synthetic["peak"], synthetic[centroid]),
-                        synthetic["y"])
-                    for set_name, s in real.items():
-                        p_eval, p_imp = score(s["x_eval"], 1), score(s["x_imp"], 1)
-                        entry[f"{set_name}, fused ({centroid})"] = ACROSS["summary"](
-                            fit.predict_proba(ACROSS["inputs"](p_eval, s["peak_eval"],
-                                                               s[f"{centroid}_eval"]))[:, 1],
-                            fit.predict_proba(ACROSS["inputs"](p_imp, s["peak_imp"],
-                                                               s[f"{centroid}_imp"]))[:, 1], s)
-                    entry[f"weights with {centroid} (logit, log1p peak, kHz, intercept)"] = [
-                        *map(float, fit.coef_[0]), float(fit.intercept_[0])]
-                results.setdefault(f"{name} {short}", {})[seed] = entry
-                print(f"scored {name} {row} {seed}", file=sys.stderr, flush=True)
+    for name, short, seed, score in ACROSS["MEASURE"]["study_models"](studies):
+        p_synthetic = score(synthetic["x"], 1)
+        entry = {}
+        for set_name, s in real.items():
+            entry[f"{set_name}, alone"] = ACROSS["summary"](
+                score(s["x_eval"], 1), score(s["x_imp"], 1), s)
+        for centroid in ("centroid", "mel_centroid"):
+            fit = ACROSS["LogisticRegression"](class_weight="balanced").fit(
+                ACROSS["inputs"](p_synthetic, synthetic["peak"], synthetic[centroid]),
+                synthetic["y"])
+            for set_name, s in real.items():
+                p_eval, p_imp = score(s["x_eval"], 1), score(s["x_imp"], 1)
+                entry[f"{set_name}, fused ({centroid})"] = ACROSS["summary"](
+                    fit.predict_proba(ACROSS["inputs"](p_eval, s["peak_eval"],
+                                                       s[f"{centroid}_eval"]))[:, 1],
+                    fit.predict_proba(ACROSS["inputs"](p_imp, s["peak_imp"],
+                                                       s[f"{centroid}_imp"]))[:, 1], s)
+            entry[f"weights with {centroid} (logit, log1p peak, kHz, intercept)"] = [
+                *map(float, fit.coef_[0]), float(fit.intercept_[0])]
+        results.setdefault(f"{name} {short}", {})[seed] = entry
+        print(f"scored {name} {short} {seed}", file=sys.stderr, flush=True)
     with open(os.path.join(HERE, "fusion_synthetic.json"), "w") as handle:
         json.dump(results, handle, indent=1, sort_keys=True)
     print("fitted on 400 synthetic training clips only; mean over seeds; "
@@ -127,12 +120,7 @@ def main(default_dir, holdout_dir, *studies):
         for way in next(iter(seeds.values())):
             if way.startswith("weights"):
                 continue
-            m = {k: float(np.mean([s[way][k] for s in seeds.values()]))
-                 for k in ("accuracy", "auc", "false_alarms", "impact_false_alarms",
-                           "auc_breaks_vs_impacts")}
-            print(f"{model:32s} {way:32s} {100 * m['accuracy']:5.1f} {m['auc']:.3f} "
-                  f"{100 * m['false_alarms']:5.1f} {100 * m['impact_false_alarms']:5.1f} "
-                  f"{m['auc_breaks_vs_impacts']:.3f}")
+            print(f"{model:32s} {way:32s} {ACROSS['mean_line'](seeds, way)}")
 
 
 if __name__ == "__main__":

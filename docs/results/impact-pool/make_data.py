@@ -19,29 +19,19 @@ Usage (repository root):
 """
 import json
 import os
+import runpy
 import shutil
 import sys
 
 import yaml
 
-
-def link(source, target):
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+TRAIN_POOL = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                         "train-pool", "make_data.py"))
+link, copy_corpus = TRAIN_POOL["link"], TRAIN_POOL["copy_corpus"]
 
 
 def main(corpus_dir, pool_dir, output_dir):
-    corpus = os.path.join(corpus_dir, "source_data")
-    target = os.path.join(output_dir, "source_data")
-    if os.path.exists(output_dir):
-        raise SystemExit(f"{output_dir}: exists; remove it first")
-    for root, _, files in os.walk(corpus):
-        for name in files:
-            full = os.path.join(root, name)
-            link(full, os.path.join(target, os.path.relpath(full, corpus)))
+    target = copy_corpus(corpus_dir, output_dir)
     pool = [r for r in json.load(open(os.path.join(pool_dir, "real_audio.json")))["files"]
             if r["kind"] == "event"]
     train_yaml = os.path.join(target, "cv_setup", "events_devtrain.yaml")

@@ -96,6 +96,18 @@ def fused(p_eval, peak_eval, y, p_imp, peak_imp):
             fit.predict_proba(inputs(p_imp, peak_imp))[:, 1])
 
 
+def study_models(studies):
+    """(study name, row's short name, seed, score) of every scratch and (c) run of the studies;
+    ``score(mfccs, networks)`` as holdout/measure.py's ``keras_members``."""
+    for study in studies:
+        name = os.path.basename(os.path.normpath(study))
+        for row, short in ROWS:
+            for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
+                seed = os.path.basename(run_dir).split("-")[0]
+                score, _ = HOLDOUT["keras_members"](os.path.join(run_dir, "model"))
+                yield name, short, seed, score
+
+
 def peak_strength(x):
     """The clip's strongest onset (model-free), past the frames touched by the zero padding."""
     return features.onset_strength(x[..., :features.N_MFCC])[:, localize.PADDED_FRAMES:].max(1)
@@ -127,19 +139,14 @@ def main(real_dir, pushed, *studies):
     results["pushed (make run)"] = {"run": figures(scorer(w_eval), scorer(w_imp), y, bgs, kind,
                                                    ebr, imp_bg)}
     print("scored the pushed model", file=sys.stderr, flush=True)
-    for study in studies:
-        name = os.path.basename(os.path.normpath(study))
-        for row, short in ROWS:
-            for run_dir in sorted(glob.glob(os.path.join(study, "runs", f"s*-{row}"))):
-                seed = os.path.basename(run_dir).split("-")[0]
-                score, _ = HOLDOUT["keras_members"](os.path.join(run_dir, "model"))
-                p_eval, p_imp = score(x_eval, 1), score(x_imp, 1)
-                results.setdefault(f"{name} {short}", {})[seed] = figures(
-                    p_eval, p_imp, y, bgs, kind, ebr, imp_bg)
-                f_eval, f_imp = fused(p_eval, peak_e, y, p_imp, peak_i)
-                results.setdefault(f"{name} {short} fused with the peak (fitted on eval)",
-                                   {})[seed] = figures(f_eval, f_imp, y, bgs, kind, ebr, imp_bg)
-                print(f"scored {name} {row} {seed}", file=sys.stderr, flush=True)
+    for name, short, seed, score in study_models(studies):
+        p_eval, p_imp = score(x_eval, 1), score(x_imp, 1)
+        results.setdefault(f"{name} {short}", {})[seed] = figures(
+            p_eval, p_imp, y, bgs, kind, ebr, imp_bg)
+        f_eval, f_imp = fused(p_eval, peak_e, y, p_imp, peak_i)
+        results.setdefault(f"{name} {short} fused with the peak (fitted on eval)",
+                           {})[seed] = figures(f_eval, f_imp, y, bgs, kind, ebr, imp_bg)
+        print(f"scored {name} {short} {seed}", file=sys.stderr, flush=True)
     name = os.path.basename(os.path.normpath(real_dir))
     with open(os.path.join(HERE, f"measure-{name}.json"), "w") as handle:
         json.dump(results, handle, indent=1, sort_keys=True)

@@ -36,7 +36,9 @@ def link(source, target):
         shutil.copyfile(source, target)
 
 
-def main(corpus_dir, pool_dir, output_dir):
+def copy_corpus(corpus_dir, output_dir):
+    """Hard-link the exported corpus's ``source_data`` into a new ``output_dir``; returns the new
+    ``source_data`` folder (refuses an existing ``output_dir``)."""
     corpus = os.path.join(corpus_dir, "source_data")
     target = os.path.join(output_dir, "source_data")
     if os.path.exists(output_dir):
@@ -45,6 +47,11 @@ def main(corpus_dir, pool_dir, output_dir):
         for name in files:
             full = os.path.join(root, name)
             link(full, os.path.join(target, os.path.relpath(full, corpus)))
+    return target
+
+
+def main(corpus_dir, pool_dir, output_dir):
+    target = copy_corpus(corpus_dir, output_dir)
     pool = [r for r in json.load(open(os.path.join(pool_dir, "real_audio.json")))["files"]
             if r["kind"] == "background"]
     train_yaml = os.path.join(target, "cv_setup", "bgs_devtrain.yaml")
