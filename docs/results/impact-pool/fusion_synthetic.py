@@ -10,8 +10,10 @@ the synthetic test set, not the 36 clips any model trained on), half with a glas
 from the MFCCs alone (``mel centroid``: the cepstrally smoothed mel spectrum of the same frames,
 ``features.log_mel_basis``, weighted by the bands' centre frequencies; what a served model,
 which sees MFCCs in its example signature, could compute in its graph). Scored at 0.5 on both
-real sets (``eval`` clips and impacts): nothing real was fitted on. Results to
-``fusion_synthetic.json`` beside this script.
+real sets (``eval`` clips and impacts): nothing real was fitted on; and on the synthetic test set
+(the quick profile's 200 target test clips, as every Table 1 study scores; measured, not fitted
+on): does the fused detector keep issue 9's synthetic floor? Results to ``fusion_synthetic.json``
+beside this script.
 
 Usage (repository root):
   .venv/bin/python docs/results/impact-pool/fusion_synthetic.py build/real_audio \\
@@ -27,6 +29,7 @@ import numpy as np
 
 from components.audio import corpus, datasets, features, mixing
 from components.model import localize
+from components.model.training import roc_auc
 from pipeline import configs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,8 +76,26 @@ def synthetic_clips():
     return {"x": x, "peak": peak, "centroid": centroid, "y": np.array([r.label for r in recipes])}
 
 
+def synthetic_test_clips():
+    """Descriptors and labels of the quick profile's synthetic target test set (the pipeline's
+    target ``eval`` split, which every Table 1 study scores)."""
+    config = configs.get_config("quick")
+    job = dict(config.data_jobs()["Target"], train_clips=0)
+    data = datasets.plan_task(**job)
+    recipes = data.recipes["eval"]
+    load = mixing.audio_loader(data.data.data_root, config.corpus_seed, cache_bytes=1 << 30)
+    waves = np.stack([mixing.render(r, load)[0].astype(np.float32) for r in recipes])
+    x, peak, centroid = ACROSS["descriptors"](waves)
+    return {"x": x, "peak": peak, "centroid": centroid, "y": np.array([r.label for r in recipes])}
+
+
+def accuracy_auc(p, y):
+    return {"accuracy": float(np.mean((p >= 0.5) == y)), "auc": roc_auc(y, p)}
+
+
 def main(default_dir, holdout_dir, *studies):
     synthetic = synthetic_clips()
+    test = with_mel(synthetic_test_clips())
     print(f"synthetic: {len(synthetic['y'])} clips ({int(synthetic['y'].sum())} with a break)",
           file=sys.stderr, flush=True)
     synthetic = with_mel(synthetic)
@@ -91,9 +112,12 @@ def main(default_dir, holdout_dir, *studies):
                 fit_free.predict_proba(np.c_[np.log1p(s["peak_imp"]),
                                              s[f"{centroid}_imp"]])[:, 1], s)
             for name, s in real.items()}}
+        results[f"peak + {centroid}, no model"]["-"]["synthetic test"] = accuracy_auc(
+            fit_free.predict_proba(np.c_[np.log1p(test["peak"]), test[centroid]])[:, 1],
+            test["y"])
     for name, short, seed, score in ACROSS["MEASURE"]["study_models"](studies):
-        p_synthetic = score(synthetic["x"], 1)
-        entry = {}
+        p_synthetic, p_test = score(synthetic["x"], 1), score(test["x"], 1)
+        entry = {"synthetic test, alone": accuracy_auc(p_test, test["y"])}
         for set_name, s in real.items():
             entry[f"{set_name}, alone"] = ACROSS["summary"](
                 score(s["x_eval"], 1), score(s["x_imp"], 1), s)
@@ -108,6 +132,8 @@ def main(default_dir, holdout_dir, *studies):
                                                        s[f"{centroid}_eval"]))[:, 1],
                     fit.predict_proba(ACROSS["inputs"](p_imp, s["peak_imp"],
                                                        s[f"{centroid}_imp"]))[:, 1], s)
+            entry[f"synthetic test, fused ({centroid})"] = accuracy_auc(fit.predict_proba(
+                ACROSS["inputs"](p_test, test["peak"], test[centroid]))[:, 1], test["y"])
             entry[f"weights with {centroid} (logit, log1p peak, kHz, intercept)"] = [
                 *map(float, fit.coef_[0]), float(fit.intercept_[0])]
         results.setdefault(f"{name} {short}", {})[seed] = entry
@@ -118,9 +144,16 @@ def main(default_dir, holdout_dir, *studies):
           "acc % / AUC / FA ambience % / FA impacts % / AUC breaks vs impacts")
     for model, seeds in results.items():
         for way in next(iter(seeds.values())):
-            if way.startswith("weights"):
+            if way.startswith(("weights", "synthetic test")):
                 continue
             print(f"{model:32s} {way:32s} {ACROSS['mean_line'](seeds, way)}")
+    print("\nthe synthetic test set (200 clips; measured, not fitted on): accuracy % / AUC")
+    for model, seeds in results.items():
+        for way in next(iter(seeds.values())):
+            if way.startswith("synthetic test"):
+                print(f"{model:32s} {way:32s} "
+                      f"{100 * np.mean([s[way]['accuracy'] for s in seeds.values()]):5.1f} "
+                      f"{np.mean([s[way]['auc'] for s in seeds.values()]):.3f}")
 
 
 if __name__ == "__main__":
