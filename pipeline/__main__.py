@@ -187,13 +187,13 @@ def resolve_real_audio(config):
               "(it would score the model on its own training recordings)", file=sys.stderr,
               flush=True)
         return dataclasses.replace(config, real_audio="off")
-    classes = datasets.load_source_data(folder, config.corpus_seed).event_classes()
+    source = datasets.load_source_data(folder, config.corpus_seed)
+    classes = source.event_classes()
     if config.target_class not in classes:
         print(f"Real-audio evaluation skipped: {folder} has no {config.target_class!r} "
               f"recordings (its classes: {', '.join(classes)})", file=sys.stderr, flush=True)
         return dataclasses.replace(config, real_audio="off")
-    if config.real_impacts and datasets.impact_classes(folder, config.target_class,
-                                                       config.corpus_seed) == []:
+    if config.real_impacts and not datasets.other_test_classes(source, [config.target_class]):
         print(f"note: {folder} has no recordings of other classes to mix in as impacts; the "
               "real evaluation has no impacts split", file=sys.stderr, flush=True)
         return dataclasses.replace(config, real_audio=folder, real_impacts=0)

@@ -244,16 +244,7 @@ class Study:
                                          hard_negative_classes=hard_classes)
         if not eval_clips:
             recipes.pop("eval")
-        start = time.time()
-        beam_mixtures.run_mixture_job(recipes, folder, data.data_root,
-                                      self.config.corpus_seed, self.config.num_shards,
-                                      list(self.config.beam_pipeline_args),
-                                      n_mfcc=self.config.n_mfcc)
-        seconds = time.time() - start
-        self._timed("data", seconds)
-        clips = sum(len(r) for r in recipes.values())
-        self._record_done(folder, made_from, {"clips": clips, "seconds": seconds})
-        print(f"  data {name}: {clips} clips in {seconds:.0f} s", flush=True)
+        self._timed("data", self._mix(folder, made_from, recipes, name, data.data_root))
         return folder
 
     def target_test(self) -> str:
@@ -269,7 +260,8 @@ class Study:
         folder = os.path.join(self.out, "data", "real-test")
         made_from = self._real_made_from()
         if self._finished(folder, made_from) is None:
-            self._mix(folder, made_from, self._real_recipes(impacts=False), "real-test")
+            self._mix(folder, made_from, self._real_recipes(impacts=False), "real-test",
+                      self.real.data_root)
         return folder
 
     def real_impacts_test(self) -> Optional[str]:
@@ -284,7 +276,8 @@ class Study:
             recipes = self._real_recipes(impacts=True)
             if "impacts" not in recipes:
                 return None
-            self._mix(folder, made_from, {"impacts": recipes["impacts"]}, "real-impacts")
+            self._mix(folder, made_from, {"impacts": recipes["impacts"]}, "real-impacts",
+                      self.real.data_root)
         return folder
 
     def _real_made_from(self) -> Dict:
@@ -298,10 +291,11 @@ class Study:
                                       self.config.clip_duration_s, self.config.real_excerpts,
                                       classes=(self.config.target_class,), impacts=impacts)
 
-    def _mix(self, folder: str, made_from: Dict, recipes: Dict, name: str) -> None:
-        """Run the Beam job of a real test set and record it as done."""
+    def _mix(self, folder: str, made_from: Dict, recipes: Dict, name: str,
+             data_root: str) -> float:
+        """Run the Beam job of a data step, record it as done and return its seconds."""
         start = time.time()
-        beam_mixtures.run_mixture_job(recipes, folder, self.real.data_root,
+        beam_mixtures.run_mixture_job(recipes, folder, data_root,
                                       self.config.corpus_seed, self.config.num_shards,
                                       list(self.config.beam_pipeline_args),
                                       n_mfcc=self.config.n_mfcc)
@@ -309,6 +303,7 @@ class Study:
         clips = sum(len(r) for r in recipes.values())
         self._record_done(folder, made_from, {"clips": clips, "seconds": seconds})
         print(f"  data {name}: {clips} clips in {seconds:.0f} s", flush=True)
+        return seconds
 
     def real_breakdown(self, serving_model_dir: str) -> Optional[Dict]:
         """Accuracy, AUC, false alarms per background and detection per EBR on real recordings."""

@@ -262,9 +262,12 @@ def impact_classes(data: str, classes: str, corpus_seed: int) -> Optional[List[s
     (``scheme://``), which is not read before the pipeline runs."""
     if "://" in data:
         return None
-    wanted = set(parse_classes(classes))
-    source = load_source_data(data, corpus_seed)
-    return sorted({e.event_class for e in source.events["test"]} - wanted)
+    return other_test_classes(load_source_data(data, corpus_seed), parse_classes(classes))
+
+
+def other_test_classes(source: SourceData, classes: Sequence[str]) -> List[str]:
+    """The event classes of ``source``'s test recordings that are not ``classes``, sorted."""
+    return sorted({e.event_class for e in source.events["test"]} - set(classes))
 
 
 @dataclasses.dataclass(frozen=True)

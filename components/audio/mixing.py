@@ -222,41 +222,28 @@ def factorial_recipes(backgrounds: Sequence[BackgroundRecord], events: Sequence[
     _check_sources(backgrounds, events, duration_s, f"task {task!r}")
     rng = np.random.RandomState(seed)
     classes = sorted({ev.event_class for ev in events})
-    plan = []
+    plan = []   # (background, sound, EBR, the sound is an impact)
     for bg in backgrounds:
-        positives = [(bg, ev, float(ebr)) for ev in events for ebr in ebrs_db
-                     for _ in range(excerpts)]
-        for positive in positives:
-            plan += [positive, (bg, None, None)]
+        for ev in events:
+            for ebr in ebrs_db:
+                plan += [(bg, ev, float(ebr), False), (bg, None, None, False)] * excerpts
+    plan += [(bg, ev, float(ebr), True) for bg in backgrounds for ev in impacts
+             for ebr in ebrs_db for _ in range(excerpts)]
     recipes = []
-    for index, (bg, ev, ebr) in enumerate(plan):
+    for index, (bg, ev, ebr, is_impact) in enumerate(plan):
         offset = (bg.duration_s - duration_s) * rng.rand() if bg.duration_s > duration_s else 0.0
-        recipe = Recipe(mixture_id=f"{task}-{split}-s{seed}-{index:05d}", task=task, split=split,
-                        index=index, seed=int(seed), label=int(ev is not None),
-                        duration_s=float(duration_s), bg_uri=bg.uri, bg_scene=bg.scene,
-                        bg_location=bg.location, bg_offset_s=round(float(offset), 6))
-        recipe.classes = classes
-        recipe.labels = [int(ev is not None and ev.event_class == c) for c in classes]
+        placed = {}
         if ev is not None:
             length = min(ev.length_s, duration_s)
-            recipe.event_uri, recipe.event_class, recipe.event_author = (
-                ev.uri, ev.event_class, ev.author)
-            recipe.segment_start_s, recipe.segment_end_s = ev.segment
-            recipe.event_onset_s = float((duration_s - length) * rng.rand())
-            recipe.event_duration_s = float(length)
-            recipe.ebr_db = ebr
-        recipes.append(recipe)
-    impact_plan = [(bg, ev, float(ebr)) for bg in backgrounds for ev in impacts
-                   for ebr in ebrs_db for _ in range(excerpts)]
-    for index, (bg, ev, ebr) in enumerate(impact_plan, start=len(plan)):
-        offset = (bg.duration_s - duration_s) * rng.rand() if bg.duration_s > duration_s else 0.0
-        length = min(ev.length_s, duration_s)
+            placed = event_fields(ev, (duration_s - length) * rng.rand(), length, ebr)
+        label = int(ev is not None and not is_impact)
         recipes.append(Recipe(
             mixture_id=f"{task}-{split}-s{seed}-{index:05d}", task=task, split=split,
-            index=index, seed=int(seed), label=0, duration_s=float(duration_s), bg_uri=bg.uri,
-            bg_scene=bg.scene, bg_location=bg.location, bg_offset_s=round(float(offset), 6),
-            classes=classes, labels=[0] * len(classes),
-            impact=event_fields(ev, (duration_s - length) * rng.rand(), length, ebr)))
+            index=index, seed=int(seed), label=label, duration_s=float(duration_s),
+            bg_uri=bg.uri, bg_scene=bg.scene, bg_location=bg.location,
+            bg_offset_s=round(float(offset), 6), classes=classes,
+            labels=[int(bool(label) and ev.event_class == c) for c in classes],
+            impact=placed if is_impact else None, **({} if is_impact else placed)))
     return recipes
 
 
