@@ -30,7 +30,7 @@ from typing import List, Sequence
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
-from components.audio import datasets
+from components.audio import datasets, examples
 from components.audio.features import N_MFCC
 from components.tfx.atomic_pusher import AtomicPusher
 from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
@@ -81,8 +81,8 @@ def _data_branch(prefix: str, config: PipelineConfig, schema) -> List:
     job = config.data_jobs()[prefix]
     # The cache key of a TFX component is its parameters and inputs: the version of the data
     # folders (files, sizes, times) makes changed recordings a new key, not a stale cache hit.
-    version = "|".join(datasets.data_version(data) for data in (job["data"], job["paired_data"])
-                       if data)
+    version = "|".join([datasets.data_version(data) for data in (job["data"], job["paired_data"])
+                        if data] + [f"examples-{examples.EXAMPLE_FORMAT}"])
     # n_mfcc only when set: the ExampleGen's cache key stays as before
     encoding = {"n_mfcc": config.n_mfcc} if config.n_mfcc != N_MFCC else {}
     example_gen = MixtureExampleGen(num_shards=config.num_shards, data_version=version,

@@ -9,7 +9,7 @@ import pytest
 import soundfile
 import yaml
 
-from components.audio import corpus, datasets, dcase, examples, features, mixing
+from components.audio import corpus, datasets, dcase, examples, features, mixing, onset
 from components.tfx import beam_mixtures, schema
 from components.audio.audio_io import SAMPLE_RATE, AudioDataError
 from components.audio.records import SOURCE_SCENES, TARGET_SCENES, BackgroundRecord, EventRecord
@@ -361,8 +361,9 @@ def test_data_version_changes_when_the_recordings_change_and_keys_the_example_ge
         return {c.id: c.exec_properties["data_version"]
                 for c in create_pipeline(config).components if c.id.endswith("ExampleGen")}
     before = versions()
-    assert before == {"SourceExampleGen": f"{added}|embedded-{corpus.CORPUS_VERSION}",
-                      "TargetExampleGen": f"embedded-{corpus.CORPUS_VERSION}|{added}"}
+    fmt = f"examples-{examples.EXAMPLE_FORMAT}"     # a new examples format is a new key too
+    assert before == {"SourceExampleGen": f"{added}|embedded-{corpus.CORPUS_VERSION}|{fmt}",
+                      "TargetExampleGen": f"embedded-{corpus.CORPUS_VERSION}|{added}|{fmt}"}
     os.utime(recording, ns=(2, 2))
     assert all(before[k] != v for k, v in versions().items())
 
@@ -467,7 +468,9 @@ def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded)
         outputs = list(render.render(bg_uri, group))
         for (index, serialized, _), recipe in zip(outputs, group):
             audio, final = mixing.render(recipe, loader)   # the same clip outside the limit
-            want = examples.mixture_example(final, features.mfcc(audio))
+            coefficients = features.mfcc(audio)
+            want = examples.mixture_example(final, coefficients,
+                                            onset.descriptors(audio, coefficients)[1])
             assert serialized == want.SerializeToString(deterministic=True)
     assert inside and set(inside) == {1}
     after = dict((pool["filepath"], pool["num_threads"]) for pool in threadpool_info())

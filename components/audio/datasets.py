@@ -142,7 +142,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   scenes: Optional[Sequence[str]] = None,
                   recipe_mode: str = "default", decoys: bool = False,
                   impacts: bool = False, hard_negative_clips: bool = False,
-                  corpus_seed: int = 0, hard_negative_classes: Sequence[str] = ()
+                  corpus_seed: int = 0, hard_negative_classes: Sequence[str] = (),
+                  calibration_clips: int = 0, calibration_seed: int = 0
                   ) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
@@ -164,6 +165,10 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     recipes without an event a loud synthetic sharp sound that is not the event (door slam,
     clink, keys, step, click of corpus ``corpus_seed``; components.audio.hard_negatives), or
     with ``hard_negative_classes`` one of the data's training recordings of those classes.
+    ``calibration_clips`` > 0 (task ``target`` only) adds a ``calibration`` split: that many
+    plain mixtures of the *training* records drawn from ``calibration_seed`` (no augmentation,
+    decoy or hard negative), on which a target Trainer fits its onset fusion
+    (components.model.fusion); never the test records.
     ``recipe_mode='dcase2017'``: the reference synthesizer's draws
     (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
     seeds and scenes given here are not used) for the source and target tasks.
@@ -174,9 +179,16 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
         raise ValueError(f"impacts are for the real evaluation set, not task {task!r}")
     if recipe_mode not in RECIPE_MODES:
         raise ValueError(f"recipe_mode must be one of {RECIPE_MODES}, got {recipe_mode!r}")
+    if calibration_clips and task != "target":
+        raise ValueError(f"a calibration split is for the target task, not task {task!r}")
     classes = tuple(classes or DEFAULT_TASK_CLASSES["target" if task == "real" else task])
     if scenes is None:
         scenes = task_scenes(task, data)[0]
+    calibration = {}
+    if calibration_clips:
+        calibration["calibration"] = mixing.task_recipes(
+            data, task, classes, scenes, "train", "calibration", calibration_clips,
+            calibration_seed, clip_duration_s)
     if task == "real":
         events = [e for e in data.events["test"] if e.event_class in classes]
         others = [e for e in data.events["test"] if e.event_class not in classes]
@@ -194,16 +206,18 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                                                         task, classes)
         recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
                                                    classes)
-        return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                             hard_negative_clips, corpus_seed, hard_negative_classes)
+        return dict(_train_extras(recipes, data, task, classes, train_seed, augment, decoys,
+                                  hard_negative_clips, corpus_seed, hard_negative_classes),
+                    **calibration)
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
                                                train_clips, train_seed, clip_duration_s)
     recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
                                           eval_clips, eval_seed, clip_duration_s)
-    return _train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                         hard_negative_clips, corpus_seed, hard_negative_classes)
+    return dict(_train_extras(recipes, data, task, classes, train_seed, augment, decoys,
+                              hard_negative_clips, corpus_seed, hard_negative_classes),
+                **calibration)
 
 
 def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, task: str,
@@ -284,7 +298,8 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
               augment: bool = False, classes: str = "", paired_data: str = "",
               recipe_mode: str = "default", bg_screening: bool = True,
               decoys: bool = False, impacts: bool = False,
-              hard_negatives: bool = False, hard_negative_classes: str = "") -> TaskPlan:
+              hard_negatives: bool = False, hard_negative_classes: str = "",
+              calibration_clips: int = 0, calibration_seed: int = 0) -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -305,7 +320,9 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
                             impacts=impacts, hard_negative_clips=hard_negatives,
                             corpus_seed=corpus_seed,
                             hard_negative_classes=(parse_classes(hard_negative_classes)
-                                                   if hard_negative_classes else ()))
+                                                   if hard_negative_classes else ()),
+                            calibration_clips=calibration_clips,
+                            calibration_seed=calibration_seed)
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 

@@ -7,13 +7,15 @@ of the task, in the task's order; the multi-class source stage learns these), ``
 ``event_duration_s`` (float) and ``event_author`` (bytes) only when an event is present (those of
 the recipe's first event when a multi-class clip holds several), so that slicing by ``ebr_db``
 groups the positive clips by their EBR; ``impact`` (bytes: what the sound is) only on a real
-clip without an event that holds an impact (``Recipe.impact``).
+clip without an event that holds an impact (``Recipe.impact``); ``onset_centroid_khz`` (float)
+on every example the Beam job writes: the spectral centroid after the clip's sharpest onset
+(``components.audio.onset``), which a model with an onset fusion reads beside the MFCC.
 """
 from __future__ import annotations
 
 import glob
 import os
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -23,16 +25,23 @@ from components.audio.mixing import Recipe
 MFCC_KEY = "mfcc"
 LABEL_KEY = "label"
 LABELS_KEY = "labels"
+ONSET_CENTROID_KEY = "onset_centroid_khz"
+# What the Beam job writes; part of the ExampleGens' cache key (pipeline.pipeline), so examples
+# written before a change of format are mixed again instead of reused. 2: onset_centroid_khz.
+EXAMPLE_FORMAT = 2
 
 
-def mixture_example(recipe: Recipe, coefficients: np.ndarray):
+def mixture_example(recipe: Recipe, coefficients: np.ndarray,
+                    onset_centroid_khz: Optional[float] = None):
     """One mixture's MFCC matrix and recipe metadata as a ``tf.train.Example`` (parsed from
     :func:`serialize_mixture_example`)."""
     import tensorflow as tf
-    return tf.train.Example.FromString(serialize_mixture_example(recipe, coefficients))
+    return tf.train.Example.FromString(serialize_mixture_example(recipe, coefficients,
+                                                                 onset_centroid_khz))
 
 
-def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray) -> bytes:
+def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray,
+                              onset_centroid_khz: Optional[float] = None) -> bytes:
     """The wire bytes of one mixture's ``tf.train.Example``, without TensorFlow.
 
     The bytes ``tf.train.Example.SerializeToString(deterministic=True)`` gives for the same
@@ -54,6 +63,9 @@ def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray) -> bytes
         feature["event_duration_s"] = _float_list(
             np.asarray([recipe.event_duration_s], dtype="<f4").tobytes())
         feature["event_author"] = _bytes_list(recipe.event_author.encode("utf-8"))
+    if onset_centroid_khz is not None:
+        feature[ONSET_CENTROID_KEY] = _float_list(
+            np.asarray([onset_centroid_khz], dtype="<f4").tobytes())
     if recipe.impact:
         feature["impact"] = _bytes_list(recipe.impact["event_class"].encode("utf-8"))
     entries = b"".join(_field(1, _field(1, key.encode("utf-8")) + _field(2, value))
@@ -112,11 +124,15 @@ def split_files(examples_uri: str, split: str) -> List[str]:
     return files
 
 
-def parse_spec(frames: int, n_mfcc: int = N_MFCC) -> Dict[str, object]:
-    """Parsing spec for training: the MFCC matrix and the label."""
+def parse_spec(frames: int, n_mfcc: int = N_MFCC, with_onset: bool = False
+               ) -> Dict[str, object]:
+    """Parsing spec for serving: the MFCC matrix (and with ``with_onset`` the onset centroid).
+    The label is not read: a request to a served model has none."""
     import tensorflow as tf
-    return {MFCC_KEY: tf.io.FixedLenFeature([frames * n_mfcc], tf.float32),
-            LABEL_KEY: tf.io.FixedLenFeature([1], tf.int64)}
+    spec = {MFCC_KEY: tf.io.FixedLenFeature([frames * n_mfcc], tf.float32)}
+    if with_onset:
+        spec[ONSET_CENTROID_KEY] = tf.io.FixedLenFeature([1], tf.float32)
+    return spec
 
 
 def load_split(examples_uri: str, split: str, frames: int, n_classes: int = 0,
@@ -190,5 +206,7 @@ def iter_examples(file_patterns: List[str], frames: int, n_classes: int = 0,
                     "event_duration_s": (float(fmap["event_duration_s"].float_list.value[0])
                                          if "event_duration_s" in fmap else None),
                     "impact": (fmap["impact"].bytes_list.value[0].decode()
-                               if "impact" in fmap else None)}
+                               if "impact" in fmap else None),
+                    ONSET_CENTROID_KEY: (float(fmap[ONSET_CENTROID_KEY].float_list.value[0])
+                                         if ONSET_CENTROID_KEY in fmap else None)}
             yield values.reshape(frames, n_mfcc), label, meta

@@ -140,13 +140,25 @@ def mfcc_tf(waveforms, mel_weights, n_mfcc: int = N_MFCC, n_fft: int = N_FFT,
     Not ``tf.signal.linear_to_mel_weight_matrix`` (HTK, unnormalised) and not
     ``tf.signal.mfccs_from_log_mel_spectrograms`` (not orthonormal).
     """
+    return mfcc_from_power_tf(power_spectrogram_tf(waveforms, n_fft, hop_length), mel_weights,
+                              n_mfcc)
+
+
+def power_spectrogram_tf(waveforms, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH):
+    """librosa's power spectrogram of centred frames (periodic Hann window) of a float32 batch
+    ``[batch, samples]``: ``[batch, frames, 1 + n_fft/2]``."""
     import tensorflow as tf
     pad = n_fft // 2
     padded = tf.pad(waveforms, [[0, 0], [pad, pad]])
     stft = tf.signal.stft(padded, frame_length=n_fft, frame_step=hop_length, fft_length=n_fft,
                           window_fn=lambda length, dtype: tf.signal.hann_window(
                               length, periodic=True, dtype=dtype), pad_end=False)
-    power = tf.math.square(tf.math.abs(stft))
+    return tf.math.square(tf.math.abs(stft))
+
+
+def mfcc_from_power_tf(power, mel_weights, n_mfcc: int = N_MFCC):
+    """The MFCC ``[batch, frames, n_mfcc]`` of :func:`power_spectrogram_tf`'s output."""
+    import tensorflow as tf
     mel = tf.linalg.matmul(power, mel_weights)
     log_mel = 10.0 * tf.math.log(tf.math.maximum(mel, AMIN)) / tf.math.log(10.0)
     clip_max = tf.math.reduce_max(log_mel, axis=[1, 2], keepdims=True)

@@ -1,4 +1,5 @@
-"""The Beam job: recipes -> mixtures -> MFCC -> sharded TFRecords in gzip files (+ recipe JSON lines).
+"""The Beam job: recipes -> mixtures -> MFCC (and the spectral centroid after the sharpest onset,
+``components.audio.onset``) -> sharded TFRecords in gzip files (+ recipe JSON lines).
 
 Recipes are grouped by background so each recording is loaded (or synthesized) once per job,
 and each worker keeps the events it used last (``AUDIO_CACHE_BYTES``), so an event shared by
@@ -31,7 +32,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 
-from components.audio import examples, features, mixing
+from components.audio import examples, features, mixing, onset
 
 TFRECORD_PATTERN = "data_tfrecord-{shard:05d}-of-{count:05d}.gz"
 GZIP_LEVEL = 0
@@ -78,12 +79,13 @@ class RenderMixtures(beam.DoFn):
                     audio, final = mixing.render(recipe, self._load, background=background)
                     coefficients = features.mfcc(audio, n_mfcc=self._n_mfcc,
                                                  bands=self._mel_bands)
+                    _, centroid_khz = onset.descriptors(audio, coefficients)
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
             if self._wav_dir:
                 write_wav_24(os.path.join(self._wav_dir, f"{recipe.mixture_id}.wav"), audio)
-            serialized = examples.serialize_mixture_example(final, coefficients)
+            serialized = examples.serialize_mixture_example(final, coefficients, centroid_khz)
             self._clips.inc()
             yield recipe.index, serialized, final.to_json()
 

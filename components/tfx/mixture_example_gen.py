@@ -1,4 +1,5 @@
-"""TFX component: the mixture Beam job as an ExampleGen with ``train`` and ``eval`` splits.
+"""TFX component: the mixture Beam job as an ExampleGen with ``train`` and ``eval`` splits (and a
+target task's ``calibration`` split for the onset fusion).
 
 It uses the pipeline's Beam arguments, so the same job runs on DirectRunner, Flink, Spark or
 Dataflow. Recipes are drawn in the driver (cheap, seeded); mixing and MFCC run in Beam.
@@ -37,6 +38,8 @@ def MixtureExampleGen(
     hard_negatives: tfx.dsl.components.Parameter[int] = 0,
     hard_negative_classes: tfx.dsl.components.Parameter[str] = "",
     n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
+    calibration_clips: tfx.dsl.components.Parameter[int] = 0,
+    calibration_seed: tfx.dsl.components.Parameter[int] = 0,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -56,11 +59,14 @@ def MixtureExampleGen(
     (components.audio.hard_negatives), or with ``hard_negative_classes`` (comma-separated) one
     of the data's training recordings of those classes.
     ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
+    ``calibration_clips`` > 0 (target task): a ``calibration`` split of that many mixtures of
+    the training recordings drawn from ``calibration_seed``, for the onset fusion.
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
                               paired_data, recipe_mode, bool(bg_screening), bool(decoys),
-                              bool(impacts), bool(hard_negatives), hard_negative_classes)
+                              bool(impacts), bool(hard_negatives), hard_negative_classes,
+                              calibration_clips, calibration_seed)
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -82,7 +88,7 @@ def MixtureExampleGen(
         "hard_negatives": bool(hard_negatives),
         "hard_negative_classes": hard_negative_classes, "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
-        "data_version": data_version,
+        "data_version": data_version, "calibration_seed": calibration_seed,
         "screened_out": len(source.screened_out),
         "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))

@@ -1,7 +1,7 @@
 """The schema of the mixture examples, as TFDV/ImportSchemaGen text (one per clip length)."""
 from __future__ import annotations
 
-from components.audio.features import N_MFCC
+from components.audio.features import N_MFCC, SAMPLE_RATE
 
 SCHEMA_TEMPLATE = """\
 # Schema of the mixture tf.Examples ({frames} MFCC frames x {n_mfcc} coefficients per clip).
@@ -41,6 +41,13 @@ feature {{
 feature {{
   name: "mixture_id"
   type: BYTES
+  value_count {{ min: 1 max: 1 }}
+  presence {{ min_fraction: 1.0 min_count: 1 }}
+}}
+feature {{
+  name: "onset_centroid_khz"
+  type: FLOAT
+  float_domain {{ min: 0.0 max: {nyquist_khz} }}
   value_count {{ min: 1 max: 1 }}
   presence {{ min_fraction: 1.0 min_count: 1 }}
 }}
@@ -89,4 +96,5 @@ def schema_text(frames: int, duration_s: float, n_mfcc: int = N_MFCC) -> str:
     """
     call = f"{frames}" if n_mfcc == N_MFCC else f"{frames}, n_mfcc={n_mfcc}"
     return SCHEMA_TEMPLATE.format(frames=frames, n_mfcc=n_mfcc, values=frames * n_mfcc,
-                                  duration=float(duration_s), call=call)
+                                  duration=float(duration_s), call=call,
+                                  nyquist_khz=SAMPLE_RATE / 2000)
