@@ -358,6 +358,7 @@ class Study:
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed
         custom.pop("min_source_auc")     # a study records every row; table1 flags weak sources
+        custom.pop("onset_fusion", None)   # studies compare networks (predict_mfcc); no fusion
         if epochs is not None:
             custom["epochs"] = epochs
         made_from = {"stage": stage, "train": self._relative(train_dir),

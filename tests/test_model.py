@@ -129,6 +129,15 @@ def test_a_target_stage_refuses_a_source_model_of_another_number_of_mfccs(tmp_pa
         trainer_target.run_fn(args)
 
 
+def test_a_target_stage_with_an_onset_fusion_refuses_examples_without_a_calibration_split(
+        tmp_path, exported):
+    args = _fn_args(tmp_path, base_model=exported)              # train and eval splits only
+    args.custom_config = dict(args.custom_config, onset_fusion=True)
+    with pytest.raises(FileNotFoundError, match="no calibration split beside .*calibration_clips"):
+        trainer_target.run_fn(args)
+    assert not os.path.exists(args.serving_model_dir)
+
+
 def test_localize_gives_one_running_probability_per_frame_ending_at_the_clip_probability(exported):
     loaded = tf.saved_model.load(exported)
     y = (0.2 * np.random.default_rng(4).standard_normal((2, features.clip_samples(CLIP_S)))

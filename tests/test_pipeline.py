@@ -74,6 +74,14 @@ def test_every_component_succeeds_and_the_pushed_model_answers(runs):
     loaded = tf.saved_model.load(path)
     info = serving.model_info(loaded)
     assert info["classes"] == ["glassbreak"]
+    assert info["onset_fusion"] == 1          # the profile's default: fitted, served, reported
+    gen = json.loads(first.output("TargetExampleGen", "examples").properties["generation"])
+    assert gen["clips"]["calibration"] == 16 and gen["calibration_seed"] == 4242
+    trained = json.load(open(os.path.join(first.output("TransferTrainer", "model").uri,
+                                          "metrics.json")))
+    assert trained["onset_fusion"]["calibration"]["clips"] == 16
+    assert "Onset fusion (`onset_fusion=1`" in open(
+        os.path.join(_report(out, first)[0], "report.md")).read()
     wave = np.zeros((1, info["clip_samples"]), np.float32)
     wave[0, ::97] = 0.3
     by_wave = serving.call_signature(loaded, "predict_waveform", wave)

@@ -306,13 +306,15 @@ def gated_running(running: np.ndarray, probability: np.ndarray, threshold: float
 
 
 def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str,
-                      locator: keras.Model = None):
+                      locator: keras.Model = None, fusion=None):
     """DCASE 2017 Task 2 scores of the tagger's events on clip-length test examples.
 
     ``batches`` yields (mfcc, labels, metadata) as ``examples.iter_batches`` does (streamed:
     only what the rule reads is kept). Each clip's decision is the tagger's at
     ``rule.threshold``; with ``rule.onsets`` ``running`` the running probability is the
     tagger's, or with a ``locator`` the locator's gated by that decision (:func:`gated_running`).
+    With an onset ``fusion`` (``components.model.fusion.OnsetFusion``) the decision is the fused
+    probability's, as the served model's (the examples' ``onset_centroid_khz`` is read).
     Returns (scores, a :class:`ClipWindow` per clip, metadata in the same order).
     """
     every_frame = None
@@ -321,6 +323,12 @@ def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str
     windows, metadata = [], []
     for mfcc, _, meta in batches:
         probability = np.asarray(network(mfcc, training=False))[:, 0]
+        if fusion is not None:
+            from components.audio import onset
+            from components.model import fusion as onset_fusion
+            probability = onset_fusion.fused_probability(
+                fusion, probability, onset.onset_frame_and_peak(mfcc)[1],
+                np.array([m["onset_centroid_khz"] for m in meta])).astype(np.float32)
         if every_frame is None:
             running = np.zeros(mfcc.shape[:2], np.float32)
         else:

@@ -6,12 +6,14 @@ source model returns [batch, classes] for both):
 
   serving_default   ``examples``: serialized tf.train.Example [batch] (TFMA, TF Serving classify)
   predict_mfcc      ``mfcc``: float32 [batch, frames, n_mfcc] (the paper's 20 MFCCs unless the
-                    model was trained on another number: ``model_info``)
+                    model was trained on another number: ``model_info``); the network alone
+                    in a model with an onset fusion (below)
   model_info        ``request``: any string [batch] (ignored; lets REST clients call it):
                     ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold``,
                     ``classes`` (the class names, comma-separated: the target class),
-                    ``networks`` (how many trainings the probability averages) and
-                    ``locator`` (1: the frames come from a locator network, below) per row
+                    ``networks`` (how many trainings the probability averages),
+                    ``locator`` (1: the frames come from a locator network, below) and
+                    ``onset_fusion`` (1: the model has one, below) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -20,7 +22,16 @@ source model returns [batch, classes] for both):
                     ``components.model.localize``; its last frame equals ``probability``) and
                     ``frame_time_s`` float32 [batch, frames] (each frame's centre, seconds from
                     the clip's start)
-  localize_mfcc     the same from ``mfcc`` [batch, frames, n_mfcc]
+  localize_mfcc     the same from ``mfcc`` [batch, frames, n_mfcc] (the network alone in a
+                    model with an onset fusion)
+
+A model exported with an onset ``fusion`` (``components.model.fusion``; ``onset_fusion=1``)
+answers with the fused probability in ``serving_default`` (which then also reads each example's
+``onset_centroid_khz``, written by the Beam job), ``predict_waveform`` and ``localize_waveform``
+(which compute the onset's two numbers in the graph, ``components.audio.onset``); its
+``frame_probability`` is the network's running probability in the clips the fused decision tags
+and 0 in the others. ``predict_mfcc`` and ``localize_mfcc`` see no waveform and answer with the
+network alone (what Table 1's studies compare).
 
 A model exported with a ``locator`` (a second network of the paper's kind trained on the same
 data, ``StageConfig.locator``) answers "whether" and "where" with different networks: every
@@ -41,6 +52,8 @@ import tensorflow as tf
 
 from components.audio import examples as example_codec
 from components.audio import features
+from components.audio import onset
+from components.model import fusion as onset_fusion
 from components.model import localize, tagger
 
 KERAS_DIR = "Format-Keras"
@@ -56,18 +69,22 @@ def keras_model_path(serving_model_dir: str, file_name: str = KERAS_FILE) -> str
 
 def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s: float,
                   decision_threshold: float = 0.5, classes=("event",),
-                  locator: keras.Model = None) -> None:
+                  locator: keras.Model = None,
+                  fusion: "onset_fusion.OnsetFusion" = None) -> None:
     """Write the SavedModel with its signatures, and the Keras copy beside it.
 
     ``classes`` names the model's outputs in order (one for a target model). ``locator``: the
     network whose running probability the localize signatures give (see the module docstring);
-    its Keras copy is saved too.
+    its Keras copy is saved too. ``fusion``: the onset fusion the model answers with (see the
+    module docstring; one class only).
     """
     classes = tuple(classes)
     for model in [m for m in (network, locator) if m is not None]:
         if len(classes) != tagger.n_outputs(model):
             raise ValueError(f"{len(classes)} class names {classes} for a model with "
                              f"{tagger.n_outputs(model)} outputs")
+    if fusion is not None and len(classes) != 1:
+        raise ValueError(f"an onset fusion is for a one-class model, not {classes}")
     if locator is not None and locator.input_shape[1:] != network.input_shape[1:]:
         raise ValueError(f"the locator reads {locator.input_shape[1:]}, the tagger "
                          f"{network.input_shape[1:]}; both need the same input")
@@ -85,22 +102,33 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     if locator is not None:
         archive.track(locator)
     archive.track(threshold)
+    fusion_weights = None
+    if fusion is not None:
+        fusion_weights = tf.Variable(
+            [fusion.w_logit, fusion.w_peak, fusion.w_centroid, fusion.bias], trainable=False,
+            name="onset_fusion_weights", dtype=tf.float32)
+        archive.track(fusion_weights)
 
-    def answer(mfcc):
+    def answer(mfcc, centroid_khz=None):
+        """The network's answer, or with ``centroid_khz`` [batch] the fused one."""
         probability = network(mfcc, training=False)
         if len(classes) == 1:
             probability = tf.reshape(probability, [-1])
+        if centroid_khz is not None:
+            _, peak = onset.onset_frame_and_peak_tf(mfcc)
+            probability = onset_fusion.fused_probability_tf(fusion_weights, probability, peak,
+                                                            centroid_khz)
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64)}
 
-    def localize_answer(mfcc):
+    def localize_answer(mfcc, centroid_khz=None):
         running = every_frame(mfcc, training=False)
         if len(classes) == 1:
             running = running[..., 0]
-        if locator is None:
+        if locator is None and centroid_khz is None:
             probability = running[:, -1]
-        else:   # the tagger decides whether, the locator where
-            probability = answer(mfcc)["probability"]
+        else:   # the tagger (or the fusion) decides whether, the running probability where
+            probability = answer(mfcc, centroid_khz)["probability"]
             running = running * tf.cast(probability >= threshold, tf.float32)[:, None]
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64),
@@ -108,17 +136,26 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "frame_time_s": tf.tile(times[None], [tf.shape(mfcc)[0], 1])}
 
     def from_examples(serialized):
-        parsed = tf.io.parse_example(serialized, example_codec.parse_spec(frames, n_mfcc))
-        return answer(tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, n_mfcc]))
+        parsed = tf.io.parse_example(serialized, example_codec.parse_spec(
+            frames, n_mfcc, with_onset=fusion is not None))
+        mfcc = tf.reshape(parsed[example_codec.MFCC_KEY], [-1, frames, n_mfcc])
+        if fusion is None:
+            return answer(mfcc)
+        return answer(mfcc, tf.reshape(parsed[example_codec.ONSET_CENTROID_KEY], [-1]))
 
     def clip_mfcc(waveform):
+        """(MFCC [batch, frames, n_mfcc], onset centroid [batch] or None) of a waveform batch."""
         waveform = waveform[:, :samples]
         waveform = tf.pad(waveform, [[0, 0], [0, samples - tf.shape(waveform)[1]]])
         waveform = tf.ensure_shape(waveform, [None, samples])
-        return features.mfcc_tf(waveform, mel, n_mfcc=n_mfcc)
+        power = features.power_spectrogram_tf(waveform)
+        mfcc = features.mfcc_from_power_tf(power, mel, n_mfcc=n_mfcc)
+        if fusion is None:
+            return mfcc, None
+        return mfcc, onset.descriptors_tf(power, mfcc)[1]
 
     def from_waveform(waveform):
-        return answer(clip_mfcc(waveform))
+        return answer(*clip_mfcc(waveform))
 
     archive.add_endpoint("serving_default", from_examples,
                          input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
@@ -126,7 +163,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         tf.TensorSpec([None, frames, n_mfcc], tf.float32, name="mfcc")])
     archive.add_endpoint("predict_waveform", from_waveform, input_signature=[
         tf.TensorSpec([None, None], tf.float32, name="waveform")])
-    archive.add_endpoint("localize_waveform", lambda w: localize_answer(clip_mfcc(w)),
+    archive.add_endpoint("localize_waveform", lambda w: localize_answer(*clip_mfcc(w)),
                          input_signature=[tf.TensorSpec([None, None], tf.float32,
                                                         name="waveform")])
     archive.add_endpoint("localize_mfcc", localize_answer, input_signature=[
@@ -135,6 +172,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     class_names = tf.constant(",".join(classes))
     networks = tf.constant(len(tagger.members_of(network)), tf.int64)
     has_locator = tf.constant(int(locator is not None), tf.int64)
+    has_fusion = tf.constant(int(fusion is not None), tf.int64)
 
     def model_info(request):
         rows = tf.shape(request)[:1]
@@ -145,7 +183,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "threshold": tf.fill(rows, tf.identity(threshold)),
                 "classes": tf.fill(rows, class_names),
                 "networks": tf.fill(rows, networks),
-                "locator": tf.fill(rows, has_locator)}
+                "locator": tf.fill(rows, has_locator),
+                "onset_fusion": tf.fill(rows, has_fusion)}
 
     archive.add_endpoint("model_info", model_info, input_signature=[
         tf.TensorSpec([None], tf.string, name="request")])
@@ -177,9 +216,9 @@ def load_keras_tagger(serving_model_dir: str) -> keras.Model:
 
 def model_info(saved_model) -> dict:
     """Clip length, sample rate, frames, MFCCs per frame, threshold, class names, networks
-    averaged and whether it has a locator, stored in a loaded SavedModel (``classes`` is a list;
-    models exported before it had one say ``[]``, before ``n_mfcc`` the paper's 20, before
-    ``networks`` 1, before ``locator`` 0)."""
+    averaged and whether it has a locator and an onset fusion, stored in a loaded SavedModel
+    (``classes`` is a list; models exported before it had one say ``[]``, before ``n_mfcc`` the
+    paper's 20, before ``networks`` 1, before ``locator`` or ``onset_fusion`` 0)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
@@ -188,6 +227,7 @@ def model_info(saved_model) -> dict:
     info.setdefault("n_mfcc", features.N_MFCC)
     info.setdefault("networks", 1)
     info.setdefault("locator", 0)
+    info.setdefault("onset_fusion", 0)
     return info
 
 

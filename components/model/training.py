@@ -51,6 +51,9 @@ class StageConfig:
                                  # (tagger.OnsetStrengthChannel; not in the paper)
     event_onsets: str = "strength"  # how the target stage's eval events are placed:
                                     # localize.EventRule.onsets ('strength' or 'running')
+    onset_fusion: bool = False   # target stage: fuse the network's probability with the
+                                 # sharpest onset's two numbers, fitted on the ``calibration``
+                                 # split (components.model.fusion; not in the paper)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":

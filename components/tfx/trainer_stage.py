@@ -16,8 +16,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from components.audio import examples, features
-from components.model import event_metrics, localize, plots, serving, training
+from components.audio import examples, features, onset
+from components.model import event_metrics, fusion, localize, plots, serving, training
 from components.model.machine import machine
 from components.model.tagger import TransferError, copied_layers, n_outputs, needs_base_model
 
@@ -116,6 +116,61 @@ def locator_config(config: training.StageConfig) -> training.StageConfig:
                                locator=False)
 
 
+def split_files_beside(file_patterns, split: str):
+    """The file patterns of another split of the same Examples artifact as ``file_patterns``
+    (``.../Split-train/*`` -> ``.../Split-<split>/*``); FileNotFoundError when it has none."""
+    patterns = [os.path.join(os.path.dirname(os.path.dirname(p.rstrip("/"))), f"Split-{split}",
+                             "*") for p in file_patterns]
+    if not any(tf.io.gfile.glob(p) for p in patterns):
+        raise FileNotFoundError(f"no {split} split beside {file_patterns[0]}: onset_fusion=1 "
+                                f"needs the target ExampleGen's {split} split (calibration_clips "
+                                f"> 0)")
+    return patterns
+
+
+def onset_inputs(network, file_patterns, frames: int, config: training.StageConfig):
+    """(network probability, peak onset strength, onset centroid, label) of every example of
+    ``file_patterns``, as arrays (examples without ``onset_centroid_khz`` are refused)."""
+    p, peak, centroid, labels = [], [], [], []
+    for mfcc, label, meta in examples.iter_batches(file_patterns, frames, 0, config.batch_size,
+                                                   config.n_mfcc):
+        missing = [m["mixture_id"] for m in meta if m[examples.ONSET_CENTROID_KEY] is None]
+        if missing:
+            raise ValueError(f"{file_patterns[0]}: example {missing[0]} has no "
+                             f"{examples.ONSET_CENTROID_KEY}; mix the data again (examples "
+                             f"format {examples.EXAMPLE_FORMAT})")
+        p.append(np.asarray(network(mfcc, training=False)).reshape(-1))
+        peak.append(onset.onset_frame_and_peak(mfcc)[1])
+        centroid.append([m[examples.ONSET_CENTROID_KEY] for m in meta])
+        labels.append(label)
+    return tuple(np.concatenate(v).astype(float) for v in (p, peak, centroid, labels))
+
+
+def fit_onset_fusion(network, calibration_files, eval_files, frames: int,
+                     config: training.StageConfig, label: str):
+    """Fit the onset fusion on the calibration split; return it and what it measured there and
+    on the eval split (the network alone and fused, at the decision threshold)."""
+    calibration = onset_inputs(network, calibration_files, frames, config)
+    fitted = fusion.fit_fusion(*calibration)
+    measured = {}
+    for name, (p, peak, centroid, y) in (("calibration", calibration),
+                                         ("eval", onset_inputs(network, eval_files, frames,
+                                                               config))):
+        fused = fusion.fused_probability(fitted, p, peak, centroid)
+        measured[name] = {
+            "clips": int(len(y)),
+            "network_accuracy": float(np.mean((p >= config.decision_threshold) == y)),
+            "network_auc": training.roc_auc(y, p),
+            "fused_accuracy": float(np.mean((fused >= config.decision_threshold) == y)),
+            "fused_auc": training.roc_auc(y, fused)}
+    c, e = measured["calibration"], measured["eval"]
+    print(f"[{label}] onset fusion fitted on {c['clips']} calibration clips (weights logit "
+          f"{fitted.w_logit:.2f}, log1p peak {fitted.w_peak:.2f}, centroid/kHz "
+          f"{fitted.w_centroid:.2f}, bias {fitted.bias:.2f}); eval accuracy {e['network_accuracy']:.1%}"
+          f" network alone, {e['fused_accuracy']:.1%} fused (synthetic clips)", flush=True)
+    return fitted, dict(measured, weights=fitted.as_dict())
+
+
 def run_stage(fn_args, stage: str) -> None:
     """Train the ``stage`` ('source' or 'target') model described by ``fn_args``."""
     settings = dict(fn_args.custom_config or {})
@@ -142,6 +197,11 @@ def run_stage(fn_args, stage: str) -> None:
                                     "with the locator too (setting locator=1)")
     if stage == "target" and len(config.classes) != 1:
         raise ValueError(f"the target stage tags one class; got classes {config.classes}")
+    calibration_files = None
+    if config.onset_fusion:     # refused before any training
+        if stage != "target":
+            raise ValueError("onset_fusion is a target-stage setting")
+        calibration_files = split_files_beside(fn_args.train_files, "calibration")
     multi = len(config.classes) if len(config.classes) > 1 else 0
     label = f"{stage}:{config.method}"
     n_batches = []
@@ -176,15 +236,20 @@ def run_stage(fn_args, stage: str) -> None:
         located = training.train_ensemble(
             make_train, evaluation, located_config, base_locator,
             log_dir=os.path.join(fn_args.model_run_dir, "locator"), label=f"{label} locator")
+    fitted = fused = None
+    if calibration_files:
+        fitted, fused = fit_onset_fusion(result["model"], calibration_files,
+                                         fn_args.eval_files, frames, config, label)
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
                           config.decision_threshold, config.classes,
-                          locator=located and located["model"])
+                          locator=located and located["model"], fusion=fitted)
     summary = {"stage": stage, "method": config.method, "config": vars(config),
                "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
                "seconds_per_epoch": result["seconds_per_epoch"], "history": result["history"],
                "machine": machine(),   # where it trained (a Kubeflow node: its GPUs too)
                **({"members": result["members"]} if "members" in result else {}),
+               **({"onset_fusion": fused} if fused else {}),
                **({"locator": {key: located[key] for key in
                                ("copied_layers", "metrics", "seconds_per_epoch", "history")}
                    | {"config": vars(located_config)}} if located else {})}
@@ -196,7 +261,7 @@ def run_stage(fn_args, stage: str) -> None:
         summary["events"], windows, eval_meta = localize.clip_event_scores(
             result["model"], examples.iter_batches(fn_args.eval_files, frames, 0,
                                                    config.batch_size, config.n_mfcc),
-            rule, config.classes[0], locator=located and located["model"])
+            rule, config.classes[0], locator=located and located["model"], fusion=fitted)
         plotted = set(localize.timeline_indices(eval_meta))
         mfcc_of = {i: mfcc for i, (mfcc, _, _) in
                    enumerate(examples.iter_examples(fn_args.eval_files, frames,

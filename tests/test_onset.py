@@ -1,0 +1,121 @@
+"""The onset descriptors (components.audio.onset) and the onset fusion (components.model.fusion):
+NumPy and TensorFlow agree, a bright crack has a higher centroid than a dull thud, the fusion
+fits and separates, and a served model with a fusion answers with it."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from components.audio import features, onset
+from components.model import fusion
+
+SR = features.SAMPLE_RATE
+
+
+def clip_with_burst(cutoff_hz: float, at_s: float = 0.8, seconds: float = 2.0, seed: int = 0):
+    """Quiet noise with a decaying burst of noise low-passed (or, negative, high-passed) at
+    ``|cutoff_hz|`` from ``at_s``."""
+    rng = np.random.default_rng(seed)
+    y = 0.003 * rng.standard_normal(int(seconds * SR))
+    n = int(0.15 * SR)
+    burst = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.03 * SR))
+    spectrum = np.fft.rfft(burst)
+    freqs = np.fft.rfftfreq(n, 1 / SR)
+    spectrum[freqs > cutoff_hz if cutoff_hz > 0 else freqs < -cutoff_hz] = 0
+    start = int(at_s * SR)
+    y[start:start + n] += 0.5 * np.fft.irfft(spectrum, n)[:len(y) - start]   # cut at the end
+    return y.astype(np.float32)
+
+
+def test_onset_frame_is_the_burst_and_centroid_tells_bright_from_dull():
+    bright, dull = clip_with_burst(-4000.0), clip_with_burst(800.0)
+    for y in (bright, dull):
+        frame, _ = onset.onset_frame_and_peak(features.mfcc(y))
+        assert abs(frame * features.HOP_LENGTH / SR - 0.8) < 0.03
+    _, c_bright = onset.descriptors(bright, features.mfcc(bright))
+    _, c_dull = onset.descriptors(dull, features.mfcc(dull))
+    assert c_bright > 4.0 > 0.8 > c_dull > 0.0
+
+
+def test_tensorflow_twin_gives_the_numpy_descriptors():
+    waves = np.stack([clip_with_burst(-4000.0, 0.5, seed=1), clip_with_burst(800.0, 1.3, seed=2),
+                      clip_with_burst(-2000.0, 1.95, seed=3)])
+    mel = tf.constant(features.mel_matrix())
+    power = features.power_spectrogram_tf(tf.constant(waves))
+    mfcc_tf = features.mfcc_from_power_tf(power, mel)
+    peak_tf, centroid_tf = (t.numpy() for t in onset.descriptors_tf(power, mfcc_tf))
+    for i, y in enumerate(waves):
+        peak, centroid = onset.descriptors(y, features.mfcc(y))
+        assert peak_tf[i] == pytest.approx(peak, rel=2e-3)
+        assert centroid_tf[i] == pytest.approx(centroid, rel=2e-3)
+
+
+def test_fusion_fits_separates_and_its_tensorflow_twin_agrees():
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(100), np.zeros(100)]
+    centroid = np.where(labels == 1, 6.0, 2.0) + rng.normal(0, 1.0, 200)
+    peak = rng.uniform(5, 50, 200)
+    probability = rng.uniform(0.2, 0.8, 200)       # an uninformative network
+    fitted = fusion.fit_fusion(probability, peak, centroid, labels)
+    assert fitted.w_centroid > 0
+    p = fusion.fused_probability(fitted, probability, peak, centroid)
+    assert np.mean((p >= 0.5) == labels) > 0.9
+    weights = tf.constant([fitted.w_logit, fitted.w_peak, fitted.w_centroid, fitted.bias],
+                          tf.float32)
+    p_tf = fusion.fused_probability_tf(weights, tf.constant(probability, tf.float32),
+                                       tf.constant(peak, tf.float32),
+                                       tf.constant(centroid, tf.float32)).numpy()
+    np.testing.assert_allclose(p_tf, p, atol=1e-5)
+
+
+def test_fusion_refuses_calibration_clips_of_one_class():
+    with pytest.raises(ValueError, match="with and without the event"):
+        fusion.fit_fusion(np.full(4, 0.5), np.ones(4), np.ones(4), np.ones(4))
+
+
+def test_a_served_model_with_a_fusion_answers_fused_in_its_waveform_and_example_signatures(
+        tmp_path):
+    from components.audio import examples, mixing
+    from components.model import serving, tagger
+    clip_s = 2.0
+    network = tagger.build_tagger("scratch", 1, features.n_frames(features.clip_samples(clip_s)))
+    fitted = fusion.OnsetFusion(w_logit=0.5, w_peak=-0.3, w_centroid=0.8, bias=-2.0)
+    path = str(tmp_path / "Format-Serving")
+    serving.export_tagger(network, path, clip_s, classes=("glassbreak",), fusion=fitted)
+    loaded = tf.saved_model.load(path)
+    assert serving.model_info(loaded)["onset_fusion"] == 1
+    waves = np.stack([clip_with_burst(-4000.0, 0.7, seed=5), clip_with_burst(800.0, 1.1, seed=6)])
+    mfcc = np.stack([features.mfcc(w) for w in waves])
+    alone = serving.call_signature(loaded, "predict_mfcc", mfcc)["probability"]
+    peaks, centroids = zip(*(onset.descriptors(w, m) for w, m in zip(waves, mfcc)))
+    expected = fusion.fused_probability(fitted, alone, np.array(peaks), np.array(centroids))
+    by_wave = serving.call_signature(loaded, "predict_waveform", waves)
+    np.testing.assert_allclose(by_wave["probability"], expected, atol=2e-3)
+    np.testing.assert_array_equal(by_wave["decision"], (by_wave["probability"] >= 0.5))
+    recipe = mixing.Recipe("m0", "target", "eval", 0, 0, 0, clip_s, "bg", "home", "home01", 0.0)
+    serialized = [examples.mixture_example(recipe, m, c).SerializeToString()
+                  for m, c in zip(mfcc, centroids)]
+    by_example = serving.call_signature(loaded, "serving_default", serialized)
+    np.testing.assert_allclose(by_example["probability"], expected, atol=1e-4)
+    located = serving.call_signature(loaded, "localize_waveform", waves)
+    np.testing.assert_allclose(located["probability"], by_wave["probability"], atol=1e-5)
+    assert np.all(located["frame_probability"][by_wave["decision"] == 0] == 0)
+
+
+def test_the_calibration_split_mixes_training_recordings_only_and_is_seeded():
+    from components.audio import corpus, datasets
+    data = corpus.embedded_source_data(2017)
+    draw = lambda seed: datasets.split_recipes(data, "target", 6, 4, 1, 1000, 1.0,
+                                               calibration_clips=12, calibration_seed=seed)
+    recipes = draw(4242)
+    assert set(recipes) == {"train", "eval", "calibration"} and len(recipes["calibration"]) == 12
+    train_backgrounds = {b.uri for b in data.backgrounds["train"]}
+    train_events = {e.uri for e in data.events["train"]}
+    calibration = recipes["calibration"]
+    assert all(r.bg_uri in train_backgrounds for r in calibration)
+    assert {r.event_uri for r in calibration if r.label} <= train_events
+    assert {r.label for r in calibration} == {0, 1}
+    assert [r.to_json() for r in draw(4242)["calibration"]] == [r.to_json() for r in calibration]
+    assert [r.to_json() for r in draw(1)["calibration"]] != [r.to_json() for r in calibration]
+    assert "calibration" not in datasets.split_recipes(data, "target", 6, 4, 1, 1000, 1.0)
+    with pytest.raises(ValueError, match="calibration split is for the target task"):
+        datasets.split_recipes(data, "source", 6, 4, 1, 1000, 1.0, calibration_clips=4)
