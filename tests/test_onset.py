@@ -59,6 +59,9 @@ def test_fusion_fits_separates_and_its_tensorflow_twin_agrees():
     assert fitted.w_centroid > 0
     p = fusion.fused_probability(fitted, probability, peak, centroid)
     assert np.mean((p >= 0.5) == labels) > 0.9
+    measured = fusion.measure(fitted, probability, peak, centroid, labels)
+    assert measured["clips"] == 200 and measured["fused_accuracy"] == np.mean((p >= 0.5) == labels)
+    assert measured["fused_auc"] > 0.95 > 0.7 > measured["network_auc"]
     weights = tf.constant([fitted.w_logit, fitted.w_peak, fitted.w_centroid, fitted.bias],
                           tf.float32)
     p_tf = fusion.fused_probability_tf(weights, tf.constant(probability, tf.float32),

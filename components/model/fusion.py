@@ -62,6 +62,20 @@ def fused_probability(fusion: OnsetFusion, probability: np.ndarray, peak: np.nda
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def measure(fusion: OnsetFusion, probability: np.ndarray, peak: np.ndarray,
+            centroid_khz: np.ndarray, labels: np.ndarray, threshold: float = 0.5
+            ) -> Dict[str, float]:
+    """Clips, and accuracy (at ``threshold``) and ROC AUC of the network alone and fused."""
+    from components.model.training import roc_auc
+    labels = np.asarray(labels).reshape(-1)
+    fused = fused_probability(fusion, probability, peak, centroid_khz)
+    return {"clips": int(len(labels)),
+            "network_accuracy": float(np.mean((probability >= threshold) == labels)),
+            "network_auc": roc_auc(labels, probability),
+            "fused_accuracy": float(np.mean((fused >= threshold) == labels)),
+            "fused_auc": roc_auc(labels, fused)}
+
+
 def fused_probability_tf(weights, probability, peak, centroid_khz):
     """TensorFlow twin of :func:`fused_probability`; ``weights`` a float32 [4] tensor
     (w_logit, w_peak, w_centroid, bias)."""

@@ -152,22 +152,15 @@ def fit_onset_fusion(network, calibration_files, eval_files, frames: int,
     on the eval split (the network alone and fused, at the decision threshold)."""
     calibration = onset_inputs(network, calibration_files, frames, config)
     fitted = fusion.fit_fusion(*calibration)
-    measured = {}
-    for name, (p, peak, centroid, y) in (("calibration", calibration),
-                                         ("eval", onset_inputs(network, eval_files, frames,
-                                                               config))):
-        fused = fusion.fused_probability(fitted, p, peak, centroid)
-        measured[name] = {
-            "clips": int(len(y)),
-            "network_accuracy": float(np.mean((p >= config.decision_threshold) == y)),
-            "network_auc": training.roc_auc(y, p),
-            "fused_accuracy": float(np.mean((fused >= config.decision_threshold) == y)),
-            "fused_auc": training.roc_auc(y, fused)}
+    measured = {name: fusion.measure(fitted, *inputs, threshold=config.decision_threshold)
+                for name, inputs in (("calibration", calibration),
+                                     ("eval", onset_inputs(network, eval_files, frames, config)))}
     c, e = measured["calibration"], measured["eval"]
     print(f"[{label}] onset fusion fitted on {c['clips']} calibration clips (weights logit "
           f"{fitted.w_logit:.2f}, log1p peak {fitted.w_peak:.2f}, centroid/kHz "
-          f"{fitted.w_centroid:.2f}, bias {fitted.bias:.2f}); eval accuracy {e['network_accuracy']:.1%}"
-          f" network alone, {e['fused_accuracy']:.1%} fused (synthetic clips)", flush=True)
+          f"{fitted.w_centroid:.2f}, bias {fitted.bias:.2f}); eval accuracy "
+          f"{e['network_accuracy']:.1%} network alone, {e['fused_accuracy']:.1%} fused",
+          flush=True)
     return fitted, dict(measured, weights=fitted.as_dict())
 
 
