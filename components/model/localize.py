@@ -45,8 +45,9 @@ from typing import List, Tuple
 import keras
 import numpy as np
 
-from components.audio import features
+from components.audio import features, onset
 from components.model import event_metrics, tagger
+from components.model import fusion as onset_fusion
 
 FRAME_PERIOD_S = features.HOP_LENGTH / features.SAMPLE_RATE   # seconds between MFCC frames
 ONSET_RULES = ("strength", "running")
@@ -324,8 +325,6 @@ def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str
     for mfcc, _, meta in batches:
         probability = np.asarray(network(mfcc, training=False))[:, 0]
         if fusion is not None:
-            from components.audio import onset
-            from components.model import fusion as onset_fusion
             probability = onset_fusion.fused_probability(
                 fusion, probability, onset.onset_frame_and_peak(mfcc)[1],
                 np.array([m["onset_centroid_khz"] for m in meta])).astype(np.float32)
