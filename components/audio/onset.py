@@ -60,16 +60,22 @@ def descriptors(y: np.ndarray, mfcc: np.ndarray, sr: int = features.SAMPLE_RATE,
     return float(peak), centroid_khz(power, 0, sr)
 
 
+def onset_strength_tf(mfcc):
+    """TensorFlow twin of ``features.onset_strength`` on the first :data:`ONSET_MFCC`
+    coefficients of ``mfcc`` [batch, frames, n_mfcc]: [batch, frames], 0 at frame 0."""
+    import tensorflow as tf
+    coefficients = mfcc[..., :ONSET_MFCC]
+    basis = tf.constant(features.log_mel_basis(int(coefficients.shape[-1])), tf.float32)
+    log_mel = tf.linalg.matmul(coefficients, basis)
+    rise = tf.reduce_sum(tf.nn.relu(log_mel[:, 1:] - log_mel[:, :-1]), axis=-1)
+    return tf.pad(rise, [[0, 0], [1, 0]])
+
+
 def onset_frame_and_peak_tf(mfcc):
     """TensorFlow twin of :func:`onset_frame_and_peak` for ``mfcc`` [batch, frames, n_mfcc]:
     (int32 [batch], float32 [batch])."""
     import tensorflow as tf
-    coefficients = mfcc[..., :ONSET_MFCC]
-    n = int(coefficients.shape[-1])
-    basis = tf.constant(features.log_mel_basis(n), tf.float32)
-    log_mel = tf.linalg.matmul(coefficients, basis)
-    rise = tf.reduce_sum(tf.nn.relu(log_mel[:, 1:] - log_mel[:, :-1]), axis=-1)
-    strength = rise[:, PADDED_FRAMES - 1:]          # rise[t - 1] is frame t's strength
+    strength = onset_strength_tf(mfcc)[:, PADDED_FRAMES:]
     frame = tf.argmax(strength, axis=-1, output_type=tf.int32)
     return frame + PADDED_FRAMES, tf.reduce_max(strength, axis=-1)
 

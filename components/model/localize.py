@@ -53,7 +53,7 @@ FRAME_PERIOD_S = features.HOP_LENGTH / features.SAMPLE_RATE   # seconds between 
 ONSET_RULES = ("strength", "running")
 # Frames whose analysis window reaches into the zero padding before a window's first sample
 # (librosa's centred frames), and the one after them: their rise is the padding's, not sound's.
-PADDED_FRAMES = features.N_FFT // (2 * features.HOP_LENGTH) + 1
+PADDED_FRAMES = onset.PADDED_FRAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,9 +324,10 @@ def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str
     windows, metadata = [], []
     for mfcc, _, meta in batches:
         probability = np.asarray(network(mfcc, training=False))[:, 0]
+        strengths = features.onset_strength(np.asarray(mfcc)[..., :features.N_MFCC])
         if fusion is not None:
             probability = onset_fusion.fused_probability(
-                fusion, probability, onset.onset_frame_and_peak(mfcc)[1],
+                fusion, probability, strengths[:, PADDED_FRAMES:].max(axis=-1),
                 np.array([m["onset_centroid_khz"] for m in meta])).astype(np.float32)
         if every_frame is None:
             running = np.zeros(mfcc.shape[:2], np.float32)
@@ -335,9 +336,7 @@ def clip_event_scores(network: keras.Model, batches, rule: EventRule, label: str
             if locator is not None:
                 running = gated_running(running, probability, rule.threshold)
         decisions = probability >= np.float32(rule.threshold)
-        windows += [ClipWindow(bool(d), r, s) for d, r, s in
-                    zip(decisions, running, features.onset_strength(
-                        np.asarray(mfcc)[..., :features.N_MFCC]))]
+        windows += [ClipWindow(bool(d), r, s) for d, r, s in zip(decisions, running, strengths)]
         metadata += meta
     scores = event_metrics.score_clips(windows, metadata, rule, label, clip_events)
     scores["rule"] = dataclasses.asdict(rule)

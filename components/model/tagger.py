@@ -51,7 +51,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import keras
 import numpy as np
 
-from components.audio.features import log_mel_basis
+from components.audio import onset
 
 METHODS = ("scratch", "pretrain_all", "pretrain_fix_low", "parallel_low")
 FRONT_ENDS = ("lstm", "conv", "conv_nobn")
@@ -189,15 +189,8 @@ class OnsetStrengthChannel(keras.layers.Layer):
     frame; 0 at the first frame). Read from the MFCCs as they come in (a clip's mean does not
     change it)."""
 
-    def build(self, input_shape):
-        self.basis = keras.ops.convert_to_tensor(
-            log_mel_basis(int(input_shape[-1]), N_MFCC).astype(np.float32))
-
     def call(self, inputs):
-        log_mel = keras.ops.matmul(inputs, self.basis)
-        rise = keras.ops.sum(keras.ops.relu(log_mel[:, 1:] - log_mel[:, :-1]), axis=-1)
-        rise = keras.ops.pad(rise, [[0, 0], [1, 0]])
-        return keras.ops.log1p(rise)[..., None]
+        return keras.ops.log1p(onset.onset_strength_tf(inputs))[..., None]
 
 
 @keras.saving.register_keras_serializable(package="fewshot")
