@@ -355,7 +355,9 @@ def _check_synthesize_args(args) -> None:
     from pipeline.cli_errors import UsageError
     checks = (("--train-clips", args.train_clips, 0), ("--eval-clips", args.eval_clips, 2),
               ("--num-shards", args.num_shards, 1), ("--train-seed", args.train_seed, 0),
-              ("--eval-seed", args.eval_seed, 0), ("--corpus-seed", args.corpus_seed, 0))
+              ("--eval-seed", args.eval_seed, 0), ("--corpus-seed", args.corpus_seed, 0),
+              ("--calibration-clips", args.calibration_clips, 0),
+              ("--calibration-seed", args.calibration_seed, 0))
     for flag, value, low in checks:
         if not low <= value <= configs.MAX_CLIPS:
             raise UsageError(f"{flag} {value}: expected a whole number from {low} to "
@@ -368,10 +370,14 @@ def _check_synthesize_args(args) -> None:
         raise UsageError(f"--n-mfcc {args.n_mfcc}: expected a whole number from 1 to "
                          f"{features.N_MELS} (the mel bands)")
     for flag, given in (("--decoys", args.decoys), ("--hard-negatives", args.hard_negatives),
-                        ("--hard-negative-classes", args.hard_negative_classes)):
+                        ("--hard-negative-classes", args.hard_negative_classes),
+                        ("--calibration-clips", args.calibration_clips)):
         if given and args.task != "target":
             raise UsageError(f"{flag}: only for --task target (the few-shot task), not "
                              f"{args.task}")
+    if args.calibration_clips == 1:
+        raise UsageError("--calibration-clips 1: expected 0 (no calibration split) or at least 2 "
+                         "(clips with and without the event)")
     if args.recipe_mode == "dcase2017" and args.clip_duration_s != configs.MAX_CLIP_DURATION_S:
         raise UsageError("--recipe-mode dcase2017 needs --clip-duration-s 30 (the reference's "
                          "clips)")
@@ -401,7 +407,8 @@ def cmd_synthesize(args) -> int:
             recipe_mode=args.recipe_mode, bg_screening=not args.no_bg_screening,
             decoys=args.decoys, hard_negatives=args.hard_negatives or bool(
                 args.hard_negative_classes),
-            hard_negative_classes=args.hard_negative_classes)
+            hard_negative_classes=args.hard_negative_classes,
+            calibration_clips=args.calibration_clips, calibration_seed=args.calibration_seed)
     except audio_io.AudioDataError:
         raise
     except ValueError as err:   # an unknown or mis-cased class, a malformed class list
@@ -519,6 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="task target: hard negatives from the data's training recordings of "
                           "these classes (comma-separated, e.g. door,footstep) instead of the "
                           "synthetic bangs, as the pipeline's hard_negative_classes does")
+    syn.add_argument("--calibration-clips", type=int, default=0, metavar="N",
+                     help="task target: a 'calibration' split of N plain mixtures of the "
+                          "training recordings, as the pipeline's calibration_clips does with "
+                          "onset_fusion=1 (default 0: none)")
+    syn.add_argument("--calibration-seed", type=int, default=4242,
+                     help="seed of the calibration split's draws (default 4242, the "
+                          "pipeline's calibration_seed)")
     syn.add_argument("--write-wav", action="store_true",
                      help="also write each mixture as 24-bit WAV (audio-<split>/<mixture id>.wav)")
     syn.add_argument("--recipe-mode", choices=("default", "dcase2017"), default="default",

@@ -122,3 +122,33 @@ def test_the_calibration_split_mixes_training_recordings_only_and_is_seeded():
     assert "calibration" not in datasets.split_recipes(data, "target", 6, 4, 1, 1000, 1.0)
     with pytest.raises(ValueError, match="calibration split is for the target task"):
         datasets.split_recipes(data, "source", 6, 4, 1, 1000, 1.0, calibration_clips=4)
+
+
+def test_synthesize_writes_the_calibration_split_with_its_seed_and_refuses_it_for_the_source(
+        tmp_path, capsys):
+    """``synthesize --calibration-clips`` writes the split the pipeline's target ExampleGen adds
+    with ``onset_fusion=1`` (the same recipes, each carrying its seed); the source task has none."""
+    import dataclasses
+    from components.audio import datasets, examples, mixing
+    from pipeline import __main__ as cli
+    out = tmp_path / "syn"
+    assert cli.main(["synthesize", "--task", "target", "--output", str(out), "--train-clips", "2",
+                     "--eval-clips", "2", "--clip-duration-s", "1", "--calibration-clips", "6",
+                     "--calibration-seed", "77", "--num-shards", "1"]) == 0
+    written = [mixing.Recipe.from_json(line) for path in sorted((out / "recipes").glob(
+        "calibration-*.jsonl")) for line in path.read_text().splitlines()]
+    expected = datasets.plan_task("target", "embedded", 2017, 2, 2, 1, 1000, 1.0,
+                                  classes="glassbreak", calibration_clips=6,
+                                  calibration_seed=77).recipes["calibration"]
+    unscaled = sorted(dataclasses.replace(r, scale=None).to_json() for r in written)  # the job
+    assert unscaled == sorted(r.to_json() for r in expected)                  # fills in the scale
+    assert {r.seed for r in written} == {77}
+    x, y, meta = examples.load_split(str(out), "calibration", features.n_frames(SR))
+    assert len(y) == 6 and set(y.tolist()) == {0, 1}
+    assert all(np.isfinite(m["onset_centroid_khz"]) for m in meta)
+    capsys.readouterr()
+    assert cli.main(["synthesize", "--task", "source", "--output", str(tmp_path / "src"),
+                     "--calibration-clips", "6"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--calibration-clips" in lines[0] and "target" in lines[0]
+    assert not (tmp_path / "src").exists()

@@ -256,6 +256,9 @@ def test_synthesize_refuses_bad_data_in_one_line_and_writes_nothing(tmp_path, ca
     (["--clip-duration-s", "60"], ["--clip-duration-s 60"]),
     (["--clip-duration-s", "nan"], ["--clip-duration-s nan"]),
     (["--recipe-mode", "dcase2017"], ["dcase2017", "30"]),
+    (["--calibration-clips", "1"], ["--calibration-clips 1", "at least 2"]),
+    (["--calibration-clips", "-2"], ["--calibration-clips -2"]),
+    (["--calibration-seed", "-1"], ["--calibration-seed -1"]),
 ])
 def test_synthesize_refuses_impossible_numbers(tmp_path, capsys, flags, words):
     code, _, lines = _cli(capsys, "synthesize", "--task", "target", "--output",
