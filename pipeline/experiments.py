@@ -9,6 +9,12 @@ A study can be resumed: its folder records the settings (``study.json``) and eve
 set and training run (``done.json`` beside it, with what it was made from). Running the same
 command again reuses what finished, starts again what was interrupted, and refuses a folder that
 holds a study with other settings.
+
+With ``onset_fusion=1`` (the quick and smoke profiles) the target models are trained as the
+pipeline trains them: each target training set gets its ``calibration`` split, each target
+Trainer fits the fusion on it, and every figure is the model's answer through
+``serving_default``; the networks alone (``predict_mfcc``, the paper's comparison) are recorded
+beside it (``network_*``).
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ import math
 import os
 import shutil
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -74,14 +80,17 @@ class StudyMismatch(UsageError):
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_negatives": 0,
                   "hard_negative_classes": "",
                   "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
-                  "event_onsets": "running", "onset_channel": 0}
+                  "event_onsets": "running", "onset_channel": 0, "onset_fusion": 0}
+# Settings that decide nothing unless another one is on (then they are compared; else dropped).
+ONLY_WITH = {"calibration_clips": "onset_fusion", "calibration_seed": "onset_fusion"}
 
 
 def study_settings(config: PipelineConfig) -> Dict:
     """The settings that decide a study's results (JSON types), without the execution ones."""
     settings = dataclasses.asdict(config)
     return json.loads(json.dumps({k: v for k, v in settings.items()
-                                  if k not in NOT_RESULT_SETTINGS}))
+                                  if k not in NOT_RESULT_SETTINGS
+                                  and (k not in ONLY_WITH or settings[ONLY_WITH[k]])}))
 
 
 def with_added_settings(recorded: Dict) -> Dict:
@@ -104,13 +113,41 @@ def mean_ci(values: List[float]) -> Dict[str, float]:
     return {"mean": float(arr.mean()), "std": std, "ci95": half, "n": int(len(arr))}
 
 
-def predict(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64) -> Dict[str, np.ndarray]:
-    """``decision`` and ``probability`` of the exported model's ``predict_mfcc`` for every clip."""
+def predict(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64,
+            centroid_khz: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+    """``decision`` and ``probability`` of the exported model for every clip: its
+    ``predict_mfcc`` (the network alone), or, given each clip's ``centroid_khz`` (the examples'
+    ``onset_centroid_khz``), its ``serving_default`` on tf.Examples of the two (what TF Serving
+    answers: fused in a model with an onset fusion)."""
+    import tensorflow as tf
+    return _signature_outputs(tf.saved_model.load(serving_model_dir), mfcc, batch, centroid_khz)
+
+
+def _signature_outputs(loaded, mfcc: np.ndarray, batch: int = 64,
+                       centroid_khz: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+    if centroid_khz is None:
+        name, values = "predict_mfcc", mfcc
+    else:
+        name, values = "serving_default", np.array(
+            [examples.onset_example(m, c) for m, c in zip(mfcc, centroid_khz)], dtype=object)
+    outputs = [serving.call_signature(loaded, name, values[i:i + batch])
+               for i in range(0, len(values), batch)]
+    return {key: np.concatenate([o[key] for o in outputs]) for key in ("decision", "probability")}
+
+
+def model_outputs(serving_model_dir: str, mfcc: np.ndarray, meta: List[Dict]
+                  ) -> Tuple[Dict[str, np.ndarray], Optional[Dict[str, np.ndarray]]]:
+    """(the model's answer, the network's alone or None) for every clip of ``mfcc`` whose
+    metadata (``examples.load_split``) is ``meta``. They differ only in a model with an onset
+    fusion (``model_info``), whose answer comes through ``serving_default`` with each clip's
+    centroid: the network alone is then its ``predict_mfcc``."""
     import tensorflow as tf
     loaded = tf.saved_model.load(serving_model_dir)
-    outputs = [serving.call_signature(loaded, "predict_mfcc", mfcc[i:i + batch])
-               for i in range(0, len(mfcc), batch)]
-    return {key: np.concatenate([o[key] for o in outputs]) for key in ("decision", "probability")}
+    network = _signature_outputs(loaded, mfcc)
+    if not serving.model_info(loaded)["onset_fusion"]:
+        return network, None
+    centroid = np.array([m[examples.ONSET_CENTROID_KEY] for m in meta], np.float32)
+    return _signature_outputs(loaded, mfcc, centroid_khz=centroid), network
 
 
 class Study:
@@ -220,12 +257,17 @@ class Study:
         folder = os.path.join(self.out, "data", name)
         with_decoys = bool(self.config.decoys) and task == "target" and train_clips > 0
         with_hard = bool(self.config.hard_negatives) and task == "target" and train_clips > 0
+        calibration = ({"calibration_clips": self.config.calibration_clips,
+                        "calibration_seed": self.config.calibration_seed}
+                       if self.config.onset_fusion and task == "target" and train_clips > 0
+                       else {})
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
                      "eval_clips": eval_clips, **self._encoding(),
                      **({"decoys": 1} if with_decoys else {}),
                      **({"hard_negatives": 1} if with_hard else {}),
                      **({"hard_negative_classes": self.config.hard_negative_classes}
-                        if with_hard and self.config.hard_negative_classes else {})}
+                        if with_hard and self.config.hard_negative_classes else {}),
+                     **calibration}
         done = self._finished(folder, made_from)
         if done is not None:
             self._timed("data", done["result"]["seconds"])
@@ -241,7 +283,7 @@ class Study:
                                          classes=spec.classes, scenes=spec.scenes,
                                          decoys=with_decoys, hard_negative_clips=with_hard,
                                          corpus_seed=self.config.corpus_seed,
-                                         hard_negative_classes=hard_classes)
+                                         hard_negative_classes=hard_classes, **calibration)
         if not eval_clips:
             recipes.pop("eval")
         self._timed("data", self._mix(folder, made_from, recipes, name, data.data_root))
@@ -317,11 +359,17 @@ class Study:
                                                        n_mfcc=self.config.n_mfcc)
                                    if impacts else None)
         x, y, meta = self._real_arrays
-        outputs = predict(serving_model_dir, x)
+        outputs, network = model_outputs(serving_model_dir, x, meta)
         decisions, scores = outputs["decision"], outputs["probability"]
         result = {"accuracy": float(np.mean(decisions == y)), "auc": roc_auc(y, scores),
                   "false_alarms": float(np.mean(decisions[y == 0] == 1)),
                   "detected": float(np.mean(decisions[y == 1] == 1))}
+        if network is not None:      # an onset fusion: the network alone beside it
+            result.update({
+                "network_accuracy": float(np.mean(network["decision"] == y)),
+                "network_auc": roc_auc(y, network["probability"]),
+                "network_false_alarms": float(np.mean(network["decision"][y == 0] == 1)),
+                "network_detected": float(np.mean(network["decision"][y == 1] == 1))})
         for scene in sorted({m["scene"] for m in meta}):
             idx = np.asarray([m["scene"] == scene for m in meta])
             result[f"false_alarms:{scene}"] = float(np.mean(decisions[idx & (y == 0)] == 1))
@@ -332,9 +380,10 @@ class Study:
             idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
         if self._impact_arrays is not None:
-            result.update(impact_figures(predict(serving_model_dir, self._impact_arrays[0]),
-                                         [m["impact"] for m in self._impact_arrays[2]],
-                                         scores[y == 1]))
+            result.update(impact_figures(
+                model_outputs(serving_model_dir, self._impact_arrays[0],
+                              self._impact_arrays[2])[0],
+                [m["impact"] for m in self._impact_arrays[2]], scores[y == 1]))
         return result
 
     def schema_path(self) -> str:
@@ -358,7 +407,6 @@ class Study:
         custom = self.config.stage_config(stage, method)
         custom["seed"] = seed
         custom.pop("min_source_auc")     # a study records every row; table1 flags weak sources
-        custom.pop("onset_fusion", None)   # studies compare networks (predict_mfcc); no fusion
         if epochs is not None:
             custom["epochs"] = epochs
         made_from = {"stage": stage, "train": self._relative(train_dir),
@@ -398,8 +446,11 @@ class Study:
             self._test_arrays = examples.load_split(self.target_test(), "eval", self.config.frames,
                                                     n_mfcc=self.config.n_mfcc)
         x, y, meta = self._test_arrays
-        decisions = predict(serving_model_dir, x)["decision"]
+        outputs, network = model_outputs(serving_model_dir, x, meta)
+        decisions = outputs["decision"]
         result = {"accuracy": float(np.mean(decisions == y))}
+        if network is not None:      # an onset fusion: the network alone beside it
+            result["network_accuracy"] = float(np.mean(network["decision"] == y))
         for ebr in EBRS:
             idx = [i for i, m in enumerate(meta) if m["ebr_db"] == ebr]
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
@@ -567,6 +618,36 @@ def run_table1(config: PipelineConfig, seeds: int, out_dir: str,
     return result
 
 
+def _fusion_lines(rows: List[Dict]) -> List[str]:
+    """A Markdown table of every row's network alone against the model with its onset fusion
+    (synthetic and real accuracy, real AUC and false alarms), or nothing when the study's
+    models have none."""
+    fused = [r for r in rows if "network_accuracy" in r]
+    if not fused:
+        return []
+    real = all((r.get("real") or {}).get("network_accuracy") is not None for r in fused)
+    lines = ["", "## The networks alone and with the onset fusion", "",
+             "Every figure above is the model's answer as the pipeline pushes it: the network's "
+             "probability fused with the clip's sharpest onset (`onset_fusion=1`, fitted by each "
+             "target Trainer on its calibration split; scored through `serving_default`). The "
+             "paper's comparison is between the networks (`predict_mfcc`): network alone -> "
+             "fused, mean over seeds.", "",
+             "| method | synthetic accuracy % |" + (
+                 " real accuracy % | real AUC | real false alarms % | real detected % |"
+                 if real else ""),
+             "| --- | --- |" + (" --- | --- | --- | --- |" if real else "")]
+    for r in fused:
+        line = f"| {r['name']} | {100 * r['network_accuracy']:.1f} -> {100 * r['accuracy']:.1f} |"
+        if real:
+            q = r["real"]
+            line += (f" {100 * q['network_accuracy']:.1f} -> {100 * q['accuracy']:.1f} |"
+                     f" {q['network_auc']:.3f} -> {q['auc']:.3f} |"
+                     f" {100 * q['network_false_alarms']:.1f} -> {100 * q['false_alarms']:.1f} |"
+                     f" {100 * q['network_detected']:.1f} -> {100 * q['detected']:.1f} |")
+        lines.append(line)
+    return lines
+
+
 def _weak_source(source: Dict, min_auc: float) -> bool:
     """A seed's source model (``{"auc": ...}``) that scored below ``min_auc`` on its own test
     set (what the pipeline's target Trainers would refuse)."""
@@ -583,6 +664,8 @@ def _table1_rows(per_row: Dict[str, List[Dict]]) -> List[Dict]:
                      "accuracy": summary["mean"], "std": summary["std"], "ci95": summary["ci95"],
                      "per_ebr_detection": ebr,
                      "negatives": mean_ci([r["negatives"] for r in runs])["mean"],
+                     **({"network_accuracy": mean_ci([r["network_accuracy"] for r in runs])["mean"]}
+                        if all("network_accuracy" in r for r in runs) else {}),
                      "real": _real_summary(runs), "runs": runs})
     return rows
 
@@ -759,6 +842,7 @@ def _write_table1(result: Dict, out_dir: str) -> None:
         lines += ["", "FA: false alarms (share of excerpts without an event tagged as glass break) "
                   "per real background; means over seeds."] + _background_auc_lines(real_rows)
         lines += _impact_lines(real_rows)
+    lines += _fusion_lines(result["rows"])
     lines += ["", "| stage | mean s | runs |", "| --- | --- | --- |"]
     for stage, t in result["stage_seconds"].items():
         lines.append(f"| {stage} | {t['mean']:.1f} | {t['n']} |")
@@ -947,10 +1031,13 @@ def _write_sources(result: Dict, out_dir: str) -> None:
 EVENT_ROWS = ("parallel_low", "scratch_limited")
 
 
-def clip_windows(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 64) -> List:
+def clip_windows(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 64,
+                 meta: Optional[List[Dict]] = None) -> List:
     """What the event rules read of each clip (``localize.ClipWindow``) from a loaded
     SavedModel's ``localize_mfcc`` (decision, running probability per frame) and the clips'
-    onset strength (``features.onset_strength``)."""
+    onset strength (``features.onset_strength``). In a model with an onset fusion the decision
+    is its answer through ``serving_default`` with the clips' centroids (``meta``), as the
+    Trainer's event scores take it (``localize.clip_event_scores``)."""
     from components.audio import features
     from components.model import localize
     if "localize_mfcc" not in loaded.signatures:
@@ -959,6 +1046,9 @@ def clip_windows(loaded, mfcc: np.ndarray, serving_model_dir: str, batch: int = 
     answers = [serving.call_signature(loaded, "localize_mfcc", mfcc[i:i + batch])
                for i in range(0, len(mfcc), batch)]
     decisions = np.concatenate([a["decision"] for a in answers]).reshape(-1)
+    if meta is not None and serving.model_info(loaded)["onset_fusion"]:
+        centroid = np.array([m[examples.ONSET_CENTROID_KEY] for m in meta], np.float32)
+        decisions = _signature_outputs(loaded, mfcc, batch, centroid)["decision"].reshape(-1)
     running = np.concatenate([a["frame_probability"] for a in answers])
     strength = features.onset_strength(mfcc[..., :features.N_MFCC])   # as tag computes it
     return [localize.ClipWindow(bool(d), r, s) for d, r, s in zip(decisions, running, strength)]
@@ -996,7 +1086,7 @@ def run_events(config: PipelineConfig, seeds: int, out_dir: str,
             scored = {"seed": k, "run": model_dir}
             loaded = tf.saved_model.load(model_dir)
             for name, (x, _, meta) in sets.items():
-                windows = clip_windows(loaded, x, model_dir)
+                windows = clip_windows(loaded, x, model_dir, meta=meta)
                 scored[name] = event_metrics.score_clips(windows, meta, rule, label,
                                                          localize.clip_events)
                 if k == 0 and row == "parallel_low":

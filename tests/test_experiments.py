@@ -47,7 +47,13 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
             metrics = _metrics_of(run["run"])
             assert os.path.getmtime(os.path.join(run["run"], "saved_model.pb")) >= started
             assert metrics["metrics"]["eval"]["accuracy"] == run["keras_eval_accuracy"]
-            assert abs(run["accuracy"] - run["keras_eval_accuracy"]) < 1e-6
+            # the smoke profile's models have an onset fusion (fitted on the study's
+            # calibration split): a run is scored as the pushed model answers, through
+            # serving_default, equal to the Trainer's own fused figure; the network alone
+            # (predict_mfcc) is the Trainer's Keras accuracy
+            assert metrics["onset_fusion"]["calibration"]["clips"] == 16
+            assert abs(run["network_accuracy"] - run["keras_eval_accuracy"]) < 1e-6
+            assert abs(run["accuracy"] - metrics["onset_fusion"]["eval"]["fused_accuracy"]) < 1e-6
             assert set(run) >= {"ebr_-6", "ebr_0", "ebr_6", "negatives"}
         accuracies = [r["accuracy"] for r in row["runs"]]
         assert row["accuracy"] == pytest.approx(sum(accuracies) / 2)
@@ -55,6 +61,9 @@ def test_table1_rows_come_from_training_runs_of_this_invocation(table1_study, re
     assert set(result["stage_seconds"]) >= {"data", "train_source", "train_target"}
     assert "## On real recordings" in markdown and "ROC AUC within each real background" in markdown
     assert "Real impacts (sharp sounds that are not the event" in markdown
+    assert "## The networks alone and with the onset fusion" in markdown
+    assert all("network_accuracy" in row and "network_auc" in row["real"]
+               for row in result["rows"])
     # what it ran on: the vector instructions TensorFlow's kernels dispatch on, the packages
     machine = result["machine"]
     assert isinstance(machine["vector_flags"], list) and len(machine["packages"]["sha256"]) == 16
@@ -265,6 +274,23 @@ def test_budget_trains_scratch_longer_on_limited_and_full_data(tmp_path):
     for run in result.values():
         assert os.path.exists(os.path.join(run["run"], "saved_model.pb"))
         assert _metrics_of(run["run"])["config"]["epochs"] == run["epochs"]
+
+
+def test_a_study_recorded_before_the_onset_fusion_resumes_without_it_and_not_with_it(tmp_path):
+    """A study recorded before ``onset_fusion`` existed (its models have none) reads as
+    ``onset_fusion=0`` and resumes so; its calibration settings decide nothing without the
+    fusion and are not compared; with the fusion on, the study is refused (other models)."""
+    quick = configs.get_config("quick")
+    recorded = experiments.study_settings(dataclasses.replace(quick, onset_fusion=0))
+    assert "calibration_clips" not in recorded and "calibration_seed" not in recorded
+    recorded.pop("onset_fusion")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / experiments.STUDY_FILE).write_text(json.dumps({"settings": recorded}))
+    experiments.Study(dataclasses.replace(quick, onset_fusion=0, calibration_clips=50),
+                      str(tmp_path / "old"))
+    with pytest.raises(experiments.StudyMismatch, match="onset_fusion=0 there, 1 here"):
+        experiments.Study(quick, str(tmp_path / "old"))
+    assert experiments.study_settings(quick)["calibration_clips"] == 400
 
 
 def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote():

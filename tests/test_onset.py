@@ -152,3 +152,15 @@ def test_synthesize_writes_the_calibration_split_with_its_seed_and_refuses_it_fo
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and "--calibration-clips" in lines[0] and "target" in lines[0]
     assert not (tmp_path / "src").exists()
+
+
+def test_an_onset_example_is_the_tf_example_of_the_mfcc_and_centroid():
+    """``examples.onset_example``: the bytes TensorFlow writes for the two features a fused
+    model's ``serving_default`` parses (what a study sends it)."""
+    from components.audio import examples
+    mfcc = np.random.default_rng(3).standard_normal((5, 20)).astype(np.float32)
+    expected = tf.train.Example(features=tf.train.Features(feature={
+        examples.MFCC_KEY: tf.train.Feature(float_list=tf.train.FloatList(value=mfcc.ravel())),
+        examples.ONSET_CENTROID_KEY: tf.train.Feature(
+            float_list=tf.train.FloatList(value=[4.25]))}))
+    assert examples.onset_example(mfcc, 4.25) == expected.SerializeToString(deterministic=True)

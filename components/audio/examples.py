@@ -68,8 +68,24 @@ def serialize_mixture_example(recipe: Recipe, coefficients: np.ndarray,
             np.asarray([onset_centroid_khz], dtype="<f4").tobytes())
     if recipe.impact:
         feature["impact"] = _bytes_list(recipe.impact["event_class"].encode("utf-8"))
+    return _example_bytes(feature)
+
+
+def onset_example(coefficients: np.ndarray, onset_centroid_khz: float) -> bytes:
+    """The wire bytes of a ``tf.train.Example`` holding only what a served model with an onset
+    fusion parses (``parse_spec(with_onset=True)``): the MFCC matrix and the centroid. What a
+    client that computed both sends to TF Serving's classify (``serving_default``)."""
+    feature = {MFCC_KEY: _float_list(np.ascontiguousarray(coefficients, dtype="<f4").tobytes()),
+               ONSET_CENTROID_KEY: _float_list(
+                   np.asarray([onset_centroid_khz], dtype="<f4").tobytes())}
+    return _example_bytes(feature)
+
+
+def _example_bytes(feature: dict) -> bytes:
+    """A ``tf.train.Example`` of encoded features {name: Feature bytes}, keys sorted as
+    ``SerializeToString(deterministic=True)`` sorts a map."""
     entries = b"".join(_field(1, _field(1, key.encode("utf-8")) + _field(2, value))
-                       for key, value in sorted(feature.items()))  # map keys sorted
+                       for key, value in sorted(feature.items()))
     return _field(1, entries)                     # Example.features = Features{feature: map}
 
 
