@@ -125,6 +125,7 @@ def predict(serving_model_dir: str, mfcc: np.ndarray, batch: int = 64,
 
 def _signature_outputs(loaded, mfcc: np.ndarray, batch: int = 64,
                        centroid_khz: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+    """:func:`predict` on a loaded SavedModel (one load serves several calls)."""
     if centroid_khz is None:
         name, values = "predict_mfcc", mfcc
     else:
