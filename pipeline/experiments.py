@@ -143,12 +143,18 @@ def model_outputs(serving_model_dir: str, mfcc: np.ndarray, meta: List[Dict]
     fusion (``model_info``), whose answer comes through ``serving_default`` with each clip's
     centroid: the network alone is then its ``predict_mfcc``."""
     import tensorflow as tf
-    loaded = tf.saved_model.load(serving_model_dir)
-    network = _signature_outputs(loaded, mfcc)
+    return _loaded_outputs(tf.saved_model.load(serving_model_dir), mfcc, meta)
+
+
+def _loaded_outputs(loaded, mfcc: np.ndarray, meta: List[Dict], network_too: bool = True
+                    ) -> Tuple[Dict[str, np.ndarray], Optional[Dict[str, np.ndarray]]]:
+    """:func:`model_outputs` on a loaded SavedModel; ``network_too=False`` skips the network
+    alone of a fused model (None in its place)."""
     if not serving.model_info(loaded)["onset_fusion"]:
-        return network, None
+        return _signature_outputs(loaded, mfcc), None
     centroid = np.array([m[examples.ONSET_CENTROID_KEY] for m in meta], np.float32)
-    return _signature_outputs(loaded, mfcc, centroid_khz=centroid), network
+    return (_signature_outputs(loaded, mfcc, centroid_khz=centroid),
+            _signature_outputs(loaded, mfcc) if network_too else None)
 
 
 class Study:
@@ -359,8 +365,10 @@ class Study:
             self._impact_arrays = (examples.load_split(impacts, "impacts", self.config.frames,
                                                        n_mfcc=self.config.n_mfcc)
                                    if impacts else None)
+        import tensorflow as tf
+        loaded = tf.saved_model.load(serving_model_dir)     # once for both test sets
         x, y, meta = self._real_arrays
-        outputs, network = model_outputs(serving_model_dir, x, meta)
+        outputs, network = _loaded_outputs(loaded, x, meta)
         decisions, scores = outputs["decision"], outputs["probability"]
         result = {"accuracy": float(np.mean(decisions == y)), "auc": roc_auc(y, scores),
                   "false_alarms": float(np.mean(decisions[y == 0] == 1)),
@@ -382,8 +390,8 @@ class Study:
             result[f"ebr_{int(ebr)}"] = float(np.mean(decisions[idx] == 1)) if idx else None
         if self._impact_arrays is not None:
             result.update(impact_figures(
-                model_outputs(serving_model_dir, self._impact_arrays[0],
-                              self._impact_arrays[2])[0],
+                _loaded_outputs(loaded, self._impact_arrays[0], self._impact_arrays[2],
+                                network_too=False)[0],
                 [m["impact"] for m in self._impact_arrays[2]], scores[y == 1]))
         return result
 
