@@ -476,3 +476,23 @@ def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded)
     after = dict((pool["filepath"], pool["num_threads"]) for pool in threadpool_info())
     # Libraries loaded meanwhile (TensorFlow's first import brings OpenMP) are not compared.
     assert [(path, after[path]) for path, _ in before] == before
+
+
+def test_bird_song_is_a_trill_of_short_bright_notes():
+    """``sound_song``: the same generator state gives the same phrase; its energy lies at 1.2-20
+    kHz (the notes at 1.2-10 kHz, so no harmonic aliases); it holds 3-30 separate notes; the
+    outdoor scenes with birds place it, the others do not."""
+    for seed in range(20):
+        song = corpus.sound_song(np.random.default_rng(seed))
+        assert np.array_equal(song, corpus.sound_song(np.random.default_rng(seed)))
+        power = np.abs(np.fft.rfft(song)) ** 2
+        freqs = np.fft.rfftfreq(len(song), 1.0 / SAMPLE_RATE)
+        assert power[(freqs >= 1200) & (freqs <= 20000)].sum() > 0.99 * power.sum()
+        frames = librosa.util.frame(np.r_[song, np.zeros(512)], frame_length=256,
+                                    hop_length=64)
+        active = np.sqrt(np.mean(frames ** 2, axis=0)) > 0.05
+        notes = int(np.sum(active[1:] & ~active[:-1])) + int(active[0])
+        assert 3 <= notes <= 30, (seed, notes)
+    scenes_with_song = {scene for scene, recipe in corpus.SCENE_RECIPES.items()
+                        if "song" in recipe["sounds"]}
+    assert scenes_with_song == {"beach", "forest_path", "park", "residential_area"}

@@ -24,7 +24,7 @@ EMBEDDED_PREFIX = "embedded:"
 # Part of the pipeline's cache key for data made from this corpus (datasets.data_version): change
 # it whenever the synthesis of any sound changes, so that no cached mixtures of the old sounds
 # are reused.
-CORPUS_VERSION = "2026-12-04"
+CORPUS_VERSION = "2026-12-06"
 BACKGROUND_DURATION_S = 30.0
 LOCATIONS_PER_SCENE = 10
 TEST_LOCATIONS_PER_SCENE = 3
@@ -210,6 +210,35 @@ def sound_chirp(rng: np.random.Generator) -> np.ndarray:
     return fade(np.sin(phase) + 0.3 * np.sin(2 * phase), 0.005, 0.02)
 
 
+def sound_song(rng: np.random.Generator) -> np.ndarray:
+    """A bird's song phrase: a trill of 3-30 short notes (10-60 ms, 6-25 a second) at 1.2-10 kHz.
+
+    Each note is a fast frequency sweep (mostly downwards) with a sharp attack and a weak second
+    harmonic; pitch and level wander from note to note and drift over the phrase. Real birdsong
+    trills are many small bright onsets, as a glass break's falling shards are: a tagger should
+    learn that they are not glass."""
+    rate_hz = rng.uniform(6.0, 25.0)
+    count = int(rng.integers(3, 31))
+    note_s = min(rng.uniform(0.01, 0.06), 0.85 / rate_hz)
+    base_hz = rng.uniform(2000.0, 8000.0)
+    sweep = rng.uniform(-0.6, 0.3)          # relative change of frequency over one note
+    drift = rng.uniform(-0.3, 0.2)          # relative change of the notes' pitch over the phrase
+    jitter = rng.uniform(0.0, 0.15)         # note-to-note pitch wander (warble when large)
+    second = rng.uniform(0.0, 0.4)          # second harmonic's weight
+    m = max(8, int(note_s * SAMPLE_RATE))
+    shape = np.linspace(0.0, 1.0, m)
+    attack = max(1, int(rng.uniform(0.001, 0.005) * SAMPLE_RATE))
+    envelope = np.minimum(1.0, np.arange(m) / attack) * (1.0 - shape) ** rng.uniform(0.5, 2.0)
+    out = np.zeros(int((count / rate_hz + note_s) * SAMPLE_RATE) + m)
+    for k in range(count):
+        start_hz = base_hz * (1.0 + drift * k / max(1, count - 1)) * np.exp(rng.normal(0, jitter))
+        f = np.clip(start_hz * (1.0 + sweep * shape), 1200.0, 10000.0)
+        phase = 2 * np.pi * np.cumsum(f) / SAMPLE_RATE
+        note = (np.sin(phase) + second * np.sin(2 * phase)) * envelope
+        place(out, note, int(k / rate_hz * SAMPLE_RATE), rng.uniform(0.5, 1.0))
+    return out
+
+
 def sound_call(rng: np.random.Generator, base_hz: Tuple[float, float]) -> np.ndarray:
     """An animal call (gull, cat, crow): a short voiced sound with a fast pitch sweep.
 
@@ -256,6 +285,7 @@ SHORT_SOUNDS = {
     "step": sound_step,
     "click": sound_click,
     "chirp": sound_chirp,
+    "song": sound_song,
     "call": lambda rng: sound_call(rng, (650.0, 1300.0)),
     "beep": sound_beep,
     "door": sound_door,
@@ -310,7 +340,7 @@ def texture_hum(n: int, rng: np.random.Generator, f0: float) -> np.ndarray:
 # level (dB; +3 dB gives their mean RMS ratio to the background, cf. the events' EBR).
 SCENE_RECIPES: Dict[str, dict] = {
     "beach": dict(noise=(-4.5, 30, 12000), mod=(0.12, 0.8), textures={"wind": -6},
-                  sounds={"voice": 4, "call": 3, "step": 10, "chirp": 4}, level=-8),
+                  sounds={"voice": 4, "call": 3, "step": 10, "chirp": 4, "song": 6}, level=-8),
     "bus": dict(noise=(-7.0, 25, 8000), mod=(0.3, 0.3), textures={"hum": -2, "babble": -10},
                 sounds={"voice": 4, "door": 3, "call": 2, "beep": 2, "step": 6}, level=-10),
     "cafe/restaurant": dict(noise=(-5.0, 60, 10000), mod=(1.0, 0.3), textures={"babble": 0},
@@ -321,7 +351,7 @@ SCENE_RECIPES: Dict[str, dict] = {
                         textures={"hum": -8, "babble": -6},
                         sounds={"voice": 6, "door": 3, "call": 3, "step": 30, "beep": 2}, level=-8),
     "forest_path": dict(noise=(-3.5, 80, 14000), mod=(0.15, 0.6), textures={"wind": -4},
-                        sounds={"voice": 2, "chirp": 40, "step": 20, "call": 3}, level=-8),
+                        sounds={"voice": 2, "chirp": 40, "step": 20, "call": 3, "song": 40}, level=-8),
     "grocery_store": dict(noise=(-5.5, 50, 10000), mod=(0.5, 0.3),
                           textures={"babble": -4, "hum": -10},
                           sounds={"voice": 6, "door": 3, "beep": 10, "call": 4, "clink": 4, "step": 10}, level=-9),
@@ -335,10 +365,12 @@ SCENE_RECIPES: Dict[str, dict] = {
     "office": dict(noise=(-6.0, 40, 10000), mod=(0.2, 0.2), textures={"hum": -10, "babble": -12},
                    sounds={"door": 6, "voice": 8, "click": 60, "clink": 8, "keys": 3, "step": 8}, level=-11),
     "park": dict(noise=(-4.0, 40, 12000), mod=(0.2, 0.5), textures={"wind": -6, "babble": -14},
-                 sounds={"voice": 6, "door": 2, "chirp": 20, "step": 15, "clink": 3, "keys": 2}, level=-9),
+                 sounds={"voice": 6, "door": 2, "chirp": 20, "step": 15, "clink": 3, "keys": 2,
+                          "song": 30}, level=-9),
     "residential_area": dict(noise=(-5.5, 25, 12000), mod=(0.15, 0.5),
                              textures={"hum": -10, "wind": -10},
-                             sounds={"door": 6, "voice": 4, "chirp": 10, "step": 10, "keys": 3, "clink": 3}, level=-9),
+                             sounds={"door": 6, "voice": 4, "chirp": 10, "step": 10, "keys": 3, "clink": 3,
+                                     "song": 15}, level=-9),
     "train": dict(noise=(-7.5, 20, 8000), mod=(0.5, 0.3), textures={"hum": -2, "babble": -14},
                   sounds={"door": 5, "voice": 6, "click": 6, "clink": 5, "step": 5, "keys": 1}, level=-10),
     "tram": dict(noise=(-7.0, 20, 9000), mod=(0.4, 0.3), textures={"hum": -3, "babble": -12},
