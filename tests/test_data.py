@@ -481,7 +481,7 @@ def test_the_mixture_step_limits_blas_to_one_thread_only_while_it_runs(embedded)
 def test_bird_song_is_a_trill_of_short_bright_notes():
     """``sound_song``: the same generator state gives the same phrase; its energy lies at 1.2-20
     kHz (the notes at 1.2-10 kHz, so no harmonic aliases); it holds 3-30 separate notes; the
-    outdoor scenes with birds place it, the others do not."""
+    recipes of the four outdoor scenes with birds name it, no other scene's does."""
     for seed in range(20):
         song = corpus.sound_song(np.random.default_rng(seed))
         assert np.array_equal(song, corpus.sound_song(np.random.default_rng(seed)))
