@@ -10,7 +10,8 @@ import json
 import os
 
 import numpy as np
-import scipy.stats
+
+from pipeline.experiments import mean_ci
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIGURES = (("accuracy", 100), ("auc", 1), ("false_alarms", 100), ("detected", 100),
@@ -23,12 +24,6 @@ def runs(folder):
     return {row["row"]: row["runs"] for row in result["rows"]}
 
 
-def mean_ci(values):
-    values = np.asarray(values)
-    half = scipy.stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return values.mean(), half
-
-
 def main():
     for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
         before, after = runs("base" + suffix), runs("bird" + suffix)
@@ -37,7 +32,8 @@ def main():
             for key, scale in FIGURES:
                 x = np.array([r["real"][key] * scale for r in before[row]])
                 y = np.array([r["real"][key] * scale for r in after[row]])
-                diff, half = mean_ci(y - x)
+                difference = mean_ci(y - x)
+                diff, half = difference["mean"], difference["ci95"]
                 print(f"  {key:22s} before {x.mean():7.3f}  bird song {y.mean():7.3f}  "
                       f"difference {diff:+7.3f} ± {half:.3f}   per seed {np.round(x, 3).tolist()}"
                       f" -> {np.round(y, 3).tolist()}")
