@@ -38,6 +38,10 @@ REQUEST_WINDOWS = 16   # windows per REST request
 PROGRESS_MIN_S = 300.0  # files longer than this show progress on stderr
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 4000, 768000   # outside: the header is taken to be wrong
 MAX_DURATION_S = 3600.0  # default cap on a file read whole (--events streams any length)
+# Below this rate a recording has nothing above half of it, and the models (networks and onset
+# fusion alike, trained on full-band 44.1 kHz audio) miss most events in it: docs/results.md,
+# "The recording chain".
+BAND_LIMITED_BELOW_HZ = 32000
 
 
 class TagError(RuntimeError):
@@ -129,7 +133,18 @@ def _open_audio(path: str):
     if problem:
         print(f"warning: {shown}: {problem}; tagging the {handle.frames / handle.samplerate:.1f} "
               "s that decode", file=sys.stderr, flush=True)
+    if handle.samplerate < BAND_LIMITED_BELOW_HZ:
+        print(f"warning: {shown}: {band_limit_warning(handle.samplerate)}", file=sys.stderr,
+              flush=True)
     return handle
+
+
+def band_limit_warning(sample_rate: int) -> str:
+    """Why a recording at ``sample_rate`` (below BAND_LIMITED_BELOW_HZ) is tagged less well."""
+    return (f"recorded at {sample_rate} Hz, so nothing above {sample_rate / 2000:.3g} kHz; the "
+            "models are trained on 44.1 kHz audio and find far fewer events in band-limited "
+            "recordings (the quick profile's, of synthetic breaks: about 0 % at 8-11 kHz, 45 % at 16 kHz, 74 % at "
+            "22.05 kHz; docs/results.md, \"The recording chain\")")
 
 
 def stream_audio(path: str, block_s: float = 1.5) -> Iterator[np.ndarray]:

@@ -157,6 +157,20 @@ def test_tag_with_model_matches_predict_waveform(capsys, pushed_model, audio_fil
     assert {r["class"] for r in rows} == {"glassbreak"}   # the model's model_info names it
 
 
+def test_band_limited_recording_is_tagged_with_one_warning_naming_its_rate(capsys, pushed_model,
+                                                                        audio_files, tmp_path):
+    path = tmp_path / "phone16k.wav"
+    t = np.arange(2 * 16000) / 16000
+    soundfile.write(str(path), 0.2 * np.sin(2 * np.pi * 440 * t), 16000, subtype="PCM_16")
+    code, out, err = _tag(capsys, str(path), audio_files["wav16"], "--model", pushed_model,
+                          "--json")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "phone16k.wav: recorded at 16000 Hz, so nothing above 8 kHz" in warnings[0]
+    assert {row["file"] for row in json.loads(out)} == {str(path), audio_files["wav16"]}
+
+
 def test_windows_of_long_audio_are_never_padded_and_short_audio_is_one_window():
     assert tag.window_starts(25, 10) == [0, 10, 15]
     assert tag.window_starts(30, 10) == [0, 10, 20]
