@@ -3,6 +3,7 @@
 
 The data of a seed differ between the two (the corpus changed), so the pairs share their seeds,
 not their clips; differences are bird song minus before, mean ± 95 % t-interval over seeds.
+``compare`` serves other paired studies too (docs/results/ensemble-fused/paired.py).
 
 Usage (repository root): .venv/bin/python docs/results/bird-song/paired.py > docs/results/bird-song/paired.txt
 """
@@ -20,28 +21,37 @@ FIGURES = (("accuracy", 100), ("auc", 1), ("false_alarms", 100), ("detected", 10
 
 
 def runs(folder):
-    result = json.load(open(os.path.join(HERE, folder, "table1.json")))
+    """Per row, the runs of the study whose table1.json is in ``folder``."""
+    result = json.load(open(os.path.join(folder, "table1.json")))
     return {row["row"]: row["runs"] for row in result["rows"]}
+
+
+def compare(before, after, names, title, synthetic=""):
+    """Print, per row and figure, the real-set means of the studies ``before`` and ``after``
+    (their runs, as ``runs`` gives them), per seed, and after minus before; ``names`` labels
+    the two, ``title`` the real set; ``synthetic``, when given, labels a line with each row's
+    synthetic test accuracy."""
+    for row in ("scratch_limited", "parallel_low"):
+        print(f"{title}, {row}")
+        for key, scale in FIGURES:
+            x = np.array([r["real"][key] * scale for r in before[row]])
+            y = np.array([r["real"][key] * scale for r in after[row]])
+            difference = mean_ci(y - x)
+            diff, half = difference["mean"], difference["ci95"]
+            print(f"  {key:22s} {names[0]} {x.mean():7.3f}  {names[1]} {y.mean():7.3f}  "
+                  f"difference {diff:+7.3f} ± {half:.3f}   per seed {np.round(x, 3).tolist()}"
+                  f" -> {np.round(y, 3).tolist()}")
+        if synthetic:
+            x = [100 * r["accuracy"] for r in before[row]]
+            y = [100 * r["accuracy"] for r in after[row]]
+            print(f"  {synthetic} {names[0]} {np.mean(x):.1f}  {names[1]} {np.mean(y):.1f}")
 
 
 def main():
     for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
-        before, after = runs("base" + suffix), runs("bird" + suffix)
-        for row in ("scratch_limited", "parallel_low"):
-            print(f"{set_name}, {row}")
-            for key, scale in FIGURES:
-                x = np.array([r["real"][key] * scale for r in before[row]])
-                y = np.array([r["real"][key] * scale for r in after[row]])
-                difference = mean_ci(y - x)
-                diff, half = difference["mean"], difference["ci95"]
-                print(f"  {key:22s} before {x.mean():7.3f}  bird song {y.mean():7.3f}  "
-                      f"difference {diff:+7.3f} ± {half:.3f}   per seed {np.round(x, 3).tolist()}"
-                      f" -> {np.round(y, 3).tolist()}")
-            if not suffix:
-                x = [100 * r["accuracy"] for r in before[row]]
-                y = [100 * r["accuracy"] for r in after[row]]
-                print(f"  synthetic test set (each corpus its own) before {np.mean(x):.1f}  "
-                      f"bird song {np.mean(y):.1f}")
+        compare(runs(os.path.join(HERE, "base" + suffix)), runs(os.path.join(HERE, "bird" + suffix)),
+                ("before", "bird song"), set_name,
+                "" if suffix else "synthetic test set (each corpus its own)")
 
 
 if __name__ == "__main__":
