@@ -49,8 +49,8 @@ def compare(before, after, names, title, synthetic=""):
 
 def main():
     for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
-        compare(runs(os.path.join(HERE, "base" + suffix)), runs(os.path.join(HERE, "bird" + suffix)),
-                ("before", "bird song"), set_name,
+        compare(runs(os.path.join(HERE, "base" + suffix)),
+                runs(os.path.join(HERE, "bird" + suffix)), ("before", "bird song"), set_name,
                 "" if suffix else "synthetic test set (each corpus its own)")
 
 

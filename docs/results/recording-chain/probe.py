@@ -14,12 +14,14 @@ first (no real clip chooses anything here), whether a chain-invariant brightness
   99 % of the clip's peak-hold spectrum lies): brightness as a share of the band the chain kept.
 
 The network alone (its probability at 0.5) is scored too. Each number is fitted the product's
-way (``fusion.fit_fusion``: network logit, log(1 + peak), the number; balanced, L2) on the quick profile's ``calibration`` split (400 synthetic clips of the
-training recordings), ``plain`` or ``plain+chain`` (the same 400 plus a copy of each through a
-brick-wall low-pass at 0.45 x a sample rate drawn from 8, 11.025, 16, 22.05 kHz, seeded). Scored,
+way (``fusion.fit_fusion``: network logit, log(1 + peak), the number; balanced, L2) on the
+quick profile's ``calibration`` split (400 synthetic clips of the training recordings),
+``plain`` or ``plain+chain`` (the same 400 plus a copy of each through a brick-wall low-pass at
+0.45 x a sample rate drawn from 8, 11.025, 16, 22.05 kHz, seeded). Scored,
 nothing refitted, on the synthetic test set plain and through the chain (200 + 200 clips), and
 on both real sets (issue 9's figures and the real impacts), for the scratch and (c) models of a
-Table 1 study (5 seeds).
+Table 1 study (5 seeds). Results to ``probe.json`` beside this script, a table to standard
+output.
 
 Usage (repository root, ~10 min on 2 cores):
   .venv/bin/python docs/results/recording-chain/probe.py build/real_audio \\
