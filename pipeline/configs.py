@@ -70,6 +70,9 @@ class PipelineConfig:
                                            # over half of its training clips, with or without
                                            # an event (components.audio.decoys; off: measured
                                            # worse on real recordings, corpus card)
+    recording_chain: int = 0               # 1: about half of the target's training clips as
+                                           # recorded at 8-22.05 kHz (nothing above 0.45 x the
+                                           # rate; components.audio.augmentation.chain_recipes)
     hard_negatives: int = 0                # 1: a loud synthetic sharp sound (door slam, clink,
                                            # keys, step, click) in half of the target's
                                            # training clips without an event
@@ -269,7 +272,8 @@ class PipelineConfig:
                               if self.hard_negative_classes else {}),
                            **({"calibration_clips": self.calibration_clips,
                                "calibration_seed": self.calibration_seed}
-                              if self.onset_fusion else {}))}
+                              if self.onset_fusion else {}),
+                           **({"recording_chain": 1} if self.recording_chain else {}))}
         if self.real_audio_data:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
@@ -364,7 +368,8 @@ _INT_RANGES = (
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
     ("onset_fusion", 0, 1), ("calibration_clips", 2, MAX_CLIPS),
     ("calibration_seed", 0, MAX_SEED),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("real_impacts", 0, 1),
+    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("recording_chain", 0, 1),
+    ("real_impacts", 0, 1),
     ("hard_negatives", 0, 1), ("clip_mean", 0, 2),
     ("locator", 0, 1), ("onset_channel", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1),
     ("target_ensemble", 1, 16))

@@ -80,7 +80,8 @@ class StudyMismatch(UsageError):
 ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_negatives": 0,
                   "hard_negative_classes": "",
                   "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
-                  "event_onsets": "running", "onset_channel": 0, "onset_fusion": 0}
+                  "event_onsets": "running", "onset_channel": 0, "onset_fusion": 0,
+                  "recording_chain": 0}
 # Settings that decide nothing unless another one is on (then they are compared; else dropped).
 ONLY_WITH = {"calibration_clips": "onset_fusion", "calibration_seed": "onset_fusion"}
 
@@ -264,6 +265,7 @@ class Study:
         folder = os.path.join(self.out, "data", name)
         with_decoys = bool(self.config.decoys) and task == "target" and train_clips > 0
         with_hard = bool(self.config.hard_negatives) and task == "target" and train_clips > 0
+        with_chain = bool(self.config.recording_chain) and task == "target" and train_clips > 0
         calibration = ({"calibration_clips": self.config.calibration_clips,
                         "calibration_seed": self.config.calibration_seed}
                        if self.config.onset_fusion and task == "target" and train_clips > 0
@@ -274,6 +276,7 @@ class Study:
                      **({"hard_negatives": 1} if with_hard else {}),
                      **({"hard_negative_classes": self.config.hard_negative_classes}
                         if with_hard and self.config.hard_negative_classes else {}),
+                     **({"recording_chain": 1} if with_chain else {}),
                      **calibration}
         done = self._finished(folder, made_from)
         if done is not None:
@@ -290,7 +293,8 @@ class Study:
                                          classes=spec.classes, scenes=spec.scenes,
                                          decoys=with_decoys, hard_negative_clips=with_hard,
                                          corpus_seed=self.config.corpus_seed,
-                                         hard_negative_classes=hard_classes, **calibration)
+                                         hard_negative_classes=hard_classes,
+                                         recording_chain=with_chain, **calibration)
         if not eval_clips:
             recipes.pop("eval")
         self._timed("data", self._mix(folder, made_from, recipes, name, data.data_root))

@@ -13,6 +13,10 @@ every augmented mixture can be recreated from its recipe alone:
                                     scaled against it (the scene's own colour: rain and
                                     birdsong are much brighter than the corpus's scenes);
                                     recipes drawn before it existed have none (0)
+    chain_rate_hz                   a recording chain: the whole mixture as a recording made
+                                    at this sample rate keeps it (nothing above 0.45 x the
+                                    rate, brick-wall); absent or 0: full band
+                                    (``chain_recipes``, the target's ``recording_chain``)
 
 The draws use their own generator, so the reference synthesizer's parameter draws of a recipe
 (events, backgrounds, onsets, EBRs) are the same with and without augmentation.
@@ -27,6 +31,9 @@ import numpy as np
 from components.audio.audio_io import SAMPLE_RATE
 
 AUGMENTATION_STREAM = 0xA06   # separates the augmentation draws from the recipe draws
+CHAIN_STREAM = 0xC4A1         # the recording chain's draws, apart from both
+CHAIN_RATES_HZ = (8000, 11025, 16000, 22050)   # common low rates of real recordings
+CHAIN_BAND = 0.45             # share of the rate a resampled recording keeps (anti-alias filter)
 # dB per octave around 1 kHz. The corpus's scenes fall by 3.5 to 8 dB per octave; +6 makes them
 # about as bright as real rain and birdsong (MFCC c1 near 40-60, against 100-220 untilted).
 BACKGROUND_TILT_RANGE = (-2.0, 6.0)
@@ -53,6 +60,38 @@ def augment_recipes(recipes: Sequence, seed: int) -> List:
     """Copies of ``recipes`` with an augmentation each, drawn from ``seed``."""
     rng = np.random.default_rng([int(seed), AUGMENTATION_STREAM])
     return [dataclasses.replace(recipe, augmentation=draw_augmentation(rng)) for recipe in recipes]
+
+
+def neutral_augmentation() -> Dict[str, float]:
+    """An augmentation that changes nothing (a base for a recording chain alone)."""
+    return {"event_rt60_s": 0.0, "event_direct_db": 0.0, "event_lowpass_hz": 0.0,
+            "tilt_db_per_octave": 0.0, "lowpass_hz": 0.0, "highpass_hz": 0.0, "gain_db": 0.0,
+            "noise_seed": 0, "background_tilt_db_per_octave": 0.0}
+
+
+def chain_recipes(recipes: Sequence, seed: int, share: float = 0.5) -> List:
+    """Copies of ``recipes`` of which about ``share`` (drawn from ``seed``) go through a
+    recording chain at a rate drawn from CHAIN_RATES_HZ (kept with any other augmentation
+    the recipe has); the rest unchanged."""
+    rng = np.random.default_rng([int(seed), CHAIN_STREAM])
+    out = []
+    for recipe in recipes:
+        chained, rate = rng.random() < share, int(rng.choice(CHAIN_RATES_HZ))
+        if chained:
+            base = dict(recipe.augmentation or neutral_augmentation())
+            recipe = dataclasses.replace(recipe, augmentation=dict(base, chain_rate_hz=rate))
+        out.append(recipe)
+    return out
+
+
+def band_limit(sound: np.ndarray, rate_hz: float) -> np.ndarray:
+    """``sound`` with nothing above CHAIN_BAND x ``rate_hz`` (brick-wall, in one FFT): what a
+    recording made at ``rate_hz`` and resampled to 44.1 kHz keeps."""
+    if not rate_hz or len(sound) == 0:
+        return sound
+    spectrum = np.fft.rfft(sound)
+    spectrum[np.fft.rfftfreq(len(sound), 1.0 / SAMPLE_RATE) > CHAIN_BAND * rate_hz] = 0
+    return np.fft.irfft(spectrum, len(sound))
 
 
 def reverberate(sound: np.ndarray, rt60_s: float, direct_db: float,
@@ -101,6 +140,7 @@ def augment_mixture(mixture: np.ndarray, augmentation: Dict) -> np.ndarray:
     would clip (as the reference synthesizer does)."""
     out = spectral_shape(mixture, augmentation["tilt_db_per_octave"],
                          augmentation["lowpass_hz"], augmentation["highpass_hz"])
+    out = band_limit(out, augmentation.get("chain_rate_hz", 0))
     out = out * 10 ** (augmentation["gain_db"] / 20)
     peak = float(np.max(np.abs(out))) if len(out) else 0.0
     return out / peak if peak >= 1.0 else out

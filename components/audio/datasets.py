@@ -143,8 +143,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
                   recipe_mode: str = "default", decoys: bool = False,
                   impacts: bool = False, hard_negative_clips: bool = False,
                   corpus_seed: int = 0, hard_negative_classes: Sequence[str] = (),
-                  calibration_clips: int = 0, calibration_seed: int = 0
-                  ) -> Dict[str, List[mixing.Recipe]]:
+                  calibration_clips: int = 0, calibration_seed: int = 0,
+                  recording_chain: bool = False) -> Dict[str, List[mixing.Recipe]]:
     """Recipes of the ``train`` split (train records) and the ``eval`` split (test records).
 
     ``classes`` and ``scenes`` default to the paper's task (babycry or glassbreak; the paper's
@@ -168,7 +168,9 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     ``calibration_clips`` > 0 (task ``target`` only) adds a ``calibration`` split: that many
     plain mixtures of the *training* records drawn from ``calibration_seed`` (no augmentation,
     decoy or hard negative), on which a target Trainer fits its onset fusion
-    (components.model.fusion); never the test records.
+    (components.model.fusion); never the test records. ``recording_chain`` (task ``target``
+    only) sends about half of the ``train`` recipes through a recording chain at a low sample
+    rate drawn from ``train_seed`` (``augmentation.chain_recipes``); other splits never.
     ``recipe_mode='dcase2017'``: the reference synthesizer's draws
     (``mixing.dcase2017_recipes``: seed 42 per subset, every background of the subset; the
     seeds and scenes given here are not used) for the source and target tasks.
@@ -207,8 +209,8 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
         recipes["eval"] = mixing.dcase2017_recipes(data, "test", "eval", eval_clips, task,
                                                    classes)
         return dict(_train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                                  hard_negative_clips, corpus_seed, hard_negative_classes),
-                    **calibration)
+                                  hard_negative_clips, corpus_seed, hard_negative_classes,
+                                  recording_chain), **calibration)
     recipes = {}
     if train_clips > 0:
         recipes["train"] = mixing.task_recipes(data, task, classes, scenes, "train", "train",
@@ -216,16 +218,16 @@ def split_recipes(data: SourceData, task: str, train_clips: int, eval_clips: int
     recipes["eval"] = mixing.task_recipes(data, task, classes, scenes, "test", "eval",
                                           eval_clips, eval_seed, clip_duration_s)
     return dict(_train_extras(recipes, data, task, classes, train_seed, augment, decoys,
-                              hard_negative_clips, corpus_seed, hard_negative_classes),
-                **calibration)
+                              hard_negative_clips, corpus_seed, hard_negative_classes,
+                              recording_chain), **calibration)
 
 
 def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, task: str,
                   classes: Sequence[str], train_seed: int, augment: bool, decoys: bool,
                   hard_negative_clips: bool = False, corpus_seed: int = 0,
-                  hard_negative_classes: Sequence[str] = ()
+                  hard_negative_classes: Sequence[str] = (), recording_chain: bool = False
                   ) -> Dict[str, List[mixing.Recipe]]:
-    """The ``train`` split's augmentation, decoys and hard negatives (see
+    """The ``train`` split's augmentation, decoys, hard negatives and recording chain (see
     :func:`split_recipes`)."""
     if decoys and task != "target":
         raise ValueError(f"decoys are for the target task's training clips, not task {task!r}")
@@ -234,6 +236,9 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
                          f"{task!r}")
     if hard_negative_classes and not hard_negative_clips:
         raise ValueError("hard_negative_classes needs hard negatives")
+    if recording_chain and task != "target":
+        raise ValueError(f"the recording chain is for the target task's training clips, not "
+                         f"task {task!r}")
     if "train" not in recipes:
         return recipes
     if augment:
@@ -247,6 +252,8 @@ def _train_extras(recipes: Dict[str, List[mixing.Recipe]], data: SourceData, tas
                   if hard_negative_classes else hard_negatives.sound_records(corpus_seed))
         recipes["train"] = hard_negatives.add_hard_negatives(recipes["train"], sounds,
                                                              train_seed, mixing.EBRS_DB)
+    if recording_chain:
+        recipes["train"] = augmentation.chain_recipes(recipes["train"], train_seed)
     return recipes
 
 
@@ -299,7 +306,8 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
               recipe_mode: str = "default", bg_screening: bool = True,
               decoys: bool = False, impacts: bool = False,
               hard_negatives: bool = False, hard_negative_classes: str = "",
-              calibration_clips: int = 0, calibration_seed: int = 0) -> TaskPlan:
+              calibration_clips: int = 0, calibration_seed: int = 0,
+              recording_chain: bool = False) -> TaskPlan:
     """Load ``data``, choose the task's scenes (against ``paired_data``, the other task's data)
     and draw its recipes: what the ExampleGen does before its Beam job, and what the CLI does
     for every task before anything runs, so a bad input fails at once."""
@@ -322,7 +330,7 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
                             hard_negative_classes=(parse_classes(hard_negative_classes)
                                                    if hard_negative_classes else ()),
                             calibration_clips=calibration_clips,
-                            calibration_seed=calibration_seed)
+                            calibration_seed=calibration_seed, recording_chain=recording_chain)
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
 
 

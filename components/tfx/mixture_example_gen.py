@@ -40,6 +40,7 @@ def MixtureExampleGen(
     n_mfcc: tfx.dsl.components.Parameter[int] = features.N_MFCC,
     calibration_clips: tfx.dsl.components.Parameter[int] = 0,
     calibration_seed: tfx.dsl.components.Parameter[int] = 0,
+    recording_chain: tfx.dsl.components.Parameter[int] = 0,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -61,12 +62,14 @@ def MixtureExampleGen(
     ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
     ``calibration_clips`` > 0 (target task): a ``calibration`` split of that many mixtures of
     the training recordings drawn from ``calibration_seed``, for the onset fusion.
+    ``recording_chain``: 1 sends about half of the target task's training clips through a
+    recording chain at a low sample rate (``augmentation.chain_recipes``).
     """
     plan = datasets.plan_task(task, data, corpus_seed, train_clips, eval_clips, train_seed,
                               eval_seed, clip_duration_s, excerpts, bool(augment), classes,
                               paired_data, recipe_mode, bool(bg_screening), bool(decoys),
                               bool(impacts), bool(hard_negatives), hard_negative_classes,
-                              calibration_clips, calibration_seed)
+                              calibration_clips, calibration_seed, bool(recording_chain))
     source, scenes, disjoint, recipes = plan.data, plan.scenes, plan.scenes_disjoint, plan.recipes
     first = next(iter(recipes.values()))[0]
     print(f"[{task}] mixing {', '.join(f'{len(r)} {s}' for s, r in recipes.items())} clips "
@@ -89,6 +92,7 @@ def MixtureExampleGen(
         "hard_negative_classes": hard_negative_classes, "n_mfcc": n_mfcc,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version, "calibration_seed": calibration_seed,
+        "recording_chain": bool(recording_chain),
         "screened_out": len(source.screened_out),
         "classes": list(first.classes), "scenes": list(scenes), "scenes_disjoint": disjoint,
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
