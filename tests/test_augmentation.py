@@ -2,6 +2,7 @@
 import dataclasses
 
 import numpy as np
+import pytest
 
 from components.audio import augmentation, corpus, datasets, features, mixing
 from components.audio.audio_io import SAMPLE_RATE
@@ -85,3 +86,56 @@ def test_background_tilt_brightens_the_background_alone_and_the_event_is_scaled_
     _, untilted = mixing.render(dataclasses.replace(positive, augmentation=dict(
         neutral, background_tilt_db_per_octave=0.0)), load)
     assert not np.isclose(rendered.scale, untilted.scale)
+
+
+def _chained_recipes(seed=5, augment=False):
+    data = corpus.embedded_source_data(2017)
+    return data, datasets.split_recipes(data, "target", 24, 4, seed, 1000, 2.0, augment=augment,
+                                        recording_chain=True, calibration_clips=6,
+                                        calibration_seed=4242)
+
+
+def test_recording_chain_band_limits_about_half_the_training_clips_seeded_and_recorded():
+    data, chained = _chained_recipes()
+    _, again = _chained_recipes()
+    rates = [r.augmentation["chain_rate_hz"] for r in chained["train"] if r.augmentation]
+    assert 6 <= len(rates) <= 18 and set(rates) <= set(augmentation.CHAIN_RATES_HZ)
+    assert all(r.augmentation is None for r in chained["eval"] + chained["calibration"])
+    assert [r.to_json() for r in again["train"]] == [r.to_json() for r in chained["train"]]
+    # the chain changes no draw of the recipe but its own field
+    unchained = datasets.split_recipes(data, "target", 24, 4, 5, 1000, 2.0)
+    for a, b in zip(unchained["train"], chained["train"]):
+        assert dataclasses.replace(b, augmentation=None) == a
+    # rendered: nothing above 0.45 x the rate, the band below it untouched
+    load = mixing.audio_loader(data.data_root, 2017)
+    recipe = next(r for r in chained["train"] if r.augmentation and r.label)
+    rendered, _ = mixing.render(mixing.Recipe.from_json(recipe.to_json()), load)
+    full, _ = mixing.render(dataclasses.replace(recipe, augmentation=None), load)
+    freqs = np.fft.rfftfreq(len(rendered), 1.0 / SAMPLE_RATE)
+    above = freqs > augmentation.CHAIN_BAND * recipe.augmentation["chain_rate_hz"]
+    spectrum, full_spectrum = np.abs(np.fft.rfft(rendered)), np.abs(np.fft.rfft(full))
+    assert spectrum[above].max() < 1e-9 * spectrum.max()
+    np.testing.assert_allclose(spectrum[~above], full_spectrum[~above], atol=1e-6)
+
+
+def test_recording_chain_keeps_an_augmentation_and_is_refused_outside_the_target_task():
+    _, both = _chained_recipes(augment=True)
+    chained = [r.augmentation for r in both["train"] if "chain_rate_hz" in r.augmentation]
+    assert chained and all(a["gain_db"] != 0 for a in chained)   # the augmentation is kept
+    data = corpus.embedded_source_data(2017)
+    with pytest.raises(ValueError, match="recording chain is for the target task"):
+        datasets.split_recipes(data, "source", 8, 4, 5, 1000, 2.0, recording_chain=True)
+
+
+def test_recording_chain_setting_reaches_the_target_example_gen_alone(tmp_path):
+    from pipeline import configs
+    from pipeline.pipeline import create_pipeline
+    config = configs.get_config("smoke", recording_chain=1, output_dir=str(tmp_path / "p"))
+    planned = datasets.plan_task(**config.data_jobs()["Target"]).recipes   # the ExampleGen's
+    assert any(r.augmentation and r.augmentation.get("chain_rate_hz") for r in planned["train"])
+    generators = {c.id: c for c in create_pipeline(config).components
+                  if c.id.endswith("ExampleGen")}
+    assert generators["TargetExampleGen"].exec_properties["recording_chain"] == 1
+    assert not generators["SourceExampleGen"].exec_properties.get("recording_chain")
+    with pytest.raises(configs.ConfigError, match="recording_chain"):
+        configs.get_config("smoke", recording_chain=2)
