@@ -20,12 +20,12 @@ quick profile's ``calibration`` split (400 synthetic clips of the training recor
 0.45 x a sample rate drawn from 8, 11.025, 16, 22.05 kHz, seeded). Scored,
 nothing refitted, on the synthetic test set plain and through the chain (200 + 200 clips), and
 on both real sets (issue 9's figures and the real impacts), for the scratch and (c) models of a
-Table 1 study (5 seeds). Results to ``probe.json`` beside this script, a table to standard
-output.
+Table 1 study (5 seeds). Results to ``probe-<study folder name>.json`` beside this script, a
+table to standard output.
 
 Usage (repository root, ~10 min on 2 cores):
   .venv/bin/python docs/results/recording-chain/probe.py build/real_audio \\
-      build/real_audio_holdout build/exp-bird > docs/results/recording-chain/probe.txt
+      build/real_audio_holdout build/exp-bird > docs/results/recording-chain/probe-exp-bird.txt
 """
 import json
 import os
@@ -155,7 +155,8 @@ def main(default_dir, holdout_dir, study):
                     entry[sn]["found"] = float(np.mean(fused[0][s["meta"][0] == 1] >= 0.5))
                 results.setdefault(f"{short} {way} {calibration}", []).append(entry)
         print("scored", short, seed, file=sys.stderr, flush=True)
-    with open(os.path.join(HERE, "probe.json"), "w") as handle:
+    name = os.path.basename(os.path.normpath(study))
+    with open(os.path.join(HERE, f"probe-{name}.json"), "w") as handle:
         json.dump(results, handle, indent=1)
     print(f"study {study}; 5 seeds; synthetic test plain / through the chain: accuracy %; real "
           "sets: accuracy % / AUC / false alarms % / worst background (its FA %) / breaks found % "
