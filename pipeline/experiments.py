@@ -263,13 +263,13 @@ class Study:
         """Write a dataset with the pipeline's Beam job (or reuse the study's finished one);
         returns its folder."""
         folder = os.path.join(self.out, "data", name)
-        with_decoys = bool(self.config.decoys) and task == "target" and train_clips > 0
-        with_hard = bool(self.config.hard_negatives) and task == "target" and train_clips > 0
-        with_chain = bool(self.config.recording_chain) and task == "target" and train_clips > 0
+        target_training = task == "target" and train_clips > 0   # what the extras go into
+        with_decoys = bool(self.config.decoys) and target_training
+        with_hard = bool(self.config.hard_negatives) and target_training
+        with_chain = bool(self.config.recording_chain) and target_training
         calibration = ({"calibration_clips": self.config.calibration_clips,
                         "calibration_seed": self.config.calibration_seed}
-                       if self.config.onset_fusion and task == "target" and train_clips > 0
-                       else {})
+                       if self.config.onset_fusion and target_training else {})
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
                      "eval_clips": eval_clips, **self._encoding(),
                      **({"decoys": 1} if with_decoys else {}),

@@ -34,31 +34,26 @@ import sys
 
 import numpy as np
 
-from components.audio import datasets, features, mixing, onset
+from components.audio import augmentation, datasets, features, mixing, onset
 from components.model import fusion
 from pipeline import configs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FUSION = runpy.run_path(os.path.join(HERE, "..", "onset-fusion", "measure.py"))
 MEASURE = FUSION["MEASURE"]
-CHAIN_RATES_HZ = (8000, 11025, 16000, 22050)
+CHAIN_RATES_HZ = augmentation.CHAIN_RATES_HZ
 CHAIN_SEED = 5150
 WAYS = ("centroid", "relative", "edge")
 
 
 def through_chain(waves, seed):
     """Each clip through a brick-wall low-pass at 0.45 x a sample rate drawn from
-    CHAIN_RATES_HZ (what resampling a recording made at that rate leaves); the clips and the
-    rates drawn."""
+    CHAIN_RATES_HZ (what resampling a recording made at that rate leaves;
+    ``augmentation.band_limit``, as ``recording_chain=1`` does); the clips and the rates drawn."""
     rng = np.random.default_rng(seed)
     rates = rng.choice(CHAIN_RATES_HZ, size=len(waves))
-    out = np.empty_like(waves)
-    freqs = np.fft.rfftfreq(waves.shape[1], 1.0 / features.SAMPLE_RATE)
-    for i, w in enumerate(waves):
-        spectrum = np.fft.rfft(w)
-        spectrum[freqs > 0.45 * rates[i]] = 0
-        out[i] = np.fft.irfft(spectrum, n=len(w)).astype(np.float32)
-    return out, rates
+    out = np.stack([augmentation.band_limit(w, rate) for w, rate in zip(waves, rates)])
+    return out.astype(np.float32), rates
 
 
 def clip_numbers(y, mfcc):
