@@ -265,15 +265,7 @@ class PipelineConfig:
                            train_clips=self.target_train_clips,
                            eval_clips=self.target_eval_clips, train_seed=self.train_seed + 1,
                            eval_seed=self.eval_seed, excerpts=1,
-                           # only when set: the ExampleGen's cache key stays as before
-                           **({"decoys": 1} if self.decoys else {}),
-                           **({"hard_negatives": 1} if self.hard_negatives else {}),
-                           **({"hard_negative_classes": self.hard_negative_classes}
-                              if self.hard_negative_classes else {}),
-                           **({"calibration_clips": self.calibration_clips,
-                               "calibration_seed": self.calibration_seed}
-                              if self.onset_fusion else {}),
-                           **({"recording_chain": 1} if self.recording_chain else {}))}
+                           **self.target_training_extras())}
         if self.real_audio_data:
             jobs["Real"] = dict(common, task="real", data=self.real_audio_data,
                                 classes=self.target_class, paired_data="", train_clips=0,
@@ -281,6 +273,19 @@ class PipelineConfig:
                                 excerpts=self.real_excerpts, recipe_mode="default",
                                 impacts=int(self.real_impacts))
         return jobs
+
+    def target_training_extras(self) -> Dict:
+        """What the target task's training data get beyond its clips, as ``plan_task``
+        arguments: decoys, hard negatives, the onset fusion's calibration split, the recording
+        chain. Each only when set, so that the Target ExampleGen's cache key (and an experiment
+        study's data key, ``pipeline.experiments.Study``) stays as before for the others."""
+        return {**({"decoys": 1} if self.decoys else {}),
+                **({"hard_negatives": 1} if self.hard_negatives else {}),
+                **({"hard_negative_classes": self.hard_negative_classes}
+                   if self.hard_negative_classes else {}),
+                **({"calibration_clips": self.calibration_clips,
+                    "calibration_seed": self.calibration_seed} if self.onset_fusion else {}),
+                **({"recording_chain": 1} if self.recording_chain else {})}
 
     def stage_config(self, stage: str, method: str) -> Dict:
         """The Trainer ``custom_config`` of one stage (see components.model.training.StageConfig)."""

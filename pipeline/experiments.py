@@ -263,38 +263,29 @@ class Study:
         """Write a dataset with the pipeline's Beam job (or reuse the study's finished one);
         returns its folder."""
         folder = os.path.join(self.out, "data", name)
-        target_training = task == "target" and train_clips > 0   # what the extras go into
-        with_decoys = bool(self.config.decoys) and target_training
-        with_hard = bool(self.config.hard_negatives) and target_training
-        with_chain = bool(self.config.recording_chain) and target_training
-        calibration = ({"calibration_clips": self.config.calibration_clips,
-                        "calibration_seed": self.config.calibration_seed}
-                       if self.config.onset_fusion and target_training else {})
+        # the target task's training data get the config's extras (decoys, hard negatives,
+        # calibration split, recording chain), as the Target ExampleGen's do
+        extras = (self.config.target_training_extras()
+                  if task == "target" and train_clips > 0 else {})
         made_from = {"task": task, "train_clips": train_clips, "train_seed": train_seed,
-                     "eval_clips": eval_clips, **self._encoding(),
-                     **({"decoys": 1} if with_decoys else {}),
-                     **({"hard_negatives": 1} if with_hard else {}),
-                     **({"hard_negative_classes": self.config.hard_negative_classes}
-                        if with_hard and self.config.hard_negative_classes else {}),
-                     **({"recording_chain": 1} if with_chain else {}),
-                     **calibration}
+                     "eval_clips": eval_clips, **self._encoding(), **extras}
         done = self._finished(folder, made_from)
         if done is not None:
             self._timed("data", done["result"]["seconds"])
             print(f"  data {name}: finished earlier, reused", flush=True)
             return folder
         spec, data = self.tasks[task], self.data[task]
-        hard_classes = (datasets.parse_classes(self.config.hard_negative_classes)
-                        if with_hard and self.config.hard_negative_classes else ())
-        recipes = datasets.split_recipes(data, task, train_clips, max(eval_clips, 1),
-                                         train_seed, self.config.eval_seed,
-                                         self.config.clip_duration_s,
-                                         augment=bool(self.config.augment),
-                                         classes=spec.classes, scenes=spec.scenes,
-                                         decoys=with_decoys, hard_negative_clips=with_hard,
-                                         corpus_seed=self.config.corpus_seed,
-                                         hard_negative_classes=hard_classes,
-                                         recording_chain=with_chain, **calibration)
+        recipes = datasets.split_recipes(
+            data, task, train_clips, max(eval_clips, 1), train_seed, self.config.eval_seed,
+            self.config.clip_duration_s, augment=bool(self.config.augment),
+            classes=spec.classes, scenes=spec.scenes, decoys=bool(extras.get("decoys")),
+            hard_negative_clips=bool(extras.get("hard_negatives")),
+            corpus_seed=self.config.corpus_seed,
+            hard_negative_classes=(datasets.parse_classes(extras["hard_negative_classes"])
+                                   if "hard_negative_classes" in extras else ()),
+            recording_chain=bool(extras.get("recording_chain")),
+            calibration_clips=extras.get("calibration_clips", 0),
+            calibration_seed=extras.get("calibration_seed", 0))
         if not eval_clips:
             recipes.pop("eval")
         self._timed("data", self._mix(folder, made_from, recipes, name, data.data_root))

@@ -125,6 +125,27 @@ def test_table1_names_its_test_set_after_the_target_data(table1_study, tmp_path)
     assert experiments.target_test_label("/data/my_recordings") == "target test"
 
 
+def test_a_study_gives_its_target_training_data_the_extras_the_target_example_gen_gets(
+        table1_study):
+    """The study's data key and the Target ExampleGen's arguments come from one builder
+    (``PipelineConfig.target_training_extras``): the smoke profile's calibration split is in
+    both, and in neither for the target test set."""
+    _, out, _, _ = table1_study
+    config = configs.get_config("smoke")
+    extras = config.target_training_extras()
+    assert extras == {"calibration_clips": config.calibration_clips,
+                      "calibration_seed": config.calibration_seed}
+    target_job = config.data_jobs()["Target"]
+    assert {key: target_job[key] for key in extras} == extras
+
+    def made_from(name):
+        return json.loads((out / "data" / name / "done.json").read_text())["made_from"]
+
+    for seed in (0, 1):
+        assert {key: made_from(f"target-limited-s{seed}")[key] for key in extras} == extras
+    assert not set(extras) & set(made_from("target-test"))
+
+
 def test_table1_resumes_its_study_and_refuses_other_settings(table1_study, real_fixture_set,
                                                              capsys):
     tmp_path, out, _, argv = table1_study
