@@ -369,6 +369,9 @@ def _check_synthesize_args(args) -> None:
     if not 1 <= args.n_mfcc <= features.N_MELS:
         raise UsageError(f"--n-mfcc {args.n_mfcc}: expected a whole number from 1 to "
                          f"{features.N_MELS} (the mel bands)")
+    if not 0 <= args.highpass_hz <= 2000:
+        raise UsageError(f"--highpass-hz {args.highpass_hz}: expected a whole number from 0 to "
+                         "2000")
     for flag, given in (("--decoys", args.decoys), ("--hard-negatives", args.hard_negatives),
                         ("--hard-negative-classes", args.hard_negative_classes),
                         ("--calibration-clips", args.calibration_clips)):
@@ -424,7 +427,8 @@ def cmd_synthesize(args) -> int:
     try:
         beam_mixtures.run_mixture_job(plan.recipes, staging, plan.data.data_root,
                                       args.corpus_seed, args.num_shards, args.beam_arg or [],
-                                      write_wav=args.write_wav, n_mfcc=args.n_mfcc)
+                                      write_wav=args.write_wav, n_mfcc=args.n_mfcc,
+                                      highpass_hz=args.highpass_hz)
         if os.path.isdir(output):
             shutil.rmtree(output)
         os.rename(staging, output)
@@ -515,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="augment the train split as the pipeline does (recorded per recipe)")
     syn.add_argument("--n-mfcc", type=int, default=20,
                      help="MFCC coefficients per frame (the paper's 20; up to 128, the mel bands)")
+    syn.add_argument("--highpass-hz", type=int, default=0,
+                     help="the MFCC and the onset centroid ignore the spectrum below this "
+                          "(as the pipeline's highpass_hz; 0: the paper's MFCC)")
     syn.add_argument("--decoys", action="store_true",
                      help="task target: scatter grains of training events over half of the "
                           "train clips, as the pipeline's decoys=1 does (recorded per recipe)")

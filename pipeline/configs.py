@@ -131,6 +131,10 @@ class PipelineConfig:
     n_mfcc: int = 20                       # MFCC coefficients per frame: the paper's 20; up to
                                            # 128 (every band: the log-mel spectrogram, rotated);
                                            # 40 measured no better on real recordings
+    highpass_hz: int = 0                   # > 0: the MFCC and the onset centroid ignore the
+                                           # spectrum below this many Hz (rumble, wind, a
+                                           # blow's thud), in the data job and in the served
+                                           # model alike; 0: the paper's librosa MFCC
     standardize: int = 0                   # 1: standardise each MFCC coefficient with the
                                            # training data's mean/variance in models trained
                                            # from scratch (not in the paper, which feeds the
@@ -204,6 +208,8 @@ class PipelineConfig:
             contract += "-" + f"{self.clip_duration_s:g}".replace(".", "p") + "s"
         if self.n_mfcc != N_MFCC:
             contract += f"-mfcc{self.n_mfcc}"
+        if self.highpass_hz:
+            contract += f"-hp{self.highpass_hz}"
         return self.pipeline_name or f"fewshot-{self.target_class}{contract}"
 
     @property
@@ -274,6 +280,13 @@ class PipelineConfig:
                                 impacts=int(self.real_impacts))
         return jobs
 
+    def example_encoding(self) -> Dict:
+        """How the examples encode a clip, beyond the paper's 20 MFCCs of the whole spectrum:
+        ``n_mfcc`` and ``highpass_hz``, each only when set, so that the ExampleGens' and
+        Trainers' cache keys (and an experiment study's data key) stay as before."""
+        return {**({"n_mfcc": self.n_mfcc} if self.n_mfcc != N_MFCC else {}),
+                **({"highpass_hz": self.highpass_hz} if self.highpass_hz else {})}
+
     def target_training_extras(self) -> Dict:
         """What the target task's training data get beyond its clips, as ``plan_task``
         arguments: decoys, hard negatives, the onset fusion's calibration split, the recording
@@ -298,7 +311,7 @@ class PipelineConfig:
                 "clip_mean": self.clip_mean if self.clip_mean > 1 else bool(self.clip_mean),
                 "standardize": bool(self.standardize),
                 # only when set: the Trainers' custom_config (a cache key) stays as before
-                **({"n_mfcc": self.n_mfcc} if self.n_mfcc != N_MFCC else {}),
+                **self.example_encoding(),
                 "epochs": self.source_epochs if stage == "source" else self.target_epochs,
                 "learning_rate": self.learning_rate,
                 "seed": self.model_seed + (0 if stage == "source" else 1),
@@ -373,7 +386,7 @@ _INT_RANGES = (
     ("model_seed", 0, MAX_SEED - 1), ("real_seed", 0, MAX_SEED), ("trainer_gpus", 0, 64),
     ("onset_fusion", 0, 1), ("calibration_clips", 2, MAX_CLIPS),
     ("calibration_seed", 0, MAX_SEED),
-    ("n_mfcc", 1, N_MELS), ("augment", 0, 1), ("decoys", 0, 1), ("recording_chain", 0, 1),
+    ("n_mfcc", 1, N_MELS), ("highpass_hz", 0, 2000), ("augment", 0, 1), ("decoys", 0, 1), ("recording_chain", 0, 1),
     ("real_impacts", 0, 1),
     ("hard_negatives", 0, 1), ("clip_mean", 0, 2),
     ("locator", 0, 1), ("onset_channel", 0, 1), ("standardize", 0, 1), ("bg_screening", 0, 1),

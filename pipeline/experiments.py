@@ -81,7 +81,7 @@ ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_ne
                   "hard_negative_classes": "",
                   "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
                   "event_onsets": "running", "onset_channel": 0, "onset_fusion": 0,
-                  "recording_chain": 0}
+                  "recording_chain": 0, "highpass_hz": 0}
 # Settings that decide nothing unless another one is on (then they are compared; else dropped).
 ONLY_WITH = {"calibration_clips": "onset_fusion", "calibration_seed": "onset_fusion"}
 
@@ -218,7 +218,7 @@ class Study:
     def _encoding(self) -> Dict:
         """How the study's examples are encoded, where it differs from the paper (a key of its
         data steps: a study resumed with another encoding refuses its earlier data)."""
-        return {"n_mfcc": self.config.n_mfcc} if self.config.n_mfcc != N_MFCC else {}
+        return self.config.example_encoding()
 
     def _finished(self, folder: str, made_from: Dict) -> Optional[Dict]:
         """The record of a finished step in ``folder``, or None (an interrupted step's folder is
@@ -342,7 +342,8 @@ class Study:
         beam_mixtures.run_mixture_job(recipes, folder, data_root,
                                       self.config.corpus_seed, self.config.num_shards,
                                       list(self.config.beam_pipeline_args),
-                                      n_mfcc=self.config.n_mfcc)
+                                      n_mfcc=self.config.n_mfcc,
+                                      highpass_hz=self.config.highpass_hz)
         seconds = time.time() - start
         clips = sum(len(r) for r in recipes.values())
         self._record_done(folder, made_from, {"clips": clips, "seconds": seconds})

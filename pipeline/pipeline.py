@@ -31,7 +31,6 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
 from components.audio import datasets, examples
-from components.audio.features import N_MFCC
 from components.tfx.atomic_pusher import AtomicPusher
 from components.tfx.gates import AnomaliesGate, RealAudioGate, TransferGain
 from components.tfx.mixture_example_gen import MixtureExampleGen
@@ -83,10 +82,9 @@ def _data_branch(prefix: str, config: PipelineConfig, schema) -> List:
     # folders (files, sizes, times) makes changed recordings a new key, not a stale cache hit.
     version = "|".join([datasets.data_version(data) for data in (job["data"], job["paired_data"])
                         if data] + [f"examples-{examples.EXAMPLE_FORMAT}"])
-    # n_mfcc only when set: the ExampleGen's cache key stays as before
-    encoding = {"n_mfcc": config.n_mfcc} if config.n_mfcc != N_MFCC else {}
     example_gen = MixtureExampleGen(num_shards=config.num_shards, data_version=version,
-                                    **job, **encoding).with_id(f"{prefix}ExampleGen")
+                                    **job, **config.example_encoding()
+                                    ).with_id(f"{prefix}ExampleGen")
     statistics = tfx.components.StatisticsGen(
         examples=example_gen.outputs["examples"]).with_id(f"{prefix}StatisticsGen")
     validator = tfx.components.ExampleValidator(

@@ -238,6 +238,7 @@ class LocalModel:
             self.clip_samples = int(info["clip_samples"])
             self.threshold = float(info["threshold"])
             self.event_class = ",".join(info["classes"]) or "event"
+            self.highpass_hz = int(info["highpass_hz"])
         except Exception as err:
             raise ModelError(f"--model {path}: its model_info is unusable "
                              f"({first_line(err)[:200]})") from None
@@ -275,6 +276,7 @@ class ServingClient:
             self.clip_samples = int(info["clip_samples"])
             self.threshold = float(info.get("threshold", 0.5))
             self.event_class = str(info.get("classes") or "event")
+            self.highpass_hz = int(info.get("highpass_hz", 0))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ServerError(f"{self.url}: the model_info answer is not this project's "
                               f"({str(rows)[:200]})") from None
@@ -370,7 +372,7 @@ def localize_file(path: str, model, rule, progress: bool = True
     window_times = localize.frame_times(frames)
     tracker = (localize.OnsetTracker(rule) if rule.onsets == "strength"
                else localize.EventTracker(rule, frame_period))
-    bands = features.mel_bands()    # the mel filters, once per file
+    bands = features.mel_bands(highpass_hz=model.highpass_hz)   # the model's, once per file
     stream = stream_audio(path)
     buffer, buffer_start, total = np.zeros(0, np.float32), 0, None
     pending: List[Tuple[int, int, np.ndarray]] = []

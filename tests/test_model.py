@@ -129,6 +129,13 @@ def test_a_target_stage_refuses_a_source_model_of_another_number_of_mfccs(tmp_pa
         trainer_target.run_fn(args)
 
 
+def test_a_target_stage_refuses_a_source_model_of_another_high_pass(tmp_path, exported):
+    args = _fn_args(tmp_path, base_model=exported)              # the source: the whole spectrum
+    args.custom_config = dict(args.custom_config, highpass_hz=150)
+    with pytest.raises(tagger.TransferError, match="high-passed at 0 Hz.*at 150 Hz"):
+        trainer_target.run_fn(args)
+
+
 def test_a_target_stage_with_an_onset_fusion_refuses_examples_without_a_calibration_split(
         tmp_path, exported):
     args = _fn_args(tmp_path, base_model=exported)              # train and eval splits only

@@ -95,10 +95,11 @@ def frames_power(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
     return power
 
 
-def mel_bands(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS
-              ) -> Tuple[Tuple[int, int, np.ndarray], ...]:
-    """librosa's Slaney mel filters as (first bin, end bin, weights) of their non-zero band."""
-    matrix = mel_matrix(sr, n_fft, n_mels)
+def mel_bands(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
+              highpass_hz: float = 0.0) -> Tuple[Tuple[int, int, np.ndarray], ...]:
+    """librosa's Slaney mel filters (without the bins below ``highpass_hz``: :func:`mel_matrix`)
+    as (first bin, end bin, weights) of their non-zero band."""
+    matrix = mel_matrix(sr, n_fft, n_mels, highpass_hz)
     bands = []
     for column in matrix.T:
         bins = np.flatnonzero(column)
@@ -126,10 +127,22 @@ def mfcc_librosa(y: np.ndarray, sr: int = SAMPLE_RATE, n_mfcc: int = N_MFCC, n_f
     return np.ascontiguousarray(coefficients.T, dtype=np.float32)
 
 
-def mel_matrix(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
-    """librosa's Slaney mel filterbank, (1 + n_fft/2, n_mels) float32."""
+def mel_matrix(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
+               highpass_hz: float = 0.0) -> np.ndarray:
+    """librosa's Slaney mel filterbank, (1 + n_fft/2, n_mels) float32; with ``highpass_hz`` > 0
+    the FFT bins below it weigh 0 (:func:`passband`): the MFCC of a high-passed clip."""
     import librosa
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).T.astype(np.float32)
+    matrix = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).T.astype(np.float32)
+    return matrix * passband(matrix.shape[0], sr, highpass_hz)[:, None]
+
+
+def passband(n_bins: int, sr: int = SAMPLE_RATE, highpass_hz: float = 0.0) -> np.ndarray:
+    """float32 [n_bins] weights of the FFT bins of a power spectrum (``n_bins`` = 1 + n_fft/2):
+    0 for a bin below ``highpass_hz``, 1 from it on (all 1 when ``highpass_hz`` is 0). A
+    high-pass in the spectrum: what is below the cut-off (rumble, handling and wind noise, a
+    blow's thud) counts neither in the MFCC nor in the onset's centroid."""
+    freqs = np.arange(n_bins) * sr / (2.0 * (n_bins - 1))
+    return (freqs >= highpass_hz).astype(np.float32)
 
 
 def mfcc_tf(waveforms, mel_weights, n_mfcc: int = N_MFCC, n_fft: int = N_FFT,

@@ -40,24 +40,28 @@ def onset_frame_and_peak(mfcc: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def centroid_khz(power: np.ndarray, frame: int, sr: int = features.SAMPLE_RATE,
-                 window_frames: int = WINDOW_FRAMES) -> float:
+                 window_frames: int = WINDOW_FRAMES, highpass_hz: float = 0.0) -> float:
     """Spectral centroid (kHz) of the power spectrogram ``power`` [frames, 1 + n_fft/2] summed
-    over ``window_frames`` frames from ``frame`` (fewer at the clip's end)."""
+    over ``window_frames`` frames from ``frame`` (fewer at the clip's end), without the bins
+    below ``highpass_hz`` (``features.passband``)."""
     n_fft = 2 * (power.shape[-1] - 1)
     freqs_khz = np.arange(power.shape[-1], dtype=np.float64) * sr / n_fft / 1000.0
     window = np.asarray(power[frame:frame + window_frames], np.float64).sum(axis=0)
+    if highpass_hz:
+        window = window * features.passband(power.shape[-1], sr, highpass_hz)
     return float((freqs_khz * window).sum() / (window.sum() + 1e-20))
 
 
 def descriptors(y: np.ndarray, mfcc: np.ndarray, sr: int = features.SAMPLE_RATE,
-                n_fft: int = features.N_FFT, hop_length: int = features.HOP_LENGTH
-                ) -> Tuple[float, float]:
+                n_fft: int = features.N_FFT, hop_length: int = features.HOP_LENGTH,
+                highpass_hz: float = 0.0) -> Tuple[float, float]:
     """``(peak, centroid_khz)`` of one mono clip ``y`` whose MFCC is ``mfcc`` [frames, n_mfcc]
-    (see the module docstring). Only the window's frames are transformed."""
+    (see the module docstring; ``highpass_hz`` as the MFCC's, ``features.mel_matrix``). Only
+    the window's frames are transformed."""
     frame, peak = onset_frame_and_peak(mfcc)
     frames = features.centred_frames(y, n_fft, hop_length)[int(frame):int(frame) + WINDOW_FRAMES]
     power = features.frames_power(np.array(frames), features.hann_window(n_fft))
-    return float(peak), centroid_khz(power, 0, sr)
+    return float(peak), centroid_khz(power, 0, sr, highpass_hz=highpass_hz)
 
 
 def onset_strength_tf(mfcc):
@@ -81,7 +85,7 @@ def onset_frame_and_peak_tf(mfcc):
 
 
 def centroid_khz_tf(power, frame, sr: int = features.SAMPLE_RATE,
-                    window_frames: int = WINDOW_FRAMES):
+                    window_frames: int = WINDOW_FRAMES, highpass_hz: float = 0.0):
     """TensorFlow twin of :func:`centroid_khz` for ``power`` [batch, frames, bins] and
     ``frame`` int32 [batch]: float32 [batch]."""
     import tensorflow as tf
@@ -90,11 +94,14 @@ def centroid_khz_tf(power, frame, sr: int = features.SAMPLE_RATE,
     index = tf.range(tf.shape(power)[1])[None, :]
     inside = (index >= frame[:, None]) & (index < frame[:, None] + window_frames)
     window = tf.reduce_sum(power * tf.cast(inside, power.dtype)[..., None], axis=1)
+    if highpass_hz:
+        window = window * tf.constant(features.passband(bins, sr, highpass_hz), power.dtype)
     return tf.reduce_sum(window * freqs_khz, axis=-1) / (tf.reduce_sum(window, axis=-1) + 1e-20)
 
 
-def descriptors_tf(power, mfcc):
+def descriptors_tf(power, mfcc, highpass_hz: float = 0.0):
     """``(peak, centroid_khz)`` float32 [batch] from the power spectrogram ``power``
-    [batch, frames, bins] (``features.power_spectrogram_tf``) and the MFCC computed from it."""
+    [batch, frames, bins] (``features.power_spectrogram_tf``) and the MFCC computed from it
+    (with ``highpass_hz``, ``features.mel_matrix``)."""
     frame, peak = onset_frame_and_peak_tf(mfcc)
-    return peak, centroid_khz_tf(power, frame)
+    return peak, centroid_khz_tf(power, frame, highpass_hz=highpass_hz)

@@ -70,13 +70,15 @@ def keras_model_path(serving_model_dir: str, file_name: str = KERAS_FILE) -> str
 def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s: float,
                   decision_threshold: float = 0.5, classes=("event",),
                   locator: keras.Model = None,
-                  fusion: "onset_fusion.OnsetFusion" = None) -> None:
+                  fusion: "onset_fusion.OnsetFusion" = None, highpass_hz: int = 0) -> None:
     """Write the SavedModel with its signatures, and the Keras copy beside it.
 
     ``classes`` names the model's outputs in order (one for a target model). ``locator``: the
     network whose running probability the localize signatures give (see the module docstring);
     its Keras copy is saved too. ``fusion``: the onset fusion the model answers with (see the
-    module docstring; one class only).
+    module docstring; one class only). ``highpass_hz``: the cut-off below which the waveform
+    signatures' MFCC and onset centroid ignore the spectrum, as the examples it trained on
+    (``features.mel_matrix``; 0: the paper's MFCC).
     """
     classes = tuple(classes)
     for model in [m for m in (network, locator) if m is not None]:
@@ -91,7 +93,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     samples = features.clip_samples(clip_duration_s)
     frames = features.n_frames(samples)
     n_mfcc = int(network.input_shape[-1])   # the coefficients it was trained on
-    mel = tf.constant(features.mel_matrix(), name="slaney_mel_weights")
+    mel = tf.constant(features.mel_matrix(highpass_hz=highpass_hz), name="slaney_mel_weights")
     threshold = tf.Variable(float(decision_threshold), trainable=False, name="decision_threshold",
                             dtype=tf.float32)
     every_frame = localize.frame_tagger(network if locator is None else locator)
@@ -152,7 +154,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
         mfcc = features.mfcc_from_power_tf(power, mel, n_mfcc=n_mfcc)
         if fusion is None:
             return mfcc, None
-        return mfcc, onset.descriptors_tf(power, mfcc)[1]
+        return mfcc, onset.descriptors_tf(power, mfcc, highpass_hz)[1]
 
     def from_waveform(waveform):
         return answer(*clip_mfcc(waveform))
@@ -180,6 +182,7 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "sample_rate": tf.fill(rows, tf.constant(features.SAMPLE_RATE, tf.int64)),
                 "frames": tf.fill(rows, tf.constant(frames, tf.int64)),
                 "n_mfcc": tf.fill(rows, tf.constant(n_mfcc, tf.int64)),
+                "highpass_hz": tf.fill(rows, tf.constant(int(highpass_hz), tf.int64)),
                 "threshold": tf.fill(rows, tf.identity(threshold)),
                 "classes": tf.fill(rows, class_names),
                 "networks": tf.fill(rows, networks),
@@ -218,7 +221,8 @@ def model_info(saved_model) -> dict:
     """Clip length, sample rate, frames, MFCCs per frame, threshold, class names, networks
     averaged and whether it has a locator and an onset fusion, stored in a loaded SavedModel
     (``classes`` is a list; models exported before it had one say ``[]``, before ``n_mfcc`` the
-    paper's 20, before ``networks`` 1, before ``locator`` or ``onset_fusion`` 0)."""
+    paper's 20, before ``networks`` 1, before ``locator``, ``onset_fusion`` or ``highpass_hz``
+    0)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
@@ -228,6 +232,7 @@ def model_info(saved_model) -> dict:
     info.setdefault("networks", 1)
     info.setdefault("locator", 0)
     info.setdefault("onset_fusion", 0)
+    info.setdefault("highpass_hz", 0)
     return info
 
 

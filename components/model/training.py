@@ -32,6 +32,8 @@ class StageConfig:
     clip_mean: int = 0           # 1: subtract each clip's mean MFCC first, 2: the mean of the
                                  # frames so far (causal); not in the paper (tagger.build_tagger)
     n_mfcc: int = 20             # values per frame in the examples (the paper's 20 MFCCs)
+    highpass_hz: int = 0         # the examples' MFCCs ignore the spectrum below this (the
+                                 # served model's waveform signatures do the same); 0: paper
     standardize: bool = False    # scratch: per-coefficient mean/variance of x_train in the
                                  # ``normalize`` layer (not in the paper); off: identity
     front_end: str = "lstm"      # 'lstm' (the paper's network), 'conv' or 'conv_nobn' (tagger)

@@ -47,9 +47,11 @@ class RenderMixtures(beam.DoFn):
     of the background (:func:`stage_rows`)."""
 
     def __init__(self, data_root: str, corpus_seed: int, num_shards: int, staging_dir: str,
-                 wav_dir: Optional[str] = None, n_mfcc: int = features.N_MFCC):
+                 wav_dir: Optional[str] = None, n_mfcc: int = features.N_MFCC,
+                 highpass_hz: int = 0):
         self._data_root = data_root
         self._n_mfcc = n_mfcc
+        self._highpass_hz = highpass_hz
         self._corpus_seed = corpus_seed
         self._num_shards = num_shards
         self._staging_dir = staging_dir
@@ -63,7 +65,7 @@ class RenderMixtures(beam.DoFn):
     def setup(self):
         self._load = mixing.audio_loader(self._data_root, self._corpus_seed, AUDIO_CACHE_BYTES)
         self._load_background = mixing.audio_loader(self._data_root, self._corpus_seed)
-        self._mel_bands = features.mel_bands()
+        self._mel_bands = features.mel_bands(highpass_hz=self._highpass_hz)
         self._threadpools = blas_threadpools()
 
     def render(self, bg_uri: str, recipes: Iterable[mixing.Recipe]):
@@ -79,7 +81,8 @@ class RenderMixtures(beam.DoFn):
                     audio, final = mixing.render(recipe, self._load, background=background)
                     coefficients = features.mfcc(audio, n_mfcc=self._n_mfcc,
                                                  bands=self._mel_bands)
-                    _, centroid_khz = onset.descriptors(audio, coefficients)
+                    _, centroid_khz = onset.descriptors(audio, coefficients,
+                                                        highpass_hz=self._highpass_hz)
             except Exception as err:
                 raise RuntimeError(f"mixture job: {recipe.mixture_id} (background {bg_uri}, "
                                    f"event {recipe.event_uri}): {err}") from err
@@ -211,9 +214,10 @@ def _remove_staging(shard_paths: List[str], staging_dir: str) -> List[str]:
 
 def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], output_uri: str,
                 split: str, data_root: str, corpus_seed: int, num_shards: int,
-                write_wav: bool = False, n_mfcc: int = features.N_MFCC):
+                write_wav: bool = False, n_mfcc: int = features.N_MFCC, highpass_hz: int = 0):
     """Add the steps that render ``recipes`` into ``<output_uri>/Split-<split>/``, ``n_mfcc``
-    coefficients per frame (the paper's 20 by default).
+    coefficients per frame (the paper's 20 by default), of the spectrum from ``highpass_hz`` on
+    (0: all of it, the paper's; ``features.mel_matrix``).
 
     With ``write_wav`` the mixtures are also written as 24-bit WAV to ``<output_uri>/audio-<split>/``.
     """
@@ -231,7 +235,7 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
             | f"Spread[{split}]" >> beam.Reshuffle()
             | f"MixAndMfcc[{split}]" >> beam.ParDo(RenderMixtures(data_root, corpus_seed,
                                                                  num_shards, staging_dir, wav_dir,
-                                                                 n_mfcc))
+                                                                 n_mfcc, highpass_hz))
             | f"ByShard[{split}]" >> beam.GroupByKey()
             | f"Write[{split}]" >> beam.ParDo(WriteShard(split_dir, recipes_dir, split,
                                                         num_shards))
@@ -241,10 +245,10 @@ def write_split(pipeline: beam.Pipeline, recipes: Sequence[mixing.Recipe], outpu
 
 def run_mixture_job(split_recipes: dict, output_uri: str, data_root: str, corpus_seed: int,
                     num_shards: int, beam_args: List[str], write_wav: bool = False,
-                    n_mfcc: int = features.N_MFCC) -> None:
+                    n_mfcc: int = features.N_MFCC, highpass_hz: int = 0) -> None:
     """Standalone run (``python -m pipeline synthesize``): one Beam pipeline for all splits."""
     from apache_beam.options.pipeline_options import PipelineOptions
     with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
         for split, recipes in split_recipes.items():
             write_split(pipeline, recipes, output_uri, split, data_root, corpus_seed, num_shards,
-                        write_wav, n_mfcc)
+                        write_wav, n_mfcc, highpass_hz)

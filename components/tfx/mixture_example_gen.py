@@ -41,6 +41,7 @@ def MixtureExampleGen(
     calibration_clips: tfx.dsl.components.Parameter[int] = 0,
     calibration_seed: tfx.dsl.components.Parameter[int] = 0,
     recording_chain: tfx.dsl.components.Parameter[int] = 0,
+    highpass_hz: tfx.dsl.components.Parameter[int] = 0,
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Synthesize ``task`` mixtures and write MFCC tf.Examples; seeds and sizes are recorded.
@@ -59,7 +60,8 @@ def MixtureExampleGen(
     target task's training clips without an event a loud synthetic sharp sound
     (components.audio.hard_negatives), or with ``hard_negative_classes`` (comma-separated) one
     of the data's training recordings of those classes.
-    ``n_mfcc``: MFCC coefficients per frame (the paper's 20).
+    ``n_mfcc``: MFCC coefficients per frame (the paper's 20). ``highpass_hz`` > 0: the MFCC
+    and the onset centroid ignore the spectrum below it (``features.mel_matrix``).
     ``calibration_clips`` > 0 (target task): a ``calibration`` split of that many mixtures of
     the training recordings drawn from ``calibration_seed``, for the onset fusion.
     ``recording_chain``: 1 sends about half of the target task's training clips through a
@@ -78,7 +80,7 @@ def MixtureExampleGen(
         for split, split_list in recipes.items():
             beam_mixtures.write_split(pipeline, split_list, examples.uri, split,
                                       source.data_root, corpus_seed, num_shards,
-                                      n_mfcc=n_mfcc)
+                                      n_mfcc=n_mfcc, highpass_hz=highpass_hz)
     examples.split_names = artifact_utils.encode_split_names(list(recipes))
     examples.set_string_custom_property("payload_format", "FORMAT_TF_EXAMPLE")
     examples.set_string_custom_property("file_format", "tfrecords_gzip")
@@ -90,6 +92,7 @@ def MixtureExampleGen(
         "decoys": bool(decoys), "impacts": bool(impacts),
         "hard_negatives": bool(hard_negatives),
         "hard_negative_classes": hard_negative_classes, "n_mfcc": n_mfcc,
+        "highpass_hz": highpass_hz,
         "recipe_mode": recipe_mode, "bg_screening": bool(bg_screening),
         "data_version": data_version, "calibration_seed": calibration_seed,
         "recording_chain": bool(recording_chain),
@@ -98,3 +101,4 @@ def MixtureExampleGen(
         "clips": {split: len(r) for split, r in recipes.items()}}, sort_keys=True))
     examples.set_int_custom_property("frames", frames)
     examples.set_int_custom_property("n_mfcc", n_mfcc)
+    examples.set_int_custom_property("highpass_hz", highpass_hz)

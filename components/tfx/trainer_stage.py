@@ -92,6 +92,17 @@ def source_model_auc(base_model_dir: str):
         return training.gate_auc(json.load(handle).get("metrics", {}).get("eval", {}))
 
 
+def source_model_highpass(base_model_dir: str) -> int:
+    """The ``highpass_hz`` a source model's examples had, from the ``metrics.json`` its Trainer
+    wrote beside the SavedModel (0 when it records none: the paper's MFCC, or a model from
+    elsewhere)."""
+    path = os.path.join(os.path.dirname(base_model_dir.rstrip("/")), "metrics.json")
+    if not tf.io.gfile.exists(path):
+        return 0
+    with tf.io.gfile.GFile(path) as handle:
+        return int(json.load(handle).get("config", {}).get("highpass_hz", 0))
+
+
 def check_source_model(base_model_dir: str, min_auc: float) -> None:
     """Refuse (TransferError) a source model that has not learned its own task: its eval ROC AUC
     below ``min_auc`` (0: no check). A model without a recorded AUC passes with a warning."""
@@ -182,6 +193,11 @@ def run_stage(fn_args, stage: str) -> None:
             raise TransferError(f"{fn_args.base_model}: the source model reads "
                                 f"{base_model.input_shape[-1]} MFCCs per frame, this stage "
                                 f"{config.n_mfcc}; train both stages with the same n_mfcc")
+        if source_model_highpass(fn_args.base_model) != config.highpass_hz:
+            raise TransferError(f"{fn_args.base_model}: the source model's MFCCs were "
+                                f"high-passed at {source_model_highpass(fn_args.base_model)} "
+                                f"Hz, this stage's at {config.highpass_hz} Hz; train both "
+                                f"stages with the same highpass_hz")
         if config.locator:
             base_locator = serving.load_keras_locator(fn_args.base_model)
             if base_locator is None:
@@ -235,7 +251,8 @@ def run_stage(fn_args, stage: str) -> None:
                                          fn_args.eval_files, frames, config, label)
     serving.export_tagger(result["model"], fn_args.serving_model_dir, clip_duration_s,
                           config.decision_threshold, config.classes,
-                          locator=located and located["model"], fusion=fitted)
+                          locator=located and located["model"], fusion=fitted,
+                          highpass_hz=config.highpass_hz)
     summary = {"stage": stage, "method": config.method, "config": vars(config),
                "classes": list(config.classes), "copied_layers": result["copied_layers"],
                "clip_duration_s": clip_duration_s, "metrics": result["metrics"],
