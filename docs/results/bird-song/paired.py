@@ -3,7 +3,8 @@
 
 The data of a seed differ between the two (the corpus changed), so the pairs share their seeds,
 not their clips; differences are bird song minus before, mean ± 95 % t-interval over seeds.
-``compare`` serves other paired studies too (docs/results/ensemble-fused/paired.py).
+``compare`` and ``compare_on_both_sets`` serve other paired studies too
+(docs/results/ensemble-fused/, glass-impact/, highpass/ ``paired.py``).
 
 Usage (repository root): .venv/bin/python docs/results/bird-song/paired.py > docs/results/bird-song/paired.txt
 """
@@ -45,6 +46,32 @@ def compare(before, after, names, title, synthetic=""):
             x = [100 * r["accuracy"] for r in before[row]]
             y = [100 * r["accuracy"] for r in after[row]]
             print(f"  {synthetic} {names[0]} {np.mean(x):.1f}  {names[1]} {np.mean(y):.1f}")
+
+
+GOALS = ("issue 9's goals (real accuracy >= 90 %, AUC >= 0.95, false alarms <= 10 % on every "
+         "background, synthetic accuracy >= 90 %)")
+
+
+def meets_goals(run):
+    """Whether one run of a study meets issue 9's goals (:data:`GOALS`) on its real set."""
+    real = run["real"]
+    worst = max(v for k, v in real.items() if k.startswith("false_alarms:"))
+    return (real["accuracy"] >= 0.90 and real["auc"] >= 0.95 and worst <= 0.10
+            and run["accuracy"] >= 0.90)
+
+
+def compare_on_both_sets(before, after, names, synthetic):
+    """:func:`compare` of the studies in the folders ``before`` and ``after`` on the default
+    real set, then of ``before-holdout`` and ``after-holdout`` (the same studies resumed on the
+    held-out set), each followed by how many seeds of each row meet issue 9's goals;
+    ``synthetic`` labels the default set's synthetic line."""
+    for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
+        first, second = runs(before + suffix), runs(after + suffix)
+        compare(first, second, names, set_name, "" if suffix else synthetic)
+        for row in first:
+            print(f"{set_name}, {row}: seeds meeting {GOALS}: {names[0]} "
+                  f"{sum(map(meets_goals, first[row]))} of {len(first[row])}, {names[1]} "
+                  f"{sum(map(meets_goals, second[row]))} of {len(second[row])}")
 
 
 def main():

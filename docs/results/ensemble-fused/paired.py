@@ -15,27 +15,12 @@ import runpy
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIRD_SONG = os.path.join(HERE, "..", "bird-song")
 PAIRED = runpy.run_path(os.path.join(BIRD_SONG, "paired.py"))
-GOALS = ("issue 9's goals (real accuracy >= 90 %, AUC >= 0.95, false alarms <= 10 % on every "
-         "background, synthetic accuracy >= 90 %)")
-
-
-def meets_goals(run):
-    real = run["real"]
-    worst = max(v for k, v in real.items() if k.startswith("false_alarms:"))
-    return (real["accuracy"] >= 0.90 and real["auc"] >= 0.95 and worst <= 0.10
-            and run["accuracy"] >= 0.90)
 
 
 def main():
-    for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
-        one = PAIRED["runs"](os.path.join(BIRD_SONG, "bird" + suffix))
-        four = PAIRED["runs"](os.path.join(HERE, "ensemble4" + suffix))
-        PAIRED["compare"](one, four, ("one", "four"), set_name,
-                          "" if suffix else "synthetic test set")
-        for row in one:
-            print(f"{set_name}, {row}: seeds meeting {GOALS}: one "
-                  f"{sum(map(meets_goals, one[row]))} of {len(one[row])}, four "
-                  f"{sum(map(meets_goals, four[row]))} of {len(four[row])}")
+    PAIRED["compare_on_both_sets"](os.path.join(BIRD_SONG, "bird"),
+                                   os.path.join(HERE, "ensemble4"), ("one", "four"),
+                                   "synthetic test set")
 
 
 if __name__ == "__main__":

@@ -17,19 +17,12 @@ import runpy
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIRD_SONG = os.path.join(HERE, "..", "bird-song")
 PAIRED = runpy.run_path(os.path.join(BIRD_SONG, "paired.py"))
-GOALS = runpy.run_path(os.path.join(HERE, "..", "ensemble-fused", "paired.py"))
 
 
 def main():
-    for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
-        before = PAIRED["runs"](os.path.join(BIRD_SONG, "bird" + suffix))
-        after = PAIRED["runs"](os.path.join(HERE, "impact" + suffix))
-        PAIRED["compare"](before, after, ("without", "impact"), set_name,
-                          "" if suffix else "synthetic test set (each corpus its own)")
-        for row in before:
-            print(f"{set_name}, {row}: seeds meeting {GOALS['GOALS']}: without "
-                  f"{sum(map(GOALS['meets_goals'], before[row]))} of {len(before[row])}, impact "
-                  f"{sum(map(GOALS['meets_goals'], after[row]))} of {len(after[row])}")
+    PAIRED["compare_on_both_sets"](os.path.join(BIRD_SONG, "bird"),
+                                   os.path.join(HERE, "impact"), ("without", "impact"),
+                                   "synthetic test set (each corpus its own)")
 
 
 if __name__ == "__main__":

@@ -13,19 +13,12 @@ import runpy
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIRD_SONG = os.path.join(HERE, "..", "bird-song")
 PAIRED = runpy.run_path(os.path.join(BIRD_SONG, "paired.py"))
-GOALS = runpy.run_path(os.path.join(HERE, "..", "ensemble-fused", "paired.py"))
 
 
 def main():
-    for set_name, suffix in (("default real set", ""), ("held-out real set", "-holdout")):
-        before = PAIRED["runs"](os.path.join(BIRD_SONG, "bird" + suffix))
-        after = PAIRED["runs"](os.path.join(HERE, "hp150" + suffix))
-        PAIRED["compare"](before, after, ("whole", "hp150"), set_name,
-                          "" if suffix else "synthetic test set")
-        for row in before:
-            print(f"{set_name}, {row}: seeds meeting {GOALS['GOALS']}: whole "
-                  f"{sum(map(GOALS['meets_goals'], before[row]))} of {len(before[row])}, hp150 "
-                  f"{sum(map(GOALS['meets_goals'], after[row]))} of {len(after[row])}")
+    PAIRED["compare_on_both_sets"](os.path.join(BIRD_SONG, "bird"),
+                                   os.path.join(HERE, "hp150"), ("whole", "hp150"),
+                                   "synthetic test set")
 
 
 if __name__ == "__main__":
