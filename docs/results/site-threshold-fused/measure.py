@@ -12,10 +12,10 @@ the halves swap and the folds are pooled. Everything goes through the exported
 Reported per set, row and rule (the model's own threshold, the site threshold), as the mean
 over the study's seeds: false alarms and breaks found per background, and the balanced
 accuracy (mean over backgrounds of (found + quiet) / 2). Results to ``measure.json`` beside
-this script, a table to standard output.
+this script (or ``--out FILE``), a table to standard output.
 
 Usage (repository root):
-  .venv/bin/python docs/results/site-threshold-fused/measure.py STUDY REAL_SET [REAL_SET ...]
+  .venv/bin/python docs/results/site-threshold-fused/measure.py [--out FILE] STUDY REAL_SET [REAL_SET ...]
 """
 import json
 import os
@@ -41,7 +41,7 @@ def study_models(study_dir):
     return models
 
 
-def main(study_dir, real_dirs):
+def main(study_dir, real_dirs, out_path=os.path.join(HERE, "measure.json")):
     models = study_models(study_dir)
     report = {"study": study_dir, "sets": {}}
     for real_dir in real_dirs:
@@ -74,9 +74,12 @@ def main(study_dir, real_dirs):
                           f"{bg} FA {100 * m['false_alarms']:.0f} found {100 * m['found']:.0f}"
                           for bg, m in mean.items()), flush=True)
         report["sets"][real_dir] = {"summary": summary, "per_model": per_model}
-    with open(os.path.join(HERE, "measure.json"), "w") as handle:
+    with open(out_path, "w") as handle:
         json.dump(report, handle, indent=1)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    if sys.argv[1] == "--out":
+        main(sys.argv[3], sys.argv[4:], sys.argv[2])
+    else:
+        main(sys.argv[1], sys.argv[2:])
