@@ -63,6 +63,7 @@ class SiteThresholded:
         self._model = model
         self.threshold = threshold
         self.clip_samples, self.event_class = model.clip_samples, model.event_class
+        self.highpass_hz = model.highpass_hz        # its features' (the onsets' in --events)
 
     def predict(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         probability = self._model.predict(batch)["probability"]

@@ -88,6 +88,12 @@ def test_a_served_model_high_passes_its_waveforms_as_its_examples_were(tmp_path)
     plain = str(tmp_path / "plain")
     serving.export_tagger(network, plain, clip_s)
     assert serving.model_info(tf.saved_model.load(plain))["highpass_hz"] == 0
+    # tag --events computes its onsets from the model's features, with or without a site
+    # threshold
+    from pipeline import tag
+    assert tag.LocalModel(path).highpass_hz == CUT_HZ
+    assert tag.SiteThresholded(tag.LocalModel(path), 0.3).highpass_hz == CUT_HZ
+    assert tag.LocalModel(plain).highpass_hz == 0
 
 
 def test_the_setting_reaches_every_example_gen_and_trainer_and_names_the_pipeline(tmp_path):
