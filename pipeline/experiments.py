@@ -278,14 +278,8 @@ class Study:
         recipes = datasets.split_recipes(
             data, task, train_clips, max(eval_clips, 1), train_seed, self.config.eval_seed,
             self.config.clip_duration_s, augment=bool(self.config.augment),
-            classes=spec.classes, scenes=spec.scenes, decoys=bool(extras.get("decoys")),
-            hard_negative_clips=bool(extras.get("hard_negatives")),
-            corpus_seed=self.config.corpus_seed,
-            hard_negative_classes=(datasets.parse_classes(extras["hard_negative_classes"])
-                                   if "hard_negative_classes" in extras else ()),
-            recording_chain=bool(extras.get("recording_chain")),
-            calibration_clips=extras.get("calibration_clips", 0),
-            calibration_seed=extras.get("calibration_seed", 0))
+            classes=spec.classes, scenes=spec.scenes, corpus_seed=self.config.corpus_seed,
+            **datasets.training_extras_arguments(**extras))
         if not eval_clips:
             recipes.pop("eval")
         self._timed("data", self._mix(folder, made_from, recipes, name, data.data_root))

@@ -324,14 +324,24 @@ def plan_task(task: str, data: str, corpus_seed: int, train_clips: int, eval_cli
         scenes, disjoint = tuple(source.scenes()), False
     recipes = split_recipes(source, task, train_clips, eval_clips, train_seed, eval_seed,
                             clip_duration_s, excerpts, augment, classes=class_list,
-                            scenes=scenes, recipe_mode=recipe_mode, decoys=decoys,
-                            impacts=impacts, hard_negative_clips=hard_negatives,
-                            corpus_seed=corpus_seed,
-                            hard_negative_classes=(parse_classes(hard_negative_classes)
-                                                   if hard_negative_classes else ()),
-                            calibration_clips=calibration_clips,
-                            calibration_seed=calibration_seed, recording_chain=recording_chain)
+                            scenes=scenes, recipe_mode=recipe_mode, impacts=impacts,
+                            corpus_seed=corpus_seed, **training_extras_arguments(
+                                decoys, hard_negatives, hard_negative_classes,
+                                calibration_clips, calibration_seed, recording_chain))
     return TaskPlan(source, tuple(scenes), disjoint, recipes)
+
+
+def training_extras_arguments(decoys: bool = False, hard_negatives: bool = False,
+                              hard_negative_classes: str = "", calibration_clips: int = 0,
+                              calibration_seed: int = 0, recording_chain: bool = False) -> Dict:
+    """:func:`split_recipes`' keyword arguments for the training data's extras, given as a
+    data job names them (``plan_task``'s arguments; ``PipelineConfig.target_training_extras``
+    gives those that are set)."""
+    return {"decoys": bool(decoys), "hard_negative_clips": bool(hard_negatives),
+            "hard_negative_classes": (parse_classes(hard_negative_classes)
+                                      if hard_negative_classes else ()),
+            "calibration_clips": calibration_clips, "calibration_seed": calibration_seed,
+            "recording_chain": bool(recording_chain)}
 
 
 def data_version(data: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from typing import Dict, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -81,26 +82,29 @@ def local_data_accessor():
                         data_view_decode_fn=None)
 
 
-def source_model_auc(base_model_dir: str):
-    """The ROC AUC a source model scored on its own eval split (its best class's when it has
-    several: ``training.gate_auc``), from the ``metrics.json`` its Trainer wrote beside the
-    SavedModel; None when there is none (a model from elsewhere)."""
+def source_model_record(base_model_dir: str) -> Optional[Dict]:
+    """The ``metrics.json`` a source model's Trainer wrote beside its SavedModel; None when
+    there is none (a model from elsewhere)."""
     path = os.path.join(os.path.dirname(base_model_dir.rstrip("/")), "metrics.json")
     if not tf.io.gfile.exists(path):
         return None
     with tf.io.gfile.GFile(path) as handle:
-        return training.gate_auc(json.load(handle).get("metrics", {}).get("eval", {}))
+        return json.load(handle)
+
+
+def source_model_auc(base_model_dir: str):
+    """The ROC AUC a source model scored on its own eval split (its best class's when it has
+    several: ``training.gate_auc``), from its Trainer's record; None without one."""
+    record = source_model_record(base_model_dir)
+    return None if record is None else training.gate_auc(
+        record.get("metrics", {}).get("eval", {}))
 
 
 def source_model_highpass(base_model_dir: str) -> int:
-    """The ``highpass_hz`` a source model's examples had, from the ``metrics.json`` its Trainer
-    wrote beside the SavedModel (0 when it records none: the paper's MFCC, or a model from
-    elsewhere)."""
-    path = os.path.join(os.path.dirname(base_model_dir.rstrip("/")), "metrics.json")
-    if not tf.io.gfile.exists(path):
-        return 0
-    with tf.io.gfile.GFile(path) as handle:
-        return int(json.load(handle).get("config", {}).get("highpass_hz", 0))
+    """The ``highpass_hz`` a source model's examples had, from its Trainer's record (0 when it
+    records none: the paper's MFCC, or a model from elsewhere)."""
+    return int((source_model_record(base_model_dir) or {}).get("config", {})
+               .get("highpass_hz", 0))
 
 
 def check_source_model(base_model_dir: str, min_auc: float) -> None:
@@ -193,11 +197,12 @@ def run_stage(fn_args, stage: str) -> None:
             raise TransferError(f"{fn_args.base_model}: the source model reads "
                                 f"{base_model.input_shape[-1]} MFCCs per frame, this stage "
                                 f"{config.n_mfcc}; train both stages with the same n_mfcc")
-        if source_model_highpass(fn_args.base_model) != config.highpass_hz:
+        source_highpass = source_model_highpass(fn_args.base_model)
+        if source_highpass != config.highpass_hz:
             raise TransferError(f"{fn_args.base_model}: the source model's MFCCs were "
-                                f"high-passed at {source_model_highpass(fn_args.base_model)} "
-                                f"Hz, this stage's at {config.highpass_hz} Hz; train both "
-                                f"stages with the same highpass_hz")
+                                f"high-passed at {source_highpass} Hz, this stage's at "
+                                f"{config.highpass_hz} Hz; train both stages with the same "
+                                "highpass_hz")
         if config.locator:
             base_locator = serving.load_keras_locator(fn_args.base_model)
             if base_locator is None:
