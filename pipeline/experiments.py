@@ -81,9 +81,10 @@ ADDED_SETTINGS = {"warmup_epochs": 0, "weight_decay": 0.0, "decoys": 0, "hard_ne
                   "hard_negative_classes": "",
                   "n_mfcc": N_MFCC, "target_ensemble": 1, "negative_frames": 0.0, "locator": 0,
                   "event_onsets": "running", "onset_channel": 0, "onset_fusion": 0,
-                  "recording_chain": 0, "highpass_hz": 0}
+                  "recording_chain": 0, "highpass_hz": 0, "fusion_centroid_cap_khz": 0.0}
 # Settings that decide nothing unless another one is on (then they are compared; else dropped).
-ONLY_WITH = {"calibration_clips": "onset_fusion", "calibration_seed": "onset_fusion"}
+ONLY_WITH = {"calibration_clips": "onset_fusion", "calibration_seed": "onset_fusion",
+             "fusion_centroid_cap_khz": "onset_fusion"}
 
 
 def study_settings(config: PipelineConfig) -> Dict:

@@ -346,8 +346,10 @@ def _fusion_markdown(models: Dict) -> List[str]:
         lines.append(f"- {name}: accuracy {_pct(e['network_accuracy'])} -> "
                      f"{_pct(e['fused_accuracy'])} %, AUC {e['network_auc']:.3f} -> "
                      f"{e['fused_auc']:.3f} (weights: logit {w['w_logit']:.2f}, log(1 + peak) "
-                     f"{w['w_peak']:.2f}, centroid/kHz {w['w_centroid']:.2f}, bias "
-                     f"{w['bias']:.2f})")
+                     f"{w['w_peak']:.2f}, centroid/kHz"
+                     + (f" capped at {w['centroid_cap_khz']:g} kHz"
+                        if w.get("centroid_cap_khz") else "")
+                     + f" {w['w_centroid']:.2f}, bias {w['bias']:.2f})")
     if len(fused) == 2:
         t, s = (fused[n]["eval"]["network_accuracy"] for n in ("transfer", "scratch"))
         lines += ["", f"Gain of the transfer network alone over the scratch network alone: "

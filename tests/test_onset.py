@@ -1,6 +1,8 @@
 """The onset descriptors (components.audio.onset) and the onset fusion (components.model.fusion):
 NumPy and TensorFlow agree, a bright crack has a higher centroid than a dull thud, the fusion
 fits and separates, and a served model with a fusion answers with it."""
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -70,27 +72,62 @@ def test_fusion_fits_separates_and_its_tensorflow_twin_agrees():
     np.testing.assert_allclose(p_tf, p, atol=1e-5)
 
 
+def test_a_capped_centroid_gives_no_more_evidence_above_the_cap_in_numpy_and_tensorflow():
+    """``centroid_cap_khz``: the fit reads the centroid capped and records the cap; above it a
+    brighter onset changes nothing, below it the centroid counts as without a cap."""
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.ones(100), np.zeros(100)]
+    centroid = np.where(labels == 1, 6.0, 1.0) + rng.normal(0, 1.0, 200)
+    peak = rng.uniform(5, 50, 200)
+    probability = rng.uniform(0.2, 0.8, 200)
+    fitted = fusion.fit_fusion(probability, peak, centroid, labels, centroid_cap_khz=2.0)
+    assert fitted.centroid_cap_khz == 2.0 and fitted.as_dict()["centroid_cap_khz"] == 2.0
+    assert fitted.w_centroid > 0
+    bright = fusion.fused_probability(fitted, np.full(3, 0.5), np.full(3, 20.0),
+                                      np.array([2.0, 5.0, 9.0]))
+    assert bright[0] == bright[1] == bright[2]
+    uncapped = dataclasses.replace(fitted, centroid_cap_khz=0.0)
+    dull = np.array([0.5, 1.5])
+    np.testing.assert_array_equal(
+        fusion.fused_probability(fitted, np.full(2, 0.5), np.full(2, 20.0), dull),
+        fusion.fused_probability(uncapped, np.full(2, 0.5), np.full(2, 20.0), dull))
+    assert (fusion.fused_probability(uncapped, np.full(1, 0.5), np.full(1, 20.0), [9.0])
+            > bright[2])
+    weights = tf.constant([fitted.w_logit, fitted.w_peak, fitted.w_centroid, fitted.bias],
+                          tf.float32)
+    p_tf = fusion.fused_probability_tf(weights, tf.constant(probability, tf.float32),
+                                       tf.constant(peak, tf.float32),
+                                       tf.constant(centroid, tf.float32), 2.0).numpy()
+    np.testing.assert_allclose(p_tf, fusion.fused_probability(fitted, probability, peak,
+                                                               centroid), atol=1e-5)
+
+
 def test_fusion_refuses_calibration_clips_of_one_class():
     with pytest.raises(ValueError, match="with and without the event"):
         fusion.fit_fusion(np.full(4, 0.5), np.ones(4), np.ones(4), np.ones(4))
 
 
+@pytest.mark.parametrize("centroid_cap_khz", [0.0, 3.0])
 def test_a_served_model_with_a_fusion_answers_fused_in_its_waveform_and_example_signatures(
-        tmp_path):
+        tmp_path, centroid_cap_khz):
     from components.audio import examples, mixing
     from components.model import serving, tagger
     clip_s = 2.0
     network = tagger.build_tagger("scratch", 1, features.n_frames(features.clip_samples(clip_s)))
-    fitted = fusion.OnsetFusion(w_logit=0.5, w_peak=-0.3, w_centroid=0.8, bias=-2.0)
+    fitted = fusion.OnsetFusion(w_logit=0.5, w_peak=-0.3, w_centroid=0.8, bias=-2.0,
+                                centroid_cap_khz=centroid_cap_khz)
     path = str(tmp_path / "Format-Serving")
     serving.export_tagger(network, path, clip_s, classes=("glassbreak",), fusion=fitted)
     loaded = tf.saved_model.load(path)
-    assert serving.model_info(loaded)["onset_fusion"] == 1
+    info = serving.model_info(loaded)
+    assert info["onset_fusion"] == 1 and info["fusion_centroid_cap_khz"] == centroid_cap_khz
     waves = np.stack([clip_with_burst(-4000.0, 0.7, seed=5), clip_with_burst(800.0, 1.1, seed=6)])
     mfcc = np.stack([features.mfcc(w) for w in waves])
     alone = serving.call_signature(loaded, "predict_mfcc", mfcc)["probability"]
     peaks, centroids = zip(*(onset.descriptors(w, m) for w, m in zip(waves, mfcc)))
     expected = fusion.fused_probability(fitted, alone, np.array(peaks), np.array(centroids))
+    if centroid_cap_khz:    # the bright burst's centroid is above the cap: the cap is in use
+        assert max(centroids) > centroid_cap_khz > min(centroids)
     by_wave = serving.call_signature(loaded, "predict_waveform", waves)
     np.testing.assert_allclose(by_wave["probability"], expected, atol=2e-3)
     np.testing.assert_array_equal(by_wave["decision"], (by_wave["probability"] >= 0.5))
@@ -164,3 +201,20 @@ def test_an_onset_example_is_the_tf_example_of_the_mfcc_and_centroid():
         examples.ONSET_CENTROID_KEY: tf.train.Feature(
             float_list=tf.train.FloatList(value=[4.25]))}))
     assert examples.onset_example(mfcc, 4.25) == expected.SerializeToString(deterministic=True)
+
+
+def test_the_fusion_centroid_cap_reaches_the_target_trainer_only_with_the_fusion():
+    """The setting is the target stage's, only with ``onset_fusion=1`` (else it decides
+    nothing: absent from every Trainer's config and from a study's settings), in range."""
+    from pipeline import configs, experiments
+    capped = configs.get_config("quick", onset_fusion=1, fusion_centroid_cap_khz=2.5)
+    assert capped.stage_config("target", "parallel_low")["fusion_centroid_cap_khz"] == 2.5
+    assert "fusion_centroid_cap_khz" not in capped.stage_config("source", "scratch")
+    assert experiments.study_settings(capped)["fusion_centroid_cap_khz"] == 2.5
+    without = configs.get_config("quick", onset_fusion=0, fusion_centroid_cap_khz=2.5)
+    assert "fusion_centroid_cap_khz" not in without.stage_config("target", "parallel_low")
+    assert "fusion_centroid_cap_khz" not in experiments.study_settings(without)
+    off = configs.get_config("quick", onset_fusion=1, fusion_centroid_cap_khz=0)
+    assert "fusion_centroid_cap_khz" not in off.stage_config("target", "parallel_low")
+    with pytest.raises(configs.ConfigError, match="fusion_centroid_cap_khz"):
+        configs.get_config("quick", fusion_centroid_cap_khz=-1.0)

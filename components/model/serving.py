@@ -12,8 +12,9 @@ source model returns [batch, classes] for both):
                     ``clip_samples``, ``sample_rate``, ``frames``, ``n_mfcc``, ``threshold``,
                     ``classes`` (the class names, comma-separated: the target class),
                     ``networks`` (how many trainings the probability averages),
-                    ``locator`` (1: the frames come from a locator network, below) and
-                    ``onset_fusion`` (1: the model has one, below) per row
+                    ``locator`` (1: the frames come from a locator network, below),
+                    ``onset_fusion`` (1: the model has one, below), ``highpass_hz`` and
+                    ``fusion_centroid_cap_khz`` (the fusion's centroid cap, 0: none) per row
   predict_waveform  ``waveform``: float32 [batch, samples], mono 44.1 kHz; the MFCC is computed in
                     the graph exactly as librosa does. Clips are cropped to the model's clip length
                     (the first ``clip_samples`` samples are kept) or zero-padded at the end.
@@ -118,8 +119,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
             probability = tf.reshape(probability, [-1])
         if centroid_khz is not None:
             _, peak = onset.onset_frame_and_peak_tf(mfcc)
-            probability = onset_fusion.fused_probability_tf(fusion_weights, probability, peak,
-                                                            centroid_khz)
+            probability = onset_fusion.fused_probability_tf(
+                fusion_weights, probability, peak, centroid_khz, fusion.centroid_cap_khz)
         return {"probability": probability,
                 "decision": tf.cast(probability >= threshold, tf.int64)}
 
@@ -175,6 +176,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
     networks = tf.constant(len(tagger.members_of(network)), tf.int64)
     has_locator = tf.constant(int(locator is not None), tf.int64)
     has_fusion = tf.constant(int(fusion is not None), tf.int64)
+    centroid_cap = tf.constant(float(fusion.centroid_cap_khz) if fusion is not None else 0.0,
+                               tf.float32)
 
     def model_info(request):
         rows = tf.shape(request)[:1]
@@ -187,7 +190,8 @@ def export_tagger(network: keras.Model, serving_model_dir: str, clip_duration_s:
                 "classes": tf.fill(rows, class_names),
                 "networks": tf.fill(rows, networks),
                 "locator": tf.fill(rows, has_locator),
-                "onset_fusion": tf.fill(rows, has_fusion)}
+                "onset_fusion": tf.fill(rows, has_fusion),
+                "fusion_centroid_cap_khz": tf.fill(rows, centroid_cap)}
 
     archive.add_endpoint("model_info", model_info, input_signature=[
         tf.TensorSpec([None], tf.string, name="request")])
@@ -221,8 +225,8 @@ def model_info(saved_model) -> dict:
     """Clip length, sample rate, frames, MFCCs per frame, threshold, class names, networks
     averaged and whether it has a locator and an onset fusion, stored in a loaded SavedModel
     (``classes`` is a list; models exported before it had one say ``[]``, before ``n_mfcc`` the
-    paper's 20, before ``networks`` 1, before ``locator``, ``onset_fusion`` or ``highpass_hz``
-    0)."""
+    paper's 20, before ``networks`` 1, before ``locator``, ``onset_fusion``, ``highpass_hz`` or
+    ``fusion_centroid_cap_khz`` 0)."""
     outputs = saved_model.signatures["model_info"](request=tf.constant([""]))
     info = {k: v.numpy()[0] for k, v in outputs.items()}
     info = {k: (v.decode("utf-8").split(",") if isinstance(v, bytes) else v.item())
@@ -233,6 +237,7 @@ def model_info(saved_model) -> dict:
     info.setdefault("locator", 0)
     info.setdefault("onset_fusion", 0)
     info.setdefault("highpass_hz", 0)
+    info.setdefault("fusion_centroid_cap_khz", 0.0)
     return info
 
 

@@ -56,6 +56,8 @@ class StageConfig:
     onset_fusion: bool = False   # target stage: fuse the network's probability with the
                                  # sharpest onset's two numbers, fitted on the ``calibration``
                                  # split (components.model.fusion; not in the paper)
+    fusion_centroid_cap_khz: float = 0.0  # > 0: the fusion reads the onset centroid capped at
+                                          # this many kHz (fusion.OnsetFusion; 0: as it is)
 
     @classmethod
     def from_dict(cls, values: Dict) -> "StageConfig":

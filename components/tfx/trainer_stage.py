@@ -166,13 +166,14 @@ def fit_onset_fusion(network, calibration_files, eval_files, frames: int,
     """Fit the onset fusion on the calibration split; return it and what it measured there and
     on the eval split (the network alone and fused, at the decision threshold)."""
     calibration = onset_inputs(network, calibration_files, frames, config)
-    fitted = fusion.fit_fusion(*calibration)
+    fitted = fusion.fit_fusion(*calibration, centroid_cap_khz=config.fusion_centroid_cap_khz)
     measured = {name: fusion.measure(fitted, *inputs, threshold=config.decision_threshold)
                 for name, inputs in (("calibration", calibration),
                                      ("eval", onset_inputs(network, eval_files, frames, config)))}
     c, e = measured["calibration"], measured["eval"]
+    cap = (f" capped at {fitted.centroid_cap_khz:g} kHz" if fitted.centroid_cap_khz else "")
     print(f"[{label}] onset fusion fitted on {c['clips']} calibration clips (weights logit "
-          f"{fitted.w_logit:.2f}, log1p peak {fitted.w_peak:.2f}, centroid/kHz "
+          f"{fitted.w_logit:.2f}, log1p peak {fitted.w_peak:.2f}, centroid/kHz{cap} "
           f"{fitted.w_centroid:.2f}, bias {fitted.bias:.2f}); eval accuracy "
           f"{e['network_accuracy']:.1%} network alone, {e['fused_accuracy']:.1%} fused",
           flush=True)
@@ -215,6 +216,9 @@ def run_stage(fn_args, stage: str) -> None:
     if config.onset_fusion:     # refused before any training
         if stage != "target":
             raise ValueError("onset_fusion is a target-stage setting")
+    elif config.fusion_centroid_cap_khz:
+        raise ValueError("fusion_centroid_cap_khz is a setting of the onset fusion; set "
+                         "onset_fusion too")
         calibration_files = split_files_beside(fn_args.train_files, "calibration")
     multi = len(config.classes) if len(config.classes) > 1 else 0
     label = f"{stage}:{config.method}"
