@@ -145,6 +145,14 @@ def test_a_target_stage_with_an_onset_fusion_refuses_examples_without_a_calibrat
     assert not os.path.exists(args.serving_model_dir)
 
 
+def test_a_target_stage_refuses_a_fusion_centroid_cap_without_the_fusion(tmp_path, exported):
+    args = _fn_args(tmp_path, base_model=exported)
+    args.custom_config = dict(args.custom_config, fusion_centroid_cap_khz=2.0)
+    with pytest.raises(ValueError, match="fusion_centroid_cap_khz .*set onset_fusion too"):
+        trainer_target.run_fn(args)
+    assert not os.path.exists(args.serving_model_dir)
+
+
 def test_localize_gives_one_running_probability_per_frame_ending_at_the_clip_probability(exported):
     loaded = tf.saved_model.load(exported)
     y = (0.2 * np.random.default_rng(4).standard_normal((2, features.clip_samples(CLIP_S)))

@@ -216,10 +216,10 @@ def run_stage(fn_args, stage: str) -> None:
     if config.onset_fusion:     # refused before any training
         if stage != "target":
             raise ValueError("onset_fusion is a target-stage setting")
+        calibration_files = split_files_beside(fn_args.train_files, "calibration")
     elif config.fusion_centroid_cap_khz:
         raise ValueError("fusion_centroid_cap_khz is a setting of the onset fusion; set "
                          "onset_fusion too")
-        calibration_files = split_files_beside(fn_args.train_files, "calibration")
     multi = len(config.classes) if len(config.classes) > 1 else 0
     label = f"{stage}:{config.method}"
     n_batches = []
