@@ -96,12 +96,17 @@ def study_settings(config: PipelineConfig) -> Dict:
 
 
 def with_added_settings(recorded: Dict) -> Dict:
-    """A recorded study's settings with :data:`ADDED_SETTINGS` it predates filled in."""
-    return {**ADDED_SETTINGS, **recorded}
+    """A recorded study's settings with :data:`ADDED_SETTINGS` it predates filled in (those
+    that decide nothing there, :data:`ONLY_WITH`, left out as :func:`study_settings` does)."""
+    settings = {**ADDED_SETTINGS, **recorded}
+    return {k: v for k, v in settings.items() if k not in ONLY_WITH or settings.get(ONLY_WITH[k])}
 
 
 def _differences(recorded: Dict, wanted: Dict) -> str:
-    names = sorted(k for k in set(recorded) | set(wanted) if recorded.get(k) != wanted.get(k))
+    """The first three differing settings, those that others depend on (:data:`ONLY_WITH`)
+    first: ``onset_fusion`` before the calibration settings it brings."""
+    names = sorted((k for k in set(recorded) | set(wanted) if recorded.get(k) != wanted.get(k)),
+                   key=lambda k: (k in ONLY_WITH, k))
     return "; ".join(f"{k}={recorded.get(k)!r} there, {wanted.get(k)!r} here" for k in names[:3]) + (
         f"; and {len(names) - 3} more" if len(names) > 3 else "")
 

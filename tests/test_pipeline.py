@@ -80,6 +80,9 @@ def test_every_component_succeeds_and_the_pushed_model_answers(runs):
     trained = json.load(open(os.path.join(first.output("TransferTrainer", "model").uri,
                                           "metrics.json")))
     assert trained["onset_fusion"]["calibration"]["clips"] == 16
+    # the profile's centroid cap: fitted with it, served with it
+    assert trained["onset_fusion"]["weights"]["centroid_cap_khz"] == 2.0
+    assert info["fusion_centroid_cap_khz"] == 2.0
     assert "Onset fusion (`onset_fusion=1`" in open(
         os.path.join(_report(out, first)[0], "report.md")).read()
     wave = np.zeros((1, info["clip_samples"]), np.float32)
