@@ -4,7 +4,7 @@
 The data of a seed differ between the two (the corpus changed), so the pairs share their seeds,
 not their clips; differences are bird song minus before, mean ± 95 % t-interval over seeds.
 ``compare`` and ``compare_on_both_sets`` serve other paired studies too
-(docs/results/ensemble-fused/, glass-impact/, highpass/ ``paired.py``).
+(docs/results/ensemble-fused/, glass-impact/, highpass/, centroid-cap/ ``paired.py``).
 
 Usage (repository root): .venv/bin/python docs/results/bird-song/paired.py > docs/results/bird-song/paired.txt
 """
