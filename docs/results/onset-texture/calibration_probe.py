@@ -92,10 +92,7 @@ def main(study, holdout, sounds):
             for set_name, (base, _, set_labels, meta) in sets.items():
                 out[set_name] = probe.figures(model.predict_proba(base)[:, 1], set_labels, meta)
             rows[name].append(out)
-            print(f"seed {seed} {name:18s} weights {out['weights']}  default "
-                  f"{100 * out['default']['accuracy']:.1f} % AUC {out['default']['auc']:.3f} "
-                  f"birdsong {100 * out['default']['fa']['birdsong']:.0f} % found "
-                  f"{100 * out['default']['found']:.0f} %", flush=True)
+            probe.print_seed(seed, name, out, 18)
     probe.summary(rows)
 
 

@@ -108,11 +108,17 @@ def main(study, holdout):
                 score = model.predict_proba(np.c_[base, extra[:, columns]])[:, 1]
                 out[set_name] = figures(score, labels, meta)
             rows[name].append(out)
-            print(f"seed {seed} {name:20s} weights {out['weights']}  default "
-                  f"{100 * out['default']['accuracy']:.1f} % AUC {out['default']['auc']:.3f} "
-                  f"birdsong {100 * out['default']['fa']['birdsong']:.0f} % found "
-                  f"{100 * out['default']['found']:.0f} %", flush=True)
+            print_seed(seed, name, out, 20)
     summary(rows)
+
+def print_seed(seed, name, out, width):
+    """One seed's line: the variant (``name`` padded to ``width``), its weights, and its
+    default-set accuracy, AUC, birdsong false alarms and breaks found."""
+    print(f"seed {seed} {name:{width}s} weights {out['weights']}  default "
+          f"{100 * out['default']['accuracy']:.1f} % AUC {out['default']['auc']:.3f} "
+          f"birdsong {100 * out['default']['fa']['birdsong']:.0f} % found "
+          f"{100 * out['default']['found']:.0f} %", flush=True)
+
 
 def summary(rows):
     """Print the mean of seeds of each variant (``rows``: name -> one dict per seed)."""

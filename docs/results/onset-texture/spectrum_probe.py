@@ -111,10 +111,7 @@ def main(study, holdout, real_set, holdout_set):
                 out[name] = probe.figures(model.predict_proba(np.c_[b, e[:, columns]])[:, 1],
                                           y, m)
             rows[variant].append(out)
-            print(f"seed {seed} {variant:20s} weights {out['weights']}  default "
-                  f"{100 * out['default']['accuracy']:.1f} % AUC {out['default']['auc']:.3f} "
-                  f"birdsong {100 * out['default']['fa']['birdsong']:.0f} % found "
-                  f"{100 * out['default']['found']:.0f} %", flush=True)
+            probe.print_seed(seed, variant, out, 20)
     probe.summary(rows)
 
 

@@ -67,10 +67,7 @@ def main(study, holdout, row="parallel_low"):
             for set_name, (base, _, labels, meta) in sets.items():
                 out[set_name] = probe.figures(model.predict_proba(form(base))[:, 1], labels, meta)
             rows[name].append(out)
-            print(f"seed {seed} {name:28s} weights {out['weights']}  default "
-                  f"{100 * out['default']['accuracy']:.1f} % AUC {out['default']['auc']:.3f} "
-                  f"birdsong {100 * out['default']['fa']['birdsong']:.0f} % found "
-                  f"{100 * out['default']['found']:.0f} %", flush=True)
+            probe.print_seed(seed, name, out, 28)
     probe.summary(rows)
 
 
