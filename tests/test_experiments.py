@@ -314,6 +314,21 @@ def test_a_study_recorded_before_the_onset_fusion_resumes_without_it_and_not_wit
     assert experiments.study_settings(quick)["calibration_clips"] == 400
 
 
+def test_a_study_recorded_before_the_fusion_centroid_cap_resumes_only_uncapped(tmp_path):
+    """A fused study recorded before ``fusion_centroid_cap_khz`` existed reads as 0: it resumes
+    with the cap off and is refused, naming the setting, with the quick profile's 2 kHz."""
+    quick = configs.get_config("quick")
+    uncapped = dataclasses.replace(quick, fusion_centroid_cap_khz=0.0)
+    recorded = experiments.study_settings(uncapped)
+    recorded.pop("fusion_centroid_cap_khz")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / experiments.STUDY_FILE).write_text(json.dumps({"settings": recorded}))
+    experiments.Study(uncapped, str(tmp_path / "old"))
+    with pytest.raises(experiments.StudyMismatch,
+                       match="fusion_centroid_cap_khz=0.0 there, 2.0 here"):
+        experiments.Study(quick, str(tmp_path / "old"))
+
+
 def test_changed_settings_name_what_differs_from_the_profile_not_where_it_wrote():
     recorded = dataclasses.asdict(configs.get_config("quick", clip_mean=0, output_dir="/elsewhere"))
     recorded.pop("weight_decay")     # a record written before the setting existed
